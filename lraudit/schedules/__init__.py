@@ -1,0 +1,182 @@
+"""Schedule families: pure vectorised math, parameter specs, guesses, and the registry.
+
+Each family module registers a :class:`Family` with :func:`register`. A family function takes an
+int64/float64 array of absolute steps and keyword params and returns float64 learning rates. The
+composition of warmup, family and floor is done once, here, in :func:`evaluate`:
+
+.. math::
+
+    lr(s) = \\begin{cases}
+        w(s) & 0 \\le s < W \\text{ (warmup)} \\\\
+        \\max(f(s), lr_{min}) & s \\ge W
+    \\end{cases}
+
+with :math:`w` the warmup shape going from ``start_lr`` at :math:`s=0` towards
+:math:`T = \\max(f(W), lr_{min})` at :math:`s = W`: linear :math:`start + (T - start) s / W`,
+constant :math:`start`, exponential :math:`start (T / start)^{s / W}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lraudit.errors import ScheduleError
+from lraudit.types import Schedule, Warmup
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a family.
+
+    ``kind``: ``float`` | ``int`` | ``bool`` | ``choice`` | ``floats`` | ``ints`` (sequences).
+    ``bounds`` are inclusive (None = unbounded). ``log`` marks params best fitted in log space.
+    """
+
+    name: str
+    kind: str
+    bounds: tuple[float | None, float | None] = (None, None)
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    log: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered schedule family: its math, parameters and a data-driven initial guess."""
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    params: tuple[ParamSpec, ...]
+    guess: Callable[[np.ndarray, np.ndarray], dict[str, Any]] | None = None
+    summary: str = ""
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    @property
+    def formula(self) -> str:
+        """The docstring of the family function (the math, as the spec)."""
+        return (self.fn.__doc__ or "").strip()
+
+
+REGISTRY: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    """Add ``family`` to the registry (names are unique)."""
+    if family.name in REGISTRY:
+        raise ValueError(f"family {family.name!r} registered twice")
+    REGISTRY[family.name] = family
+    return family
+
+
+def get_family(name: str) -> Family:
+    """The registered family called ``name``; a clear error listing the known ones otherwise."""
+    _load()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise ScheduleError(f"unknown schedule family {name!r}; known families: {known}") from None
+
+
+def families() -> dict[str, Family]:
+    """All registered families by name."""
+    _load()
+    return dict(REGISTRY)
+
+
+def validate_params(family: Family, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill defaults and check that every param is known and present; returns a new dict."""
+    names = set(family.param_names)
+    unknown = set(params) - names
+    if unknown:
+        raise ScheduleError(
+            f"family {family.name!r} has no parameter(s) {sorted(unknown)}; "
+            f"its parameters are {list(family.param_names)}"
+        )
+    out: dict[str, Any] = {}
+    for spec in family.params:
+        if spec.name in params and params[spec.name] is not None:
+            out[spec.name] = params[spec.name]
+        elif spec.default is not None:
+            out[spec.name] = spec.default
+        else:
+            raise ScheduleError(f"family {family.name!r} needs parameter {spec.name!r}")
+    return out
+
+
+def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
+    """Learning rate of ``schedule`` at ``steps`` (any array-like of numbers), float64."""
+    family = get_family(schedule.family)
+    params = validate_params(family, schedule.params)
+    s = np.asarray(steps, dtype=np.float64)
+    lr = np.asarray(family.fn(s, **params), dtype=np.float64)
+    if schedule.min_lr is not None:
+        lr = np.maximum(lr, schedule.min_lr)
+    w = schedule.warmup
+    if w is not None and w.steps > 0:
+        lr = _apply_warmup(lr, s, w, family, params, schedule.min_lr)
+    return lr
+
+
+def _apply_warmup(
+    lr: np.ndarray,
+    s: np.ndarray,
+    w: Warmup,
+    family: Family,
+    params: Mapping[str, Any],
+    min_lr: float | None,
+) -> np.ndarray:
+    mask = s < w.steps
+    if not mask.any():
+        return lr
+    target = float(family.fn(np.array([float(w.steps)]), **params)[0])
+    if min_lr is not None:
+        target = max(target, min_lr)
+    frac = np.clip(s[mask], 0.0, None) / w.steps
+    if w.shape == "linear":
+        wv = w.start_lr + (target - w.start_lr) * frac
+    elif w.shape == "constant":
+        wv = np.full_like(frac, w.start_lr)
+    elif w.shape == "exponential":
+        if w.start_lr <= 0 or target <= 0:
+            raise ScheduleError("exponential warmup needs start_lr > 0 and a positive target LR")
+        wv = w.start_lr * (target / w.start_lr) ** frac
+    else:
+        raise ScheduleError(
+            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant' or 'exponential'"
+        )
+    out = lr.copy()
+    out[mask] = wv
+    return out
+
+
+_LOADED = False
+
+
+def _load() -> None:
+    """Import the family modules once so that they register themselves."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from lraudit.schedules import families as _families  # noqa: F401
+
+
+__all__ = [
+    "Family",
+    "ParamSpec",
+    "REGISTRY",
+    "evaluate",
+    "families",
+    "get_family",
+    "register",
+    "validate_params",
+]

@@ -1,0 +1,5 @@
+"""Imports every family module so that each registers itself (see ``lraudit.schedules``)."""
+
+from __future__ import annotations
+
+from lraudit.schedules import constant  # noqa: F401

@@ -1,0 +1,314 @@
+"""Frozen value types shared by every layer of lraudit.
+
+The data flow is ``LRSeries -> FitResult``, ``config -> IntendedSchedule``,
+``(series, fit, intended) -> Finding[] -> RunAudit -> AuditReport``. All of these are immutable
+values; nothing here does I/O.
+
+Step convention
+---------------
+A :class:`Schedule` maps the x-axis value that was logged (global step, iteration or epoch) to a
+learning rate. The warmup, when present, covers steps ``0 <= s < warmup.steps`` and *replaces* the
+family there; the family is evaluated on absolute steps (families whose decay starts later carry a
+``start_step`` parameter and are flat at their initial value before it). ``min_lr`` clamps the
+family part from below (``max(lr, min_lr)``), as TF OD API's ``min_learning_rate`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+class Severity(str, Enum):
+    """Severity of a finding, ordered ``info < warning < error``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+# --------------------------------------------------------------------------- reader
+
+
+@dataclass(frozen=True, eq=False)
+class ReplacedSegment:
+    """Points of a run that a later write of the same steps replaced (resume / restart).
+
+    Kept because the overlap is where a schedule that was not restored on resume shows.
+    """
+
+    file: str
+    steps: np.ndarray
+    values: np.ndarray
+    wall_times: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class LRSeries:
+    """One learning-rate series: one run x one tag, every point that was logged.
+
+    ``steps`` is ascending int64 with no duplicates (the newest write of a step wins; what it
+    replaced is in ``replaced``); ``values`` float64 (non-finite values are kept and noted);
+    ``run`` is the run directory relative to the logdir (``"."`` for the root).
+    """
+
+    run: str
+    tag: str
+    steps: np.ndarray
+    values: np.ndarray
+    wall_times: np.ndarray
+    files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    replaced: tuple[ReplacedSegment, ...] = ()
+    source: str = "tfevents"
+
+    def __len__(self) -> int:
+        return int(self.steps.shape[0])
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The series as a DataFrame with columns ``run, tag, step, value, wall_time``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "run": self.run,
+                "tag": self.tag,
+                "step": self.steps,
+                "value": self.values,
+                "wall_time": self.wall_times,
+            }
+        )
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Warmup over steps ``0 <= s < steps`` from ``start_lr`` towards the family's value at ``steps``.
+
+    ``shape``: ``linear`` (``start + (target - start) * s / steps``), ``constant`` (``start``),
+    ``exponential`` (``start * (target / start) ** (s / steps)``).
+    """
+
+    steps: int
+    start_lr: float
+    shape: str = "linear"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"steps": int(self.steps), "start_lr": float(self.start_lr), "shape": self.shape}
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """A learning-rate schedule as data: a family from the registry, its params, warmup, floor.
+
+    Evaluate with ``schedule.evaluate(steps)``; the math lives in :mod:`lraudit.schedules`.
+    """
+
+    family: str
+    params: Mapping[str, Any]
+    warmup: Warmup | None = None
+    min_lr: float | None = None
+
+    def evaluate(self, steps: Any) -> np.ndarray:
+        """Learning rate at each step (vectorised); see the module docstring for conventions."""
+        from lraudit.schedules import evaluate
+
+        return evaluate(self, steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "params": {k: _plain(v) for k, v in self.params.items()},
+            "warmup": self.warmup.to_dict() if self.warmup else None,
+            "min_lr": None if self.min_lr is None else float(self.min_lr),
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.to_dict()))
+
+
+def _plain(v: Any) -> Any:
+    """Convert numpy scalars/arrays and tuples to plain JSON-able Python values."""
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (np.ndarray, list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+# --------------------------------------------------------------------------- fit
+
+
+@dataclass(frozen=True)
+class ParamEstimate:
+    """One fitted parameter: its value, whether the observed window determines it, and why not."""
+
+    name: str
+    value: Any
+    identified: bool
+    stderr: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A candidate that fitted worse (or equally well but is more complex)."""
+
+    schedule: Schedule
+    rmse_log: float
+    delta_bic: float
+
+    @property
+    def family(self) -> str:
+        return self.schedule.family
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The best schedule for a series plus how well the data determine it.
+
+    ``rmse_log`` is the RMS of ``log(observed) - log(fitted)`` over finite positive points.
+    ``params`` lists every parameter (family params by name, warmup ones as ``warmup.steps``,
+    ``warmup.start_lr``, and ``min_lr``) with identification status; ``identified`` is the tuple
+    of the identified names. ``offset`` is the step-alignment shift used (observed step ``s`` is
+    modelled as schedule step ``s + offset``). ``status`` is ``ok`` | ``poor`` | ``failed``.
+    """
+
+    schedule: Schedule
+    rmse_log: float
+    params: tuple[ParamEstimate, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    offset: int = 0
+    n_points: int = 0
+    status: str = "ok"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def identified(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.identified)
+
+    @property
+    def unidentified(self) -> dict[str, str]:
+        return {p.name: p.reason or "" for p in self.params if not p.identified}
+
+    def evaluate(self, steps: Any) -> np.ndarray:
+        """The fitted curve at the observed steps (offset applied)."""
+        return self.schedule.evaluate(np.asarray(steps) + self.offset)
+
+
+# --------------------------------------------------------------------------- configs
+
+
+@dataclass(frozen=True, eq=False)
+class IntendedSchedule:
+    """What the config says should have run.
+
+    ``schedule`` counts steps in ``unit`` (``iteration`` or ``epoch``), the unit the framework
+    logs the LR against (``log_unit``, usually the same). ``horizon`` is the planned length of
+    training in ``unit`` (``num_steps``, ``MAX_ITER``, epochs x steps_per_epoch, ...), or None.
+    ``assumptions`` records every default applied and every unit conversion made, in words.
+    ``settings`` keeps the raw config values that findings quote (e.g. ``{"WARMUP_ITERS": 1000}``).
+    """
+
+    schedule: Schedule
+    source: str
+    format: str
+    unit: str = "iteration"
+    log_unit: str = "iteration"
+    steps_per_epoch: int | None = None
+    horizon: int | None = None
+    world_size: int | None = None
+    expected_tags: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def evaluate(self, steps: Any) -> np.ndarray:
+        """The intended LR at ``steps`` (in ``unit``)."""
+        return self.schedule.evaluate(steps)
+
+
+# --------------------------------------------------------------------------- findings & report
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis. ``name``/``code`` come from :data:`lraudit.vocab.FINDINGS`."""
+
+    name: str
+    code: str
+    severity: Severity
+    message: str
+    step: int | None = None
+    expected: Any = None
+    observed: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "step": self.step,
+            "expected": _plain(self.expected),
+            "observed": _plain(self.observed),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class RunAudit:
+    """The audit of one run x tag. ``series``/``fit`` are None when they could not be had."""
+
+    run: str
+    tag: str
+    series: LRSeries | None
+    fit: FitResult | None
+    intended: IntendedSchedule | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """Worst severity present; ``ok`` when nothing is above ``info``."""
+        worst = max((f.severity.rank for f in self.findings), default=0)
+        return {0: "ok", 1: "warning", 2: "error"}[worst]
+
+
+@dataclass(frozen=True, eq=False)
+class AuditReport:
+    """Everything one audit found; its plain-data form is the JSON report (schema_version 1)."""
+
+    path: str
+    runs: tuple[RunAudit, ...]
+    config_path: str | None = None
+    config_format: str | None = None
+    intended: IntendedSchedule | None = None
+
+    @property
+    def summary(self) -> dict[str, int]:
+        errors = sum(f.severity is Severity.ERROR for r in self.runs for f in r.findings)
+        warnings = sum(f.severity is Severity.WARNING for r in self.runs for f in r.findings)
+        return {"runs": len(self.runs), "errors": errors, "warnings": warnings}
+
+    def worst(self) -> Severity | None:
+        ranks = [f.severity for r in self.runs for f in r.findings]
+        return max(ranks, key=lambda s: s.rank) if ranks else None

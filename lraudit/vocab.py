@@ -1,0 +1,64 @@
+"""The public vocabularies (contract, see the README): schedule families and findings.
+
+Names and codes here are stable: CI scripts match on them. Add, never rename or renumber.
+"""
+
+from __future__ import annotations
+
+from lraudit.types import Severity
+
+#: Family names of the schedule vocabulary, with their parameters in contract order.
+FAMILY_PARAMS: dict[str, tuple[str, ...]] = {
+    "constant": ("lr",),
+    "exponential": ("init_lr", "decay_rate", "decay_steps", "staircase", "start_step"),
+    "piecewise": ("boundaries", "values"),
+    "cosine": ("peak_lr", "end_lr", "decay_steps", "start_step"),
+    "cosine_restarts": ("peak_lr", "end_lr", "first_period", "period_mult", "peak_decay"),
+    "polynomial": ("init_lr", "end_lr", "decay_steps", "power", "start_step"),
+    "inverse_time": ("init_lr", "decay_rate", "decay_steps", "staircase"),
+    "inverse_sqrt": ("peak_lr", "timescale"),
+    "cyclic": ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"),
+    "one_cycle": (
+        "max_lr",
+        "total_steps",
+        "pct_start",
+        "init_lr",
+        "end_lr",
+        "anneal",
+        "three_phase",
+    ),
+    "warmup_stable_decay": ("peak_lr", "stable_steps", "decay_steps", "end_lr", "decay_shape"),
+}
+
+#: Finding name -> (stable code, default severity).
+FINDINGS: dict[str, tuple[str, Severity]] = {
+    "no_lr_tag": ("LRA001", Severity.ERROR),
+    "too_few_points": ("LRA002", Severity.WARNING),
+    "constant_lr": ("LRA003", Severity.ERROR),
+    "schedule_reset": ("LRA004", Severity.ERROR),
+    "lr_scale_mismatch": ("LRA005", Severity.ERROR),
+    "warmup_missing": ("LRA006", Severity.ERROR),
+    "warmup_mismatch": ("LRA007", Severity.WARNING),
+    "warmup_exceeds_run": ("LRA008", Severity.WARNING),
+    "step_unit_mismatch": ("LRA009", Severity.ERROR),
+    "decay_mismatch": ("LRA010", Severity.ERROR),
+    "staircase_mismatch": ("LRA011", Severity.WARNING),
+    "horizon_exceeds_run": ("LRA012", Severity.INFO),
+    "family_mismatch": ("LRA013", Severity.ERROR),
+    "non_finite_lr": ("LRA014", Severity.ERROR),
+}
+
+#: Config formats accepted by ``--config-format`` (``auto`` detects from name and content).
+CONFIG_FORMATS: tuple[str, ...] = (
+    "auto",
+    "odapi",
+    "detectron2",
+    "mmengine",
+    "hf",
+    "paddledet",
+    "yolov5",
+    "keras",
+    "lightning",
+    "timm",
+    "lraudit",
+)
