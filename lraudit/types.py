@@ -99,16 +99,20 @@ class LRSeries:
 class Warmup:
     """Warmup over steps ``0 <= s < steps`` from ``start_lr`` towards the family's value at ``steps``.
 
+    ``steps`` is a whole number of steps, or fractional when the schedule counts epochs and the
+    warmup ends inside one (YOLOv5: 100 iterations at 8 iterations per epoch = 12.5 epochs).
+
     ``shape``: ``linear`` (``start + (target - start) * s / steps``), ``constant`` (``start``),
     ``exponential`` (``start * (target / start) ** (s / steps)``).
     """
 
-    steps: int
+    steps: float
     start_lr: float
     shape: str = "linear"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"steps": int(self.steps), "start_lr": float(self.start_lr), "shape": self.shape}
+        steps = int(self.steps) if float(self.steps).is_integer() else float(self.steps)
+        return {"steps": steps, "start_lr": float(self.start_lr), "shape": self.shape}
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,8 +228,11 @@ class FitResult:
 class IntendedSchedule:
     """What the config says should have run.
 
-    ``schedule`` counts steps in ``unit`` (``iteration`` or ``epoch``), the unit the framework
-    logs the LR against (``log_unit``, usually the same). ``horizon`` is the planned length of
+    ``schedule`` counts steps in ``unit`` (``iteration`` or ``epoch``). Parsers express it on the
+    axis the framework logs the LR against (``log_unit``) whenever the conversion is known, with
+    the framework's logging alignment folded in, so that ``evaluate(logged_steps)`` is directly
+    comparable with the logged values; when it is not known, ``unit != log_unit`` and the
+    assumption saying why is recorded. ``horizon`` is the planned length of
     training in ``unit`` (``num_steps``, ``MAX_ITER``, epochs x steps_per_epoch, ...), or None.
     ``assumptions`` records every default applied and every unit conversion made, in words.
     ``settings`` keeps the raw config values that findings quote (e.g. ``{"WARMUP_ITERS": 1000}``).

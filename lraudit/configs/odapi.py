@@ -1,0 +1,3 @@
+"""Config parser: odapi (not written yet)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Config parser: paddledet (not written yet)."""
+
+from __future__ import annotations

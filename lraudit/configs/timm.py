@@ -1,0 +1,3 @@
+"""Config parser: timm (not written yet)."""
+
+from __future__ import annotations
