@@ -1,0 +1,737 @@
+"""Candidate schedules for a curve: which families to try, and where each fit starts.
+
+Structure (:mod:`lraudit.fit.structure`) prunes families cheaply (a monotone curve is not cyclic,
+a curve without jumps is not piecewise or staircase) and fixes the discrete parameters (jump
+positions, levels, staircase width, warmup shape). Starting values of the continuous parameters
+come from closed-form reads of the curve and from each family's own ``guess(steps, values)``.
+Families without a builder here are still tried, from their ``guess`` alone, with every
+``float`` parameter free.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from lraudit.fit.engine import Candidate, FreeParam
+from lraudit.fit.structure import Structure
+from lraudit.schedules import Family, ParamSpec, families
+
+#: Families considered simplest first; ties in the selection score are broken in this order.
+SIMPLICITY = (
+    "constant",
+    "exponential",
+    "inverse_time",
+    "inverse_sqrt",
+    "polynomial",
+    "cosine",
+    "piecewise",
+    "warmup_stable_decay",
+    "one_cycle",
+    "cosine_restarts",
+    "cyclic",
+)
+
+_LR_NAMES = {"lr", "init_lr", "peak_lr", "base_lr", "max_lr", "end_lr"}
+_STEP_NAMES = {
+    "decay_steps",
+    "start_step",
+    "first_period",
+    "timescale",
+    "total_steps",
+    "step_size_up",
+    "step_size_down",
+    "stable_steps",
+}
+
+
+@dataclass
+class Ctx:
+    """What every builder needs: the finite sorted points, their structure, the post-rise part."""
+
+    x: np.ndarray
+    y: np.ndarray
+    st: Structure
+    i0: int  # first index after the warmup (0 without one)
+    top: float  # the value where the decay part starts (peak after warmup, or the first value)
+    ymax: float
+
+    @property
+    def xp(self) -> np.ndarray:
+        return self.x[self.i0 :]
+
+    @property
+    def yp(self) -> np.ndarray:
+        return self.y[self.i0 :]
+
+    @property
+    def x_last(self) -> float:
+        return float(self.x[-1])
+
+
+def registry() -> dict[str, Family]:
+    """The registered families.
+
+    Works around ``lraudit.schedules._load`` not importing its ``families`` submodule while the
+    package attribute of that name is the function ``families`` (``from pkg import name`` then
+    returns the function): the submodule is imported by path and the attribute restored.
+    """
+    fams = families()
+    if "constant" in fams:
+        return fams
+    import importlib
+
+    import lraudit.schedules as pkg
+
+    fn = pkg.families
+    try:
+        importlib.import_module("lraudit.schedules.families")
+    except ImportError:
+        return fams
+    finally:
+        pkg.families = fn  # type: ignore[assignment]
+    return families()
+
+
+def _spec(fam: Family, name: str) -> ParamSpec | None:
+    for p in fam.params:
+        if p.name == name:
+            return p
+    return None
+
+
+def free(
+    fam: Family,
+    name: str,
+    init: float,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    log: bool | None = None,
+    scale: float = 1.0,
+) -> FreeParam:
+    """A :class:`FreeParam` for family param ``name`` whose bounds default to the ParamSpec's."""
+    spec = _spec(fam, name)
+    s_lo, s_hi = spec.bounds if spec is not None else (None, None)
+    lo_ = lo if lo is not None else (s_lo if s_lo is not None else -math.inf)
+    hi_ = hi if hi is not None else (s_hi if s_hi is not None else math.inf)
+    if s_lo is not None:
+        lo_ = max(lo_, s_lo)
+    if s_hi is not None:
+        hi_ = min(hi_, s_hi)
+    if log is None:
+        log = bool(spec.log) if spec is not None else name in _LR_NAMES | _STEP_NAMES
+    if log and lo_ <= 0:
+        lo_ = 1e-300 if name in _LR_NAMES else 1e-3
+    integer = bool(spec is not None and spec.kind == "int")
+    init = min(max(init, lo_), hi_)
+    if log and init <= 0:
+        init = max(lo_, 1e-30)
+    return FreeParam(
+        name, float(init), float(lo_), float(hi_), log=log, integer=integer, scale=scale
+    )
+
+
+def _has(fam: Family, name: str) -> bool:
+    return _spec(fam, name) is not None
+
+
+def _defaults(fam: Family) -> dict[str, Any]:
+    return {p.name: p.default for p in fam.params if p.default is not None}
+
+
+def _safe_guess(fam: Family, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    if fam.guess is None or x.size < 2:
+        return {}
+    try:
+        with np.errstate(all="ignore"):
+            g = fam.guess(x, y)
+    except (ValueError, TypeError, ZeroDivisionError, IndexError, FloatingPointError):
+        return {}
+    return dict(g) if isinstance(g, dict) else {}
+
+
+def _fnum(v: Any, default: float) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return default
+    return f if math.isfinite(f) else default
+
+
+# --------------------------------------------------------------------------- warmup
+
+
+def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str, float], int]]:
+    """Ways to model the initial rise: ``(shape, free params, fixed values, n_structural)``."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    if st.rise_end is None:
+        return [(None, [], {}, 0)]
+    r = st.rise_end
+    peak = float(y[r])
+    whole = r >= x.size - 1  # the run ends inside the rise: the top is never seen
+    shape = st.warmup_shape or "linear"
+    if shape == "constant":
+        return [("constant", [], {"steps": float(x[r]), "start_lr": float(y[0])}, 2)]
+    xs, ys = x[: r + 1], y[: r + 1]
+    if not whole:
+        xs, ys = xs[:-1], ys[:-1]
+    opts: list[tuple[str | None, list[FreeParam], dict[str, float], int]] = []
+    shapes = [shape] if xs.size >= 4 else ["linear", "exponential"]
+    for sh in shapes:
+        if sh == "exponential" and np.any(ys <= 0):
+            continue
+        if xs.size >= 2:
+            if sh == "linear":
+                slope, icpt = np.polyfit(xs, ys, 1)
+                start = max(float(icpt), 0.0)
+                w0 = (peak - icpt) / slope if slope > 0 else float(x[r])
+            else:
+                slope, icpt = np.polyfit(xs, np.log(ys), 1)
+                start = math.exp(icpt)
+                w0 = (math.log(peak) - icpt) / slope if slope > 0 else float(x[r])
+        else:
+            start, w0 = float(y[0]), float(x[r])
+        lo_w = float(x[r - 1]) if r >= 1 else 0.0
+        hi_w = float(x[r])
+        if whole:
+            # the top is never reached: W is only bounded below; hold it at the smallest value
+            # consistent with the data (reported as not identified)
+            fixed = {"steps": float(x[-1]) + 1.0}
+            frees = [
+                FreeParam("warmup.start_lr", max(start, 0.0), 0.0, peak, scale=max(peak, 1e-30)),
+            ]
+            if sh == "exponential":
+                frees[0] = FreeParam(
+                    "warmup.start_lr", max(start, 1e-30), max(peak * 1e-9, 1e-300), peak, log=True
+                )
+            opts.append((sh, frees, fixed, 0))
+            continue
+        w0 = min(max(w0, lo_w), hi_w)
+        frees = [
+            FreeParam(
+                "warmup.steps", max(w0, 1e-3), max(lo_w - 1.0, 1e-3) * 0.999, hi_w + 1.0, log=True
+            )
+        ]
+        if sh == "linear":
+            frees.append(
+                FreeParam("warmup.start_lr", start, 0.0, peak * 1.0001, scale=max(peak, 1e-30))
+            )
+        else:
+            frees.append(
+                FreeParam(
+                    "warmup.start_lr", max(start, peak * 1e-9), peak * 1e-9, peak * 1.0001, log=True
+                )
+            )
+        opts.append((sh, frees, {}, 0))
+    return opts or [(None, [], {}, 0)]
+
+
+# --------------------------------------------------------------------------- family builders
+
+Builder = Callable[[Family, Ctx], list[Candidate]]
+
+
+def _c(
+    fam: Family,
+    fixed: dict[str, Any],
+    frees: list[FreeParam],
+    label: str = "",
+    n_structural: int = 0,
+) -> Candidate:
+    base = _defaults(fam)
+    base.update(fixed)
+    names = {p.name for p in frees}
+    base = {k: v for k, v in base.items() if k not in names}
+    return Candidate(fam.name, base, frees, n_structural=n_structural, label=label or fam.name)
+
+
+def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
+    lr = float(np.median(ctx.yp)) if ctx.yp.size else ctx.top
+    return [_c(fam, {}, [free(fam, "lr", max(lr, 1e-30), log=True)])]
+
+
+def _levels(ctx: Ctx) -> tuple[list[float], list[float]]:
+    """Boundaries (first logged step at each new level) and the levels between jumps."""
+    st, y = ctx.st, ctx.y
+    idx = [ctx.i0, *[j for j in st.jumps if j > ctx.i0], y.size]
+    levels = [float(np.median(y[a:b])) for a, b in zip(idx[:-1], idx[1:], strict=True)]
+    bounds = [float(ctx.x[j]) for j in idx[1:-1]]
+    return bounds, levels
+
+
+def b_piecewise(fam: Family, ctx: Ctx) -> list[Candidate]:
+    if not ctx.st.piecewise_constant:
+        return []
+    bounds, levels = _levels(ctx)
+    if not bounds:
+        return []
+    b = [int(v) if float(v).is_integer() else v for v in bounds]
+    return [_c(fam, {"boundaries": b, "values": levels}, [], n_structural=len(b) + len(levels))]
+
+
+def _stair_width(ctx: Ctx) -> tuple[float, float] | None:
+    """Staircase width D and start B from the jump positions, each known to within the cadence.
+
+    Boundary ``k`` (1-based) sits at ``B + k D`` inside ``(x[j_k - 1], x[j_k]]``; D is the
+    midpoint of the interval consistent with every pair of boundaries.
+    """
+    st, x = ctx.st, ctx.x
+    js = [j for j in st.jumps if j > ctx.i0]
+    if len(js) < 1:
+        return None
+    lo = np.array([x[j - 1] for j in js], dtype=float)
+    hi = np.array([x[j] for j in js], dtype=float)
+    if len(js) == 1:
+        return float(hi[0]), 0.0
+    d_lo, d_hi = 0.0, math.inf
+    for k in range(1, len(js)):
+        d_lo = max(d_lo, (lo[k] - hi[0]) / k)
+        d_hi = min(d_hi, (hi[k] - lo[0]) / k)
+    if not d_lo <= d_hi:
+        return None
+    d = (d_lo + d_hi) / 2
+    # prefer a whole number of steps when one is consistent
+    if math.ceil(d_lo) <= d_hi:
+        d = float(round(d)) if d_lo <= round(d) <= d_hi else float(math.ceil(d_lo))
+    # B: boundaries at B + k D must sit in (lo_k, hi_k]
+    b_lo = max(lo[k] - (k + 1) * d for k in range(len(js)))
+    b_hi = min(hi[k] - (k + 1) * d for k in range(len(js)))
+    b = b_hi if b_lo < b_hi else (b_lo + b_hi) / 2
+    return d, max(float(math.floor(b + 1e-9)) if b > 0 else 0.0, 0.0)
+
+
+def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    out: list[Candidate] = []
+    top = ctx.top
+    has_start = _has(fam, "start_step")
+    if st.jumps and st.piecewise_constant:
+        sw = _stair_width(ctx)
+        bounds, levels = _levels(ctx)
+        if sw is not None and len(levels) >= 2:
+            d, b = sw
+            ratios = [levels[i + 1] / levels[i] for i in range(len(levels) - 1) if levels[i] > 0]
+            rate = float(np.median(ratios)) if ratios else 0.5
+            fixed: dict[str, Any] = {"staircase": True, "decay_steps": _num(d)}
+            if has_start:
+                fixed["start_step"] = _num(b)
+            frees = [
+                free(fam, "init_lr", levels[0], log=True),
+                free(fam, "decay_rate", min(max(rate, 1e-6), 1 - 1e-9), 0.0, 1.0, log=True),
+            ]
+            out.append(_c(fam, fixed, frees, "exponential staircase", n_structural=2))
+    if not st.piecewise_constant:
+        xp, yp = ctx.xp, ctx.yp
+        pos = yp > 0
+        k = -1e-6
+        if pos.sum() >= 2 and np.ptp(xp[pos]) > 0:
+            k = float(np.polyfit(xp[pos], np.log(yp[pos]), 1)[0])
+        k = min(k, -1e-12)
+        span = max(float(np.ptp(ctx.x)), 1.0)
+        d = float(10 ** round(math.log10(span)))
+        rate = math.exp(k * d)
+        # the burn-in (flat start) of OD API exponential_decay_with_burnin
+        flat = _flat_head(ctx)
+        fixed = {"staircase": False, "decay_steps": _num(d)}
+        frees = [
+            free(fam, "init_lr", top, log=True),
+            free(fam, "decay_rate", min(max(rate, 1e-300), 1 - 1e-12), 0.0, 1.0, log=True),
+        ]
+        if has_start and flat is not None:
+            frees.append(free(fam, "start_step", flat, 0.0, float(ctx.x[-1]), log=True))
+        elif has_start:
+            fixed["start_step"] = 0
+        out.append(_c(fam, fixed, frees, "exponential continuous"))
+    return out
+
+
+def _num(v: float) -> int | float:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def _flat_head(ctx: Ctx) -> float | None:
+    """End of a flat stretch at the start of the post-warmup part (hold / burn-in), or None."""
+    d = ctx.st.direction[ctx.i0 :]
+    k = 0
+    while k < d.size and d[k] == 0:
+        k += 1
+    # a smooth decay is flat to float32 for a few points at its start; a hold is longer
+    if k >= max(3, 0.03 * d.size) and k < d.size:
+        return float(ctx.x[ctx.i0 + k])
+    return None
+
+
+def _decay_horizon(ctx: Ctx, end_frac: float = 0.0) -> float:
+    """Rough decay length from where the curve stops falling, or by extrapolating a line."""
+    st = ctx.st
+    if st.tail_flat_from is not None and st.tail_flat_from > ctx.i0:
+        return max(float(ctx.x[st.tail_flat_from]) - float(ctx.x[ctx.i0]), 1.0)
+    xp, yp = ctx.xp, ctx.yp
+    if xp.size >= 2 and yp[0] > yp[-1]:
+        frac = (yp[0] - yp[-1]) / yp[0]
+        return max(float(xp[-1] - xp[0]) / max(frac, 1e-6), 1.0)
+    return max(float(ctx.x[-1]) * 10, 10.0)
+
+
+def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
+    if ctx.st.piecewise_constant:
+        return []
+    top = ctx.top
+    s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
+    flat = _flat_head(ctx)
+    xp, yp = ctx.xp, ctx.yp
+    ends = [0.0]
+    if ctx.st.tail_flat_from is not None:
+        ends = [float(ctx.y[-1])]
+    out = []
+    # read D off the last point assuming end = ends[0]: y = e + (top - e)(1 + cos(pi t / D)) / 2
+    t_last = float(xp[-1]) - (flat if flat is not None else s0)
+    e0 = ends[0]
+    q = (float(yp[-1]) - e0) / max(top - e0, 1e-300)
+    q = min(max(q, -1.0), 1.0)
+    ang = math.acos(2 * q - 1)
+    d0 = t_last * math.pi / ang if ang > 1e-9 else _decay_horizon(ctx)
+    if ctx.st.tail_flat_from is not None:
+        d0 = float(ctx.x[ctx.st.tail_flat_from]) - (flat if flat is not None else s0)
+    d0 = max(d0, 1.0)
+    starts = [flat if flat is not None else s0]
+    for st0 in starts:
+        fixed: dict[str, Any] = {}
+        frees = [
+            free(fam, "peak_lr", top, log=True),
+            free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
+            free(fam, "decay_steps", d0, 1.0, None, log=True),
+        ]
+        if _has(fam, "start_step"):
+            if flat is not None:
+                frees.append(free(fam, "start_step", st0, 0.0, float(ctx.x[-1]), log=True))
+            else:
+                fixed["start_step"] = _num(round(st0))
+        if st0 == 0.0 and s0 > 0:
+            frees[2] = replace(frees[2], init=frees[2].init + s0)
+        out.append(_c(fam, fixed, frees))
+    return out
+
+
+def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
+    if ctx.st.piecewise_constant:
+        return []
+    top = ctx.top
+    s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
+    flat = _flat_head(ctx)
+    xp, yp = ctx.xp, ctx.yp
+    e0 = float(ctx.y[-1]) if ctx.st.tail_flat_from is not None else 0.0
+    out = []
+    # after a warmup the decay clock starts at W in every framework we know (OD API, HF, optax,
+    # Keras, SequentialLR); for a straight line the choice does not matter
+    starts = [s0]
+    for power in (1.0, 2.0):
+        for st0 in starts:
+            d0 = _decay_horizon(ctx)
+            if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
+                slope = float(np.polyfit(xp, yp, 1)[0])
+                if slope < 0:
+                    d0 = (top - e0) / -slope
+            init = top
+            if st0 == 0.0 and s0 > 0:
+                # extrapolate the decay back to step 0
+                d0 += s0
+                init = e0 + (top - e0) / max((1 - s0 / d0) ** power, 1e-9)
+            fixed: dict[str, Any] = {}
+            frees = [
+                free(fam, "init_lr", init, log=True),
+                free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
+                free(fam, "decay_steps", max(d0, 1.0), 1.0, None, log=True),
+                free(fam, "power", power, 0.01, 20.0, log=True),
+            ]
+            if _has(fam, "start_step"):
+                if flat is not None:
+                    frees.append(free(fam, "start_step", flat, 0.0, float(ctx.x[-1]), log=True))
+                else:
+                    fixed["start_step"] = _num(round(st0))
+            out.append(_c(fam, fixed, frees, f"polynomial p0={power:g} start={st0:g}"))
+    return out
+
+
+def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
+    out: list[Candidate] = []
+    top = ctx.top
+    st = ctx.st
+    if st.jumps and st.piecewise_constant:
+        sw = _stair_width(ctx)
+        _, levels = _levels(ctx)
+        if sw is not None and len(levels) >= 2 and sw[1] == 0:
+            rate = max(levels[0] / levels[1] - 1.0, 1e-9)
+            frees = [
+                free(fam, "init_lr", levels[0], log=True),
+                free(fam, "decay_rate", rate, 0.0, None, log=True),
+            ]
+            out.append(
+                _c(
+                    fam,
+                    {"staircase": True, "decay_steps": _num(sw[0])},
+                    frees,
+                    "inverse_time staircase",
+                    n_structural=1,
+                )
+            )
+        return out
+    xp, yp = ctx.xp, ctx.yp
+    span = max(float(np.ptp(ctx.x)), 1.0)
+    d = float(10 ** round(math.log10(span)))
+    # 1/y is linear in s: top / y = 1 + rate * s / D
+    rate = 1.0
+    if xp.size >= 2 and np.all(yp > 0) and np.ptp(xp) > 0:
+        slope = float(np.polyfit(xp, top / yp, 1)[0])
+        rate = max(slope * d, 1e-9)
+    frees = [
+        free(fam, "init_lr", top, log=True),
+        free(fam, "decay_rate", rate, 0.0, None, log=True),
+    ]
+    out.append(
+        _c(fam, {"staircase": False, "decay_steps": _num(d)}, frees, "inverse_time continuous")
+    )
+    return out
+
+
+def b_inverse_sqrt(fam: Family, ctx: Ctx) -> list[Candidate]:
+    if ctx.st.piecewise_constant:
+        return []
+    g = _safe_guess(fam, ctx.xp, ctx.yp)
+    top = ctx.top
+    tau = _fnum(g.get("timescale"), max(float(ctx.x[ctx.i0]), float(np.ptp(ctx.x)) / 10, 1.0))
+    peak = _fnum(g.get("peak_lr"), top)
+    frees = [
+        free(fam, "peak_lr", peak, log=True),
+        free(fam, "timescale", tau, 1e-3, None, log=True),
+    ]
+    return [_c(fam, {}, frees)]
+
+
+def generic(
+    fam: Family, ctx: Ctx, x: np.ndarray | None = None, y: np.ndarray | None = None
+) -> list[Candidate]:
+    """Every float param free from ``guess``; other params fixed at the guess or default."""
+    xg = ctx.x if x is None else x
+    yg = ctx.y if y is None else y
+    g = _safe_guess(fam, xg, yg)
+    fixed: dict[str, Any] = {}
+    frees: list[FreeParam] = []
+    top = ctx.ymax
+    for spec in fam.params:
+        v = g.get(spec.name, spec.default)
+        if spec.kind == "float":
+            if spec.name in _LR_NAMES:
+                init = _fnum(v, top)
+                if spec.name == "end_lr":
+                    frees.append(
+                        free(
+                            fam,
+                            spec.name,
+                            max(init, 0.0),
+                            0.0,
+                            None,
+                            log=False,
+                            scale=max(top, 1e-30),
+                        )
+                    )
+                    continue
+            else:
+                init = _fnum(v, 1.0)
+            frees.append(free(fam, spec.name, init))
+        elif spec.kind == "int" and spec.name in _STEP_NAMES:
+            init = _fnum(v, max(float(np.ptp(ctx.x)), 1.0))
+            frees.append(free(fam, spec.name, max(init, 1.0), 1.0, None, log=True))
+        elif v is not None:
+            fixed[spec.name] = v
+        else:
+            return []
+    return [_c(fam, fixed, frees, f"{fam.name} (from guess)")]
+
+
+def _choices(fam: Family, name: str) -> tuple[Any, ...]:
+    spec = _spec(fam, name)
+    if spec is None:
+        return ()
+    if spec.kind == "bool":
+        return (False, True)
+    return spec.choices
+
+
+def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    if st.rise_end is None or st.rises or st.rise_end >= ctx.x.size - 1:
+        return []
+    x, y = ctx.x, ctx.y
+    r = st.rise_end
+    peak = float(y[r])
+    total0 = max(float(x[-1]) + 1.0, 2.0)
+    out = []
+    for anneal in _choices(fam, "anneal") or ("cos",):
+        for three in _choices(fam, "three_phase") or (False,):
+            fixed: dict[str, Any] = {}
+            if _has(fam, "anneal"):
+                fixed["anneal"] = anneal
+            if _has(fam, "three_phase"):
+                fixed["three_phase"] = three
+            pct = min(max((float(x[r]) + 1.0) / total0, 0.01), 0.99)
+            if three:
+                pct = pct / 1.0
+            frees = [
+                free(fam, "max_lr", peak, log=True),
+                free(fam, "total_steps", total0, float(x[-1]) * 0.5 + 1, None, log=True),
+                free(fam, "pct_start", pct, 0.0, 1.0, log=False),
+                free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
+                free(fam, "end_lr", max(float(y[-1]) * 0.5, peak * 1e-9), log=True),
+            ]
+            out.append(_c(fam, fixed, frees, f"one_cycle {anneal} three_phase={three}"))
+    return out
+
+
+def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
+    if ctx.st.piecewise_constant:
+        return []
+    flat = _flat_head(ctx)
+    if flat is None:
+        return []
+    top = ctx.top
+    e0 = float(ctx.y[-1]) if ctx.st.tail_flat_from is not None else 0.0
+    d0 = _decay_horizon(ctx)
+    out = []
+    for shape in _choices(fam, "decay_shape") or ("linear",):
+        fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
+        frees = [
+            free(fam, "peak_lr", top, log=True),
+            free(fam, "stable_steps", max(flat - float(ctx.x[ctx.i0]), 1.0), 1.0, None, log=True),
+            free(fam, "decay_steps", max(d0 - flat, 1.0), 1.0, None, log=True),
+            free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
+        ]
+        out.append(_c(fam, fixed, frees, f"wsd {shape}"))
+    return out
+
+
+def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    if not st.rises or st.rises_smooth and len(st.rises) > 3 * max(len(st.peaks), 1):
+        return []
+    x, y = ctx.x, ctx.y
+    starts = [ctx.i0, *[r for r in st.rises if r > ctx.i0]]
+    sx = [float(x[i]) for i in starts]
+    peaks = [float(y[i]) for i in starts]
+    p0 = sx[1] - sx[0] if len(sx) >= 2 else float(np.ptp(x))
+    mult = (sx[2] - sx[1]) / p0 if len(sx) >= 3 and p0 > 0 else 1.0
+    dec = peaks[1] / peaks[0] if len(peaks) >= 2 and peaks[0] > 0 else 1.0
+    top = ctx.top
+    frees = [
+        free(fam, "peak_lr", top, log=True),
+        free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
+        free(fam, "first_period", max(p0, 1.0), 1.0, None, log=True),
+        free(fam, "period_mult", max(mult, 1.0), 1.0, 64.0, log=True),
+        free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True),
+    ]
+    return [_c(fam, {}, frees)]
+
+
+def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    if not st.peaks and not st.rises:
+        return []
+    x, y = ctx.x, ctx.y
+    base = float(np.min(y))
+    mx = float(np.max(y))
+    pk = st.peaks[0] if st.peaks else int(np.argmax(y))
+    up0 = max(float(x[pk]) - float(x[0]), 1.0)
+    troughs = [i for i in range(1, y.size - 1) if st.direction[i - 1] < 0 and st.direction[i] >= 0]
+    down0 = up0
+    if troughs:
+        t = [i for i in troughs if i > pk]
+        if t:
+            down0 = max(float(x[t[0]]) - float(x[pk]), 1.0)
+    out = []
+    for mode in _choices(fam, "mode") or ("triangular",):
+        fixed: dict[str, Any] = {"mode": mode}
+        frees = [
+            free(fam, "base_lr", max(base, mx * 1e-9), log=True),
+            free(fam, "max_lr", mx, log=True),
+            free(fam, "step_size_up", up0, 1.0, None, log=True),
+            free(fam, "step_size_down", down0, 1.0, None, log=True),
+        ]
+        if mode == "exp_range":
+            frees.append(free(fam, "gamma", 0.9999, 0.5, 1.0, log=True))
+        elif _has(fam, "gamma"):
+            fixed["gamma"] = 1.0
+        out.append(_c(fam, fixed, frees, f"cyclic {mode}"))
+    return out
+
+
+BUILDERS: dict[str, Builder] = {
+    "constant": b_constant,
+    "piecewise": b_piecewise,
+    "exponential": b_exponential,
+    "cosine": b_cosine,
+    "polynomial": b_polynomial,
+    "inverse_time": b_inverse_time,
+    "inverse_sqrt": b_inverse_sqrt,
+    "one_cycle": b_one_cycle,
+    "warmup_stable_decay": b_warmup_stable_decay,
+    "cosine_restarts": b_cosine_restarts,
+    "cyclic": b_cyclic,
+}
+
+#: Families that model the initial rise themselves (a separate warmup is not added to them).
+_OWN_RISE = {"one_cycle", "cyclic"}
+
+
+def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
+    """Every candidate worth refining for this curve (pruned by structure)."""
+    fams = registry()
+    wanted = list(fams) if names is None else [n for n in names if n in fams]
+    st = ctx.st
+    out: list[Candidate] = []
+    if st.constant:
+        wanted = [n for n in wanted if n == "constant"] or wanted[:1]
+    whole_rise = st.rise_end is not None and st.rise_end >= ctx.x.size - 1
+    for name in wanted:
+        fam = fams[name]
+        builder = BUILDERS.get(name)
+        if name in _OWN_RISE:
+            sub = Ctx(ctx.x, ctx.y, st, 0, float(ctx.y[0]), ctx.ymax)
+            cands = builder(fam, sub) if builder else generic(fam, sub)
+            out.extend(cands)
+            continue
+        if whole_rise and name != "constant":
+            continue
+        for shape, wfree, wfixed, nstruct in warmup_options(ctx):
+            sub = ctx
+            if shape is None and st.rise_end is not None:
+                # no separate warmup: the family has to produce the rise (rarely right; cheap
+                # families only)
+                continue
+            cands = builder(fam, sub) if builder else generic(fam, sub, sub.xp, sub.yp)
+            for c in cands:
+                if shape is not None:
+                    c = replace(
+                        c,
+                        free=[*c.free, *wfree],
+                        warmup_shape=shape,
+                        warmup_fixed=dict(wfixed),
+                        n_structural=c.n_structural + nstruct,
+                    )
+                out.append(c)
+    if not out:
+        fam = fams["constant"]
+        out = b_constant(fam, ctx)
+    return out
+
+
+def make_ctx(x: np.ndarray, y: np.ndarray, st: Structure) -> Ctx:
+    i0 = st.rise_end if st.rise_end is not None else 0
+    i0 = min(i0, x.size - 1)
+    top = float(y[i0])
+    ymax = float(np.max(np.abs(y))) if y.size else 0.0
+    return Ctx(x, y, st, i0, top, ymax)

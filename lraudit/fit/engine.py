@@ -1,0 +1,267 @@
+"""Continuous refinement of one candidate schedule with :func:`scipy.optimize.least_squares`.
+
+The residual of a candidate with parameters :math:`\\theta` at logged points :math:`(s_i, y_i)` is
+
+.. math:: r_i(\\theta) = \\log(\\max(m(s_i + \\delta; \\theta), 0) + \\epsilon)
+                        - \\log(y_i + \\epsilon), \\qquad \\epsilon = 10^{-7} \\max_i |y_i|
+
+i.e. the log-ratio of model to data, softened below ``1e-7`` of the peak so that a warmup from 0
+or a decay to 0 does not produce infinite residuals (float32 cannot resolve such values relative to
+the peak anyway). Parameters are fitted in a transformed space: ``log`` for LR-scale and
+step-scale parameters (so an LR near 1e-4 and a horizon near 1e5 both move in units of relative
+change, which is also what ``x_scale=1`` assumes), linear for shape parameters (power, fractions).
+Starting points are clipped strictly inside the bounds. The method is ``trf`` with bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from lraudit.errors import ScheduleError
+from lraudit.schedules import REGISTRY, _apply_warmup, evaluate
+from lraudit.types import Schedule, Warmup
+
+#: Softening of the log residual, relative to the largest logged value (see module docstring).
+EPS_REL = 1e-7
+#: Residual used where a candidate cannot be evaluated (invalid parameter combination).
+BAD_RESIDUAL = 30.0
+
+
+@dataclass
+class FreeParam:
+    """One continuous parameter to refine: name (family param, ``warmup.steps``,
+    ``warmup.start_lr`` or ``min_lr``), start value, inclusive bounds, log transform, rounding."""
+
+    name: str
+    init: float
+    lo: float
+    hi: float
+    log: bool = False
+    integer: bool = False
+    scale: float = 1.0
+
+    def to_z(self, v: float) -> float:
+        if self.log:
+            return math.log(v) if v > 0 else -700.0
+        return v / self.scale
+
+    def from_z(self, z: float) -> float:
+        return math.exp(z) if self.log else z * self.scale
+
+    def zbounds(self) -> tuple[float, float]:
+        lo = self.to_z(self.lo) if math.isfinite(self.lo) else -np.inf
+        hi = self.to_z(self.hi) if math.isfinite(self.hi) else np.inf
+        return lo, hi
+
+
+@dataclass
+class Candidate:
+    """A schedule shape to fit: family, fixed (discrete or structural) params, free params,
+    warmup shape and fixed warmup/floor values. ``n_structural`` counts the discrete values read
+    off the data (boundaries, levels found by structure) for the model-selection penalty."""
+
+    family: str
+    fixed: dict[str, Any]
+    free: list[FreeParam]
+    warmup_shape: str | None = None
+    warmup_fixed: dict[str, float] = field(default_factory=dict)
+    min_lr: float | None = None
+    n_structural: int = 0
+    label: str = ""
+
+    @property
+    def n_params(self) -> int:
+        return len(self.free) + self.n_structural
+
+    def schedule(self, values: Mapping[str, float]) -> Schedule:
+        """The schedule for free-parameter ``values`` (missing names fall back to ``init``)."""
+        v = {p.name: values.get(p.name, p.init) for p in self.free}
+        for p in self.free:
+            if p.integer:
+                v[p.name] = round(v[p.name])
+        params = dict(self.fixed)
+        params.update({k: val for k, val in v.items() if "." not in k and k != "min_lr"})
+        warmup = None
+        if self.warmup_shape is not None:
+            wv = dict(self.warmup_fixed)
+            wv.update({k[7:]: val for k, val in v.items() if k.startswith("warmup.")})
+            warmup = Warmup(
+                steps=float(wv["steps"]), start_lr=float(wv["start_lr"]), shape=self.warmup_shape
+            )
+        min_lr = v.get("min_lr", self.min_lr)
+        return Schedule(family=self.family, params=params, warmup=warmup, min_lr=min_lr)
+
+
+@dataclass
+class Outcome:
+    """The refined candidate: its schedule, free values, residuals and least-squares diagnostics."""
+
+    candidate: Candidate
+    schedule: Schedule
+    values: dict[str, float]
+    rss: float
+    n: int
+    offset: int
+    jac: np.ndarray | None
+    status: int
+    message: str
+    active: tuple[str, ...]
+
+    @property
+    def mse(self) -> float:
+        return self.rss / max(self.n, 1)
+
+
+def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
+    """:func:`lraudit.schedules.evaluate` without re-validating params (the fitter builds them).
+
+    Uses the registry's own warmup composition so that the convention lives in one place.
+    """
+    fam = REGISTRY.get(sched.family)
+    if fam is None:
+        return evaluate(sched, x)
+    params = sched.params
+    lr = np.asarray(fam.fn(x, **params), dtype=np.float64)
+    if sched.min_lr is not None:
+        lr = np.maximum(lr, sched.min_lr)
+    w = sched.warmup
+    if w is not None and w.steps > 0:
+        lr = _apply_warmup(lr, x, w, fam, params, sched.min_lr)
+    return lr
+
+
+def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
+    """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``."""
+    try:
+        with np.errstate(all="ignore"):
+            m = fast_evaluate(sched, x)
+    except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return np.full(x.shape[0], BAD_RESIDUAL)
+    with np.errstate(all="ignore"):
+        r = np.log(np.maximum(m, 0.0) + eps) - ly
+    bad = ~np.isfinite(r)
+    if bad.any():
+        r[bad] = BAD_RESIDUAL
+    return r
+
+
+def refine(
+    cand: Candidate,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    offset: int = 0,
+    eps: float | None = None,
+    max_nfev: int = 200,
+) -> Outcome:
+    """Refine ``cand``'s free parameters on points ``(x, y)`` (observed step ``s`` is evaluated at
+    ``s + offset``). Never raises for fit problems; failed evaluations become large residuals."""
+    if eps is None:
+        eps = EPS_REL * float(np.max(np.abs(y))) if y.size else 1e-30
+        eps = max(eps, 1e-300)
+    xs = x.astype(np.float64) + offset
+    ly = np.log(np.maximum(y, 0.0) + eps)
+    free = cand.free
+
+    def sched_of(z: np.ndarray) -> Schedule:
+        return cand.schedule({p.name: p.from_z(float(zi)) for p, zi in zip(free, z, strict=True)})
+
+    def fun(z: np.ndarray) -> np.ndarray:
+        return residuals(sched_of(z), xs, ly, eps)
+
+    if not free:
+        sched = cand.schedule({})
+        r = residuals(sched, xs, ly, eps)
+        return Outcome(cand, sched, {}, float(r @ r), x.size, offset, None, 0, "nothing to fit", ())
+
+    lo = np.array([p.zbounds()[0] for p in free])
+    hi = np.array([p.zbounds()[1] for p in free])
+    z0 = np.array([p.to_z(min(max(p.init, p.lo), p.hi)) for p in free])
+    # strictly inside the bounds, as trf requires
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    pad = np.minimum(1e-6 * span, 1e-3)
+    z0 = np.minimum(np.maximum(z0, lo + pad), hi - pad)
+    try:
+        res = least_squares(
+            fun,
+            z0,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale=1.0,
+            max_nfev=max_nfev,
+            xtol=1e-11,
+            ftol=1e-11,
+            gtol=1e-11,
+        )
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        sched = sched_of(z0)
+        r = fun(z0)
+        return Outcome(
+            cand,
+            sched,
+            _vals(free, z0),
+            float(r @ r),
+            x.size,
+            offset,
+            None,
+            -1,
+            f"least_squares failed: {exc}",
+            (),
+        )
+    z = res.x
+    vals = _vals(free, z)
+    sched = sched_of(z)
+    r = fun(z)
+    active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
+    return Outcome(
+        cand,
+        sched,
+        vals,
+        float(r @ r),
+        x.size,
+        offset,
+        res.jac,
+        int(res.status),
+        str(res.message),
+        active,
+    )
+
+
+def _vals(free: list[FreeParam], z: np.ndarray) -> dict[str, float]:
+    out = {}
+    for p, zi in zip(free, z, strict=True):
+        v = p.from_z(float(zi))
+        out[p.name] = float(round(v)) if p.integer else v
+    return out
+
+
+def rescore(out: Outcome, x: np.ndarray, y: np.ndarray, eps: float) -> Outcome:
+    """The same schedule scored on other points (the full series after fitting on a subset)."""
+    ly = np.log(np.maximum(y, 0.0) + eps)
+    r = residuals(out.schedule, x.astype(np.float64) + out.offset, ly, eps)
+    return replace(out, rss=float(r @ r), n=int(x.size))
+
+
+def with_fixed(cand: Candidate, name: str, value: float) -> Candidate:
+    """``cand`` with free parameter ``name`` held at ``value`` (for profiles and snapping)."""
+    free = [p for p in cand.free if p.name != name]
+    c = replace(cand, free=free, fixed=dict(cand.fixed), warmup_fixed=dict(cand.warmup_fixed))
+    if name.startswith("warmup."):
+        c.warmup_fixed[name[7:]] = value
+    elif name == "min_lr":
+        c.min_lr = value
+    else:
+        c.fixed[name] = value
+    return c
+
+
+def start_from(cand: Candidate, values: Mapping[str, float]) -> Candidate:
+    """``cand`` with its free parameters starting at ``values``."""
+    free = [replace(p, init=float(values.get(p.name, p.init))) for p in cand.free]
+    return replace(cand, free=free)
