@@ -1,0 +1,181 @@
+"""Read every learning-rate point (or any scalar) from TensorBoard logs, fast and exactly.
+
+Public API
+----------
+``read_lr_series(path, tag=None, run=None) -> list[LRSeries]``
+    One series per run x LR tag, sorted by (run, tag). ``tag`` (exact name or glob) overrides
+    LR detection (:data:`LR_TAG_PATTERNS`); ``run`` is a glob over run names.
+``read_scalars(path, tags=None, run=None) -> list[LRSeries]``
+    The same for any scalar tag (``tags``: None for all, a name/glob or a list of them).
+``discover_runs(path) -> dict[str, tuple[str, ...]]``
+    Run name -> event files in read order (:mod:`lraudit.reader.discovery`).
+``is_lr_tag(tag)``, ``LR_TAG_PATTERNS``
+    The default LR tag detection (:mod:`lraudit.reader.tags`).
+
+``path`` may be a log dir, a single event file, a Hugging Face ``trainer_state.json`` (or a
+directory holding one and no event files), or a TensorBoard CSV/JSON scalar export
+(:mod:`lraudit.reader.sources`).
+
+What the reader does, and records in ``LRSeries.notes``: CRC-checks every record (a corrupt or
+truncated record ends that file; earlier records are kept); merges the files of a run with the
+newest write of a step winning (:mod:`lraudit.reader.merge`; stale points in
+``LRSeries.replaced``); notes restarts (``SessionLog`` START, file boundaries), non-finite
+values and skipped bytes.
+
+>>> import tempfile, lraudit.testing as t
+>>> d = tempfile.mkdtemp()
+>>> _ = t.write_scalars(d, ["learning_rate", "loss"], [0, 1, 2], [[0.5, 0.5, 0.25], [3, 2, 1]])
+>>> [(s.run, s.tag, s.values.tolist()) for s in read_lr_series(d)]
+[('.', 'learning_rate', [0.5, 0.5, 0.25])]
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import mmap
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lraudit.errors import LogReadError, NoEventFilesError, TagNotFoundError
+from lraudit.reader.decode import FileData
+from lraudit.reader.discovery import discover_runs, is_event_file
+from lraudit.reader.merge import merge_tag
+from lraudit.reader.tags import LR_TAG_PATTERNS, is_lr_tag, make_tag_filter, select_tags
+from lraudit.types import LRSeries
+
+__all__ = [
+    "LR_TAG_PATTERNS",
+    "discover_runs",
+    "is_lr_tag",
+    "read_file",
+    "read_lr_series",
+    "read_scalars",
+]
+
+# Files above this size are memory-mapped instead of read, so that image-heavy logs do not
+# need their size in RAM.
+_MMAP_ABOVE = 256 * 1024 * 1024
+
+
+def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool = True) -> FileData:
+    """Frame, CRC-check and decode one event file (``want``: which tags to decode; default all).
+
+    ``fast=False`` decodes every record with protobuf (the reference decoder).
+    """
+    from lraudit.reader.columnar import decode_columnar
+    from lraudit.reader.decode import decode_protobuf
+    from lraudit.reader.framing import scan
+
+    want = want or (lambda _t: True)
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > _MMAP_ABOVE:
+                buf: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            else:
+                buf = f.read()
+    except OSError as e:
+        raise LogReadError(f"{path}: cannot read ({e.strerror or e})") from e
+    framing = scan(buf)
+    if fast:
+        fd = decode_columnar(buf, framing, want, path)
+    else:
+        fd = decode_protobuf(buf, framing, want, path)
+    note = framing.note(name)
+    if note:
+        fd.notes.append(note)
+    return fd
+
+
+def _run_filter(run: str | None) -> Callable[[str], bool]:
+    if run is None:
+        return lambda _r: True
+    rx = re.compile(fnmatch.translate(run))
+    return lambda r: r == run or rx.fullmatch(r) is not None
+
+
+def _read_runs(
+    path: Any, wanted: str | Sequence[str] | None, run: str | None, fast: bool = True
+) -> tuple[list[LRSeries], list[str]]:
+    """Series for the tags ``wanted`` selects (None = LR detection) and every scalar tag seen."""
+    from lraudit.reader import sources
+
+    p = Path(path)
+    if not p.exists():
+        raise LogReadError(f"{os.fspath(path)}: no such file or directory")
+    if p.is_file() and not is_event_file(p.name):
+        return sources.read_source(p, wanted, run)
+    runs = discover_runs(p)
+    if not runs:
+        alt = sources.find_sources(p)
+        if alt:
+            return sources.read_sources(p, alt, wanted, run)
+        raise NoEventFilesError(f"no TensorBoard event files under {os.fspath(path)}")
+    keep_run = _run_filter(run)
+    chosen = {r: fs for r, fs in runs.items() if keep_run(r)}
+    if not chosen:
+        raise NoEventFilesError(
+            f"no run matching --run {run!r} under {os.fspath(path)} (runs: {', '.join(runs)})"
+        )
+    want = make_tag_filter(wanted)
+    out: list[LRSeries] = []
+    all_tags: set[str] = set()
+    for rname, files in chosen.items():
+        data = [read_file(f, want, fast=fast) for f in files]
+        plugins: dict[str, str] = {}
+        for fd in data:
+            for t, pl in fd.plugins.items():
+                plugins.setdefault(t, pl)
+        tags: set[str] = set()
+        for fd in data:
+            for t, is_tensor in fd.tags.items():
+                if not is_tensor or plugins.get(t) == "scalars":
+                    tags.add(t)
+        all_tags |= tags
+        run_notes = [n for fd in data for n in fd.notes]
+        for t in select_tags(tags, wanted):
+            out.append(merge_tag(rname, t, files, data, run_notes))
+    out.sort(key=lambda s: (s.run, s.tag))
+    return out, sorted(all_tags)
+
+
+def _not_found(path: Any, wanted: str | Sequence[str] | None, tags: list[str]) -> TagNotFoundError:
+    shown = ", ".join(tags[:30]) + (f", ... ({len(tags)} in all)" if len(tags) > 30 else "")
+    found = f"scalar tags found: {shown}" if tags else "no scalar tags were found"
+    what = "no learning-rate tag found" if wanted is None else f"no tag matching {wanted!r} found"
+    return TagNotFoundError(
+        f"{what} under {os.fspath(path)}; {found}; choose one with --tag TAG", tuple(tags)
+    )
+
+
+def read_lr_series(path: Any, tag: str | None = None, run: str | None = None) -> list[LRSeries]:
+    """Every learning-rate series under ``path``: one per run x LR tag, sorted by (run, tag).
+
+    ``tag``: exact tag or glob, overriding LR detection; ``run``: glob over run names. Raises
+    :class:`~lraudit.errors.LogReadError` (missing path), :class:`NoEventFilesError` and
+    :class:`TagNotFoundError` (``.tags`` lists the scalar tags found).
+    """
+    series, tags = _read_runs(path, tag, run)
+    if not series:
+        raise _not_found(path, tag, tags)
+    return series
+
+
+def read_scalars(
+    path: Any, tags: str | Sequence[str] | None = None, run: str | None = None
+) -> list[LRSeries]:
+    """Every scalar series under ``path`` (``tags``: None = all, or names/globs), by (run, tag).
+
+    Raises :class:`TagNotFoundError` only when ``tags`` was given and matched nothing.
+    """
+    wanted: str | Sequence[str] | None = tags
+    if tags is None:
+        wanted = "*"
+    series, found = _read_runs(path, wanted, run)
+    if not series and tags is not None:
+        raise _not_found(path, tags, found)
+    return series

@@ -1,0 +1,168 @@
+"""Decode the scalar points of one event file.
+
+Scalars come in two encodings (both are read):
+
+* ``Summary.Value.simple_value`` (float32): torch ``add_scalar``, tensorboardX, TF1;
+* a rank-0 ``tensor`` whose tag carries plugin ``scalars`` metadata: TF2 ``tf.summary.scalar``
+  (value in ``tensor_content``), Keras, torch ``add_scalar(new_style=True)`` (``float_val``),
+  DT_DOUBLE (``double_val``), DT_HALF (``half_val``). The metadata may be present only on the
+  first value of a tag (TF1 strips it from later ones), so which tags are scalars is decided per
+  run, from every file of the run (:attr:`FileData.plugins`).
+
+Two decoders give identical results: :func:`decode_protobuf` (``Event.FromString`` on every
+record; the reference) and the columnar decoder in :mod:`lraudit.reader.columnar` (numpy over
+all records at once; the fast path), which hands records of unusual layout to the first.
+Image, histogram, audio, graph and run-metadata payloads are never decoded by the fast path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lraudit.reader.framing import Framing
+
+DT_FLOAT, DT_DOUBLE, DT_HALF = 1, 2, 19
+
+
+@dataclass
+class TagPoints:
+    """Points of one tag in one file, in record order. ``tensor``: came as tensor summaries."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    wall_times: np.ndarray
+    tensor: bool = False
+
+
+@dataclass
+class FileData:
+    """What one event file holds that the reader uses.
+
+    ``points``: decoded points of the tags that were asked for (simple_value tags, and tensor
+    tags that are 0-d floats; whether a tensor tag is a scalar is settled with ``plugins``).
+    ``tags``: every scalar-candidate tag seen (simple_value or 0-d float tensor), decoded or
+    not, with ``True`` for tensor ones. ``plugins``: tag -> plugin name from metadata seen.
+    ``sessions``: ``(step, status)`` of SessionLog records (1 = START, 2 = STOP, 3 = CHECKPOINT).
+    """
+
+    path: str
+    points: dict[str, TagPoints] = field(default_factory=dict)
+    tags: dict[str, bool] = field(default_factory=dict)
+    plugins: dict[str, str] = field(default_factory=dict)
+    sessions: list[tuple[int, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    n_records: int = 0
+
+
+def tensor_scalar(t: object) -> float | None:
+    """The value of a rank-0 float tensor proto (``TensorProto``), or None if it is not one."""
+    if len(t.tensor_shape.dim) != 0:  # type: ignore[attr-defined]
+        return None
+    dtype = t.dtype  # type: ignore[attr-defined]
+    content = t.tensor_content  # type: ignore[attr-defined]
+    if dtype == DT_FLOAT:
+        if content:
+            return float(np.frombuffer(content, "<f4", count=1)[0]) if len(content) == 4 else None
+        vals = t.float_val  # type: ignore[attr-defined]
+    elif dtype == DT_DOUBLE:
+        if content:
+            return float(np.frombuffer(content, "<f8", count=1)[0]) if len(content) == 8 else None
+        vals = t.double_val  # type: ignore[attr-defined]
+    elif dtype == DT_HALF:
+        if content:
+            return float(np.frombuffer(content, "<f2", count=1)[0]) if len(content) == 2 else None
+        hv = t.half_val  # type: ignore[attr-defined]
+        if len(hv) != 1:
+            return None
+        return float(np.array([hv[0]], dtype=np.uint16).view(np.float16)[0])
+    else:
+        return None
+    if len(vals) != 1:
+        return None
+    # float_val is float32 on disk; upb returns it as a Python float already widened exactly
+    return float(vals[0])
+
+
+class _Collector:
+    """Accumulates points per tag in record order (lists; turned into arrays at the end)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, tuple[list[int], list[float], list[float], bool]] = {}
+
+    def add(self, tag: str, step: int, value: float, wall: float, tensor: bool) -> None:
+        c = self.cols.get(tag)
+        if c is None:
+            c = self.cols[tag] = ([], [], [], tensor)
+        c[0].append(step)
+        c[1].append(value)
+        c[2].append(wall)
+
+    def into(self, fd: FileData) -> None:
+        for tag, (s, v, w, tensor) in self.cols.items():
+            fd.points[tag] = TagPoints(
+                np.asarray(s, dtype=np.int64),
+                np.asarray(v, dtype=np.float64),
+                np.asarray(w, dtype=np.float64),
+                tensor,
+            )
+
+
+def decode_records(
+    buf: bytes,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    want: Callable[[str], bool],
+    fd: FileData,
+    order: np.ndarray | None = None,
+) -> list[tuple[int, str, int, float, float, bool]]:
+    """Decode the given records with protobuf; returns ``(order, tag, step, value, wall, tensor)``.
+
+    ``order`` (default: the record index) keys each point so callers can merge these points
+    with points decoded elsewhere back into record order. Updates ``fd.tags``, ``fd.plugins``
+    and ``fd.sessions``.
+    """
+    from tensorboard.compat.proto import event_pb2
+
+    from_string = event_pb2.Event.FromString
+    out: list[tuple[int, str, int, float, float, bool]] = []
+    keys = range(len(starts)) if order is None else order.tolist()
+    for k, s, ln in zip(keys, starts.tolist(), lengths.tolist(), strict=False):
+        ev = from_string(buf[s : s + ln])
+        what = ev.WhichOneof("what")
+        if what == "summary":
+            for v in ev.summary.value:
+                tag = v.tag
+                if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
+                    fd.plugins.setdefault(tag, v.metadata.plugin_data.plugin_name)
+                kind = v.WhichOneof("value")
+                if kind == "simple_value":
+                    fd.tags.setdefault(tag, False)
+                    if want(tag):
+                        out.append((k, tag, ev.step, v.simple_value, ev.wall_time, False))
+                elif kind == "tensor":
+                    x = tensor_scalar(v.tensor)
+                    if x is None:
+                        continue
+                    fd.tags.setdefault(tag, True)
+                    if want(tag):
+                        out.append((k, tag, ev.step, x, ev.wall_time, True))
+        elif what == "session_log":
+            fd.sessions.append((int(ev.step), int(ev.session_log.status)))
+    return out
+
+
+def decode_protobuf(
+    buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
+) -> FileData:
+    """Decode every record of a framed file with protobuf (the reference decoder)."""
+    fd = FileData(path=path, n_records=len(framing.starts))
+    col = _Collector()
+    for _, tag, step, value, wall, tensor in decode_records(
+        buf, framing.starts, framing.lengths, want, fd
+    ):
+        col.add(tag, step, value, wall, tensor)
+    col.into(fd)
+    return fd

@@ -1,0 +1,125 @@
+"""Merge the points of one tag from the files of one run into an :class:`LRSeries`.
+
+Policy (documented in the README): **the newest write of a step wins.** Files are taken in
+the order they were started (timestamp in the file name, then name), records within a file in
+file order; when a step was written more than once, the last write is kept and every earlier
+write goes to ``LRSeries.replaced`` (one :class:`ReplacedSegment` per file the stale points came
+from), with a note ``"resume at step N in FILE replaced M points from FILE"``. The merged series
+is in step order, so a schedule that jumps back after a restart stays visible. Steps the newer
+file did not rewrite are kept from the older file (nothing is dropped because of a restart);
+``SessionLog`` START records and file boundaries are noted, never acted on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from lraudit.reader.decode import FileData
+from lraudit.types import LRSeries, ReplacedSegment
+
+_SESSION_STATUS = {1: "START", 2: "STOP", 3: "CHECKPOINT"}
+
+
+def _name(path: str) -> str:
+    return os.path.basename(path)
+
+
+def merge_tag(
+    run: str,
+    tag: str,
+    files: Sequence[str],
+    data: Sequence[FileData],
+    run_notes: Sequence[str] = (),
+    source: str = "tfevents",
+) -> LRSeries:
+    """Merge ``tag`` over ``data`` (one :class:`FileData` per file of ``files``, in read order)."""
+    steps_l, vals_l, walls_l, fidx_l = [], [], [], []
+    notes: list[str] = list(run_notes)
+    prev_last: int | None = None
+    for fi, fd in enumerate(data):
+        tp = fd.points.get(tag)
+        if tp is None or len(tp.steps) == 0:
+            continue
+        steps_l.append(tp.steps)
+        vals_l.append(tp.values)
+        walls_l.append(tp.wall_times)
+        fidx_l.append(np.full(len(tp.steps), fi, dtype=np.int64))
+        first = int(tp.steps[0])
+        if prev_last is not None:
+            if first <= prev_last:
+                notes.append(
+                    f"restart: {_name(files[fi])} starts at step {first}, at or before the last "
+                    f"step {prev_last} of the previous file"
+                )
+            else:
+                notes.append(
+                    f"{_name(files[fi])} continues from step {first} (previous file ended at "
+                    f"step {prev_last})"
+                )
+        prev_last = int(tp.steps.max())
+    if not steps_l:
+        e = np.zeros(0)
+        return LRSeries(run, tag, e.astype(np.int64), e, e, tuple(files), tuple(notes), (), source)
+    steps = np.concatenate(steps_l)
+    vals = np.concatenate(vals_l)
+    walls = np.concatenate(walls_l)
+    fidx = np.concatenate(fidx_l)
+    pos = np.arange(len(steps))
+    order = np.lexsort((pos, steps))  # by step, then by write order
+    s_sorted = steps[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = s_sorted[1:] != s_sorted[:-1]  # the last write of each step wins
+    keep = order[last]
+    replaced: list[ReplacedSegment] = []
+    if not last.all():
+        stale = order[~last]
+        # the winning write of each stale point: the last element of its step group
+        grp_end = np.flatnonzero(last)
+        winner = order[grp_end[np.searchsorted(grp_end, np.flatnonzero(~last))]]
+        for src in np.unique(fidx[stale]).tolist():
+            sel = stale[fidx[stale] == src]
+            replaced.append(
+                ReplacedSegment(files[src], steps[sel].copy(), vals[sel].copy(), walls[sel].copy())
+            )
+        pairs = np.stack([fidx[winner], fidx[stale]], axis=1)
+        for new_f, old_f in np.unique(pairs, axis=0).tolist():
+            m = (fidx[winner] == new_f) & (fidx[stale] == old_f)
+            n_rep = int(m.sum())
+            first_step = int(steps[stale[m]].min())
+            if new_f == old_f:
+                notes.append(
+                    f"{n_rep} step(s) written more than once in {_name(files[new_f])} (first at "
+                    f"step {first_step}); kept the later write"
+                )
+            else:
+                notes.append(
+                    f"resume at step {first_step} in {_name(files[new_f])} replaced {n_rep} "
+                    f"point(s) from {_name(files[old_f])}"
+                )
+    for fi, fd in enumerate(data):
+        for step, status in fd.sessions:
+            if status == 1:
+                notes.append(
+                    f"SessionLog START at step {step} in {_name(files[fi])} (the writer marked "
+                    f"a restart)"
+                )
+    out_v = vals[keep]
+    bad = ~np.isfinite(out_v)
+    if bad.any():
+        notes.append(
+            f"{int(bad.sum())} non-finite value(s) kept (first at step {int(steps[keep][bad][0])})"
+        )
+    return LRSeries(
+        run=run,
+        tag=tag,
+        steps=steps[keep],
+        values=out_v,
+        wall_times=walls[keep],
+        files=tuple(files),
+        notes=tuple(notes),
+        replaced=tuple(replaced),
+        source=source,
+    )

@@ -1,0 +1,245 @@
+"""Reader: discovery, both scalar encodings, LR tag detection, merge policy, CRC, errors."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lraudit
+from lraudit import testing as lt
+from lraudit.errors import LogReadError, NoEventFilesError, TagNotFoundError
+from lraudit.reader import discover_runs, is_lr_tag, read_file
+from lraudit.reader.framing import scan
+
+KINDS = ["simple", "tensor", "tensor_content", "double"]
+STEPS = [0, 1, 2, 5, 300, 70000, 2**40]
+LRS = [0.1, 0.1, 0.05, 1e-7, 3.3e-4, 0.0, 2.5]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_encoding_reads_the_same_series(tmp_path: Path, kind: str) -> None:
+    lt.write_scalars(tmp_path, ["lr", "loss"], STEPS, [LRS, [1.0] * len(STEPS)], kind=kind)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert (s.run, s.tag, s.source) == (".", "lr", "tfevents")
+    assert s.steps.dtype == np.int64 and s.values.dtype == np.float64
+    assert s.steps.tolist() == STEPS
+    want = np.asarray(LRS, dtype=np.float64 if kind == "double" else np.float32)
+    assert s.values.tolist() == want.astype(np.float64).tolist()
+    assert s.wall_times.tolist() == [1.7e9 + i for i in range(len(STEPS))]
+    assert s.notes == () and s.replaced == ()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fast_decoder_equals_protobuf_decoder(tmp_path: Path, kind: str) -> None:
+    p = lt.write_scalars(tmp_path, ["lr", "a/b", "loss"], STEPS, [LRS, LRS[::-1], LRS], kind=kind)
+    fast = read_file(str(p), fast=True)
+    ref = read_file(str(p), fast=False)
+    assert fast.tags == ref.tags and fast.plugins == ref.plugins
+    assert sorted(fast.points) == sorted(ref.points) == ["a/b", "loss", "lr"]
+    for tag, tp in ref.points.items():
+        got = fast.points[tag]
+        assert got.steps.tolist() == tp.steps.tolist()
+        assert got.values.tolist() == tp.values.tolist()
+        assert got.wall_times.tolist() == tp.wall_times.tolist()
+        assert got.tensor == tp.tensor
+
+
+def test_tensor_tag_without_scalars_plugin_is_not_a_scalar(tmp_path: Path) -> None:
+    ev = lt.scalar_event("lr", 1, 0.5, 1.0, "tensor")
+    ev.summary.value[0].metadata.plugin_data.plugin_name = "custom"
+    lt.write_events(tmp_path / "events.out.tfevents.1.h", [ev])
+    with pytest.raises(TagNotFoundError):
+        lraudit.read_lr_series(tmp_path)
+
+
+def test_scalars_plugin_on_first_value_only_applies_to_the_whole_run(tmp_path: Path) -> None:
+    evs = [lt.scalar_event("lr", i, 0.1 * i, 1.0 + i, "tensor") for i in range(3)]
+    for ev in evs[1:]:
+        ev.summary.value[0].ClearField("metadata")
+    lt.write_events(tmp_path / "events.out.tfevents.1.h", evs[:1])
+    lt.write_events(tmp_path / "events.out.tfevents.2.h", evs[1:])
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == [0, 1, 2]
+
+
+def test_discovery_runs_spaces_nested_and_single_file(tmp_path: Path) -> None:
+    lt.write_scalars(tmp_path, "lr", [0], [1.0])
+    lt.write_scalars(tmp_path / "mobile 320x320", "lr", [0], [2.0])
+    lt.write_scalars(tmp_path / "a" / "train", "lr", [0], [3.0])
+    (tmp_path / "a" / "notes.txt").write_text("not a log")
+    (tmp_path / "empty").mkdir()
+    runs = discover_runs(tmp_path)
+    assert list(runs) == [".", "a/train", "mobile 320x320"]
+    got = {s.run: s.values[0] for s in lraudit.read_lr_series(tmp_path)}
+    assert got == {".": 1.0, "a/train": 3.0, "mobile 320x320": 2.0}
+    assert [s.run for s in lraudit.read_lr_series(tmp_path, run="mobile*")] == ["mobile 320x320"]
+    (single,) = runs["mobile 320x320"]
+    (s,) = lraudit.read_lr_series(single)
+    assert (s.run, s.files) == (".", (single,))
+
+
+def test_errors_are_actionable(tmp_path: Path) -> None:
+    with pytest.raises(LogReadError, match="no such file or directory"):
+        lraudit.read_lr_series(tmp_path / "nope")
+    with pytest.raises(NoEventFilesError, match="no TensorBoard event files under"):
+        lraudit.read_lr_series(tmp_path)
+    lt.write_scalars(tmp_path, ["loss", "acc"], [0, 1], [[1, 2], [3, 4]])
+    with pytest.raises(TagNotFoundError, match="--tag") as ei:
+        lraudit.read_lr_series(tmp_path)
+    assert ei.value.tags == ("acc", "loss")
+    with pytest.raises(NoEventFilesError, match="no run matching"):
+        lraudit.read_lr_series(tmp_path, tag="loss", run="zzz*")
+    (s,) = lraudit.read_lr_series(tmp_path, tag="lo*")
+    assert s.tag == "loss" and s.values.tolist() == [1.0, 2.0]
+
+
+def test_tag_override_exact_glob_and_param_groups(tmp_path: Path) -> None:
+    tags = ["x/lr0", "x/lr1", "x/lr2", "train/box_loss", "metrics/mAP_0.5"]
+    lt.write_scalars(tmp_path, tags, [0, 1], [[0.1, 0.2]] * len(tags))
+    assert [s.tag for s in lraudit.read_lr_series(tmp_path)] == ["x/lr0", "x/lr1", "x/lr2"]
+    assert [s.tag for s in lraudit.read_lr_series(tmp_path, tag="x/lr1")] == ["x/lr1"]
+    assert [s.tag for s in lraudit.read_lr_series(tmp_path, tag="*loss")] == ["train/box_loss"]
+    assert len(lraudit.read_scalars(tmp_path)) == 5
+    assert [s.tag for s in lraudit.read_scalars(tmp_path, tags=["x/lr2", "m*"])] == [
+        "metrics/mAP_0.5",
+        "x/lr2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "lr",
+        "learning_rate",
+        "train/learning_rate",
+        "train/lr",
+        "epoch_learning_rate",
+        "LearningRate/LearningRate/learning_rate",
+        "lr-AdamW",
+        "lr-AdamW/pg1",
+        "lr-SGD-1",
+        "x/lr0",
+        "lr/pg2",
+        "learning-rate",
+        "Learning_Rate",
+        "LR",
+        "epoch_lr",
+    ],
+)
+def test_lr_tags_detected(tag: str) -> None:
+    assert is_lr_tag(tag)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["base_lr", "train/base_lr", "lr-SGD-momentum", "loss", "learning-rate vs samples", "max_lr"],
+)
+def test_not_lr_tags(tag: str) -> None:
+    assert not is_lr_tag(tag)
+
+
+def test_resume_newest_write_wins_and_keeps_replaced(tmp_path: Path) -> None:
+    a = "events.out.tfevents.1000.host.1.0"
+    b = "events.out.tfevents.2000.host.2.0"
+    lt.write_scalars(tmp_path, "lr", range(0, 200), [1.0] * 200, name=a)
+    lt.write_scalars(tmp_path, "lr", range(100, 150), [2.0] * 50, name=b, wall_time0=2e9)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == list(range(200))
+    assert s.values.tolist() == [1.0] * 100 + [2.0] * 50 + [1.0] * 50
+    (seg,) = s.replaced
+    assert os.path.basename(seg.file) == a
+    assert seg.steps.tolist() == list(range(100, 150)) and set(seg.values.tolist()) == {1.0}
+    assert f"resume at step 100 in {b} replaced 50 point(s) from {a}" in s.notes
+    assert [os.path.basename(f) for f in s.files] == [a, b]
+
+
+def test_files_ordered_by_timestamp_not_name(tmp_path: Path) -> None:
+    # "…99.…" sorts after "…100.…" by name but was started first
+    lt.write_scalars(tmp_path, "lr", [0, 1], [1.0, 1.0], name="events.out.tfevents.99.h.1.0")
+    lt.write_scalars(tmp_path, "lr", [1, 2], [2.0, 2.0], name="events.out.tfevents.100.h.1.0")
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.values.tolist() == [1.0, 2.0, 2.0]
+
+
+def test_duplicate_step_in_one_file_and_session_start(tmp_path: Path) -> None:
+    from tensorboard.compat.proto import event_pb2
+
+    evs = [lt.scalar_event("lr", s, v, 10.0 + i) for i, (s, v) in enumerate([(0, 1), (1, 1)])]
+    start = event_pb2.Event(step=1, wall_time=20.0)
+    start.session_log.status = event_pb2.SessionLog.START
+    evs += [start, lt.scalar_event("lr", 1, 5.0, 21.0), lt.scalar_event("lr", 2, 5.0, 22.0)]
+    lt.write_events(tmp_path / "events.out.tfevents.1.h", evs)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.values.tolist() == [1.0, 5.0, 5.0]
+    assert s.replaced[0].steps.tolist() == [1] and s.replaced[0].values.tolist() == [1.0]
+    assert any("written more than once" in n for n in s.notes)
+    assert any("SessionLog START at step 1" in n for n in s.notes)
+
+
+def _corrupt_last_record(p: Path) -> int:
+    raw = bytearray(p.read_bytes())
+    raw[-6] ^= 0xFF  # inside the payload of the last record
+    p.write_bytes(bytes(raw))
+    return len(raw)
+
+
+def test_corrupt_and_truncated_tails_end_the_file_with_a_note(tmp_path: Path) -> None:
+    p = lt.write_scalars(tmp_path / "c", "lr", range(10), np.linspace(1, 0.1, 10))
+    _corrupt_last_record(p)
+    lt.write_scalars(tmp_path / "c", "lr", [20], [7.0], name="events.out.tfevents.1800000000.h")
+    (s,) = lraudit.read_lr_series(tmp_path / "c")
+    assert s.steps.tolist() == list(range(9)) + [20]
+    (note,) = [n for n in s.notes if "corrupt" in n]
+    assert "data CRC mismatch" in note and "at byte" in note and p.name in note
+    # truncated inside the last record
+    q = lt.write_scalars(tmp_path / "t", "lr", range(5), [1.0] * 5)
+    q.write_bytes(q.read_bytes()[:-7])
+    (s,) = lraudit.read_lr_series(tmp_path / "t")
+    assert s.steps.tolist() == [0, 1, 2, 3] and any("truncated" in n for n in s.notes)
+
+
+def test_header_only_and_empty_files_are_normal(tmp_path: Path) -> None:
+    lt.write_events(tmp_path / "events.out.tfevents.1.h", [])
+    (tmp_path / "events.out.tfevents.2.h").write_bytes(b"")
+    lt.write_scalars(tmp_path, "lr", [3], [0.5], name="events.out.tfevents.3.h")
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == [3] and s.notes == () and len(s.files) == 3
+
+
+def test_non_finite_values_are_kept_and_noted(tmp_path: Path) -> None:
+    lt.write_scalars(tmp_path, "lr", [0, 1, 2], [0.1, float("nan"), float("inf")])
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert np.isnan(s.values[1]) and np.isinf(s.values[2])
+    assert any("2 non-finite value(s) kept (first at step 1)" in n for n in s.notes)
+
+
+def test_framing_checks_the_length_crc(tmp_path: Path) -> None:
+    p = lt.write_scalars(tmp_path, "lr", range(3), [1.0] * 3)
+    raw = bytearray(p.read_bytes())
+    first = struct.unpack_from("<Q", raw, 0)[0] + 16  # start of record 2
+    raw[first + 8] ^= 1  # its length CRC
+    f = scan(bytes(raw))
+    assert len(f.starts) == 1 and f.stop is not None and f.stop.offset == first
+    assert "length CRC" in f.stop.detail
+
+
+def test_framing_without_wall_time_falls_back(tmp_path: Path) -> None:
+    # events whose wall_time is 0 do not start with 0x09; the vectorised chain must hand over
+    evs = [lt.scalar_event("lr", i, 0.5, 0.0 if i % 2 else 5.0) for i in range(7)]
+    p = lt.write_events(tmp_path / "events.out.tfevents.1.h", evs)
+    buf = p.read_bytes()
+    assert len(scan(buf).starts) == 8
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == list(range(7))
+    assert s.wall_times.tolist() == [0.0 if i % 2 else 5.0 for i in range(7)]
+
+
+def test_to_dataframe(tmp_path: Path) -> None:
+    lt.write_scalars(tmp_path / "r", "lr", [0, 1], [0.5, 0.25])
+    df = lraudit.read_lr_series(tmp_path)[0].to_dataframe()
+    assert list(df.columns) == ["run", "tag", "step", "value", "wall_time"]
+    assert df["value"].tolist() == [0.5, 0.25] and set(df["run"]) == {"r"}
