@@ -301,8 +301,11 @@ def _stair_width(ctx: Ctx) -> tuple[float, float] | None:
     # B: boundaries at B + k D must sit in (lo_k, hi_k]
     b_lo = max(lo[k] - (k + 1) * d for k in range(len(js)))
     b_hi = min(hi[k] - (k + 1) * d for k in range(len(js)))
-    b = b_hi if b_lo < b_hi else (b_lo + b_hi) / 2
-    return d, max(float(math.floor(b + 1e-9)) if b > 0 else 0.0, 0.0)
+    # B in (b_lo, b_hi]: the smallest whole step consistent, 0 when the data allow it
+    b = float(math.floor(b_lo) + 1) if b_lo >= 0 else 0.0
+    if b > b_hi:
+        b = (b_lo + b_hi) / 2
+    return d, max(b, 0.0)
 
 
 def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
@@ -325,7 +328,7 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
                 free(fam, "decay_rate", min(max(rate, 1e-6), 1 - 1e-9), 0.0, 1.0, log=True),
             ]
             out.append(_c(fam, fixed, frees, "exponential staircase", n_structural=2))
-    if not st.piecewise_constant:
+    if st.smooth_possible:
         xp, yp = ctx.xp, ctx.yp
         pos = yp > 0
         k = -1e-6
@@ -345,7 +348,7 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
         if has_start and flat is not None:
             frees.append(free(fam, "start_step", flat, 0.0, float(ctx.x[-1]), log=True))
         elif has_start:
-            fixed["start_step"] = 0
+            fixed["start_step"] = _num(round(float(ctx.x[ctx.i0]))) if ctx.i0 > 0 else 0
         out.append(_c(fam, fixed, frees, "exponential continuous"))
     return out
 
@@ -379,7 +382,7 @@ def _decay_horizon(ctx: Ctx, end_frac: float = 0.0) -> float:
 
 
 def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
-    if ctx.st.piecewise_constant:
+    if not ctx.st.smooth_possible:
         return []
     top = ctx.top
     s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
@@ -419,7 +422,7 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
 
 
 def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
-    if ctx.st.piecewise_constant:
+    if not ctx.st.smooth_possible:
         return []
     top = ctx.top
     s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
@@ -480,6 +483,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
                     n_structural=1,
                 )
             )
+    if not st.smooth_possible:
         return out
     xp, yp = ctx.xp, ctx.yp
     span = max(float(np.ptp(ctx.x)), 1.0)
@@ -500,7 +504,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
 
 
 def b_inverse_sqrt(fam: Family, ctx: Ctx) -> list[Candidate]:
-    if ctx.st.piecewise_constant:
+    if not ctx.st.smooth_possible:
         return []
     g = _safe_guess(fam, ctx.xp, ctx.yp)
     top = ctx.top
@@ -594,7 +598,7 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
 
 
 def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
-    if ctx.st.piecewise_constant:
+    if not ctx.st.smooth_possible:
         return []
     flat = _flat_head(ctx)
     if flat is None:
@@ -683,6 +687,9 @@ BUILDERS: dict[str, Builder] = {
     "cyclic": b_cyclic,
 }
 
+#: Decaying families that may be clamped by a ``min_lr`` floor.
+_FLOORED = {"exponential", "cosine", "polynomial", "inverse_time", "inverse_sqrt"}
+
 #: Families that model the initial rise themselves (a separate warmup is not added to them).
 _OWN_RISE = {"one_cycle", "cyclic"}
 
@@ -722,7 +729,26 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                         warmup_fixed=dict(wfixed),
                         n_structural=c.n_structural + nstruct,
                     )
+                    sp = _spec(fam, "start_step")
+                    tie = c.fixed.get("start_step") and not c.fixed.get("staircase")
+                    if sp is not None and tie and "start_step" not in {p.name for p in c.free}:
+                        # the decay clock starts where the warmup ends (OD API burn-in, HF,
+                        # optax, Keras): follow the fitted warmup length, not a logged step
+                        c.fixed.pop("start_step")
+                        c.ties["start_step"] = ("warmup.steps", sp.kind == "int")
                 out.append(c)
+                if st.tail_flat_from is not None and name in _FLOORED:
+                    # a flat tail after a decay: a min_lr clamp (OD API min_learning_rate)
+                    out.append(
+                        replace(
+                            c,
+                            min_lr=float(ctx.y[-1]),
+                            n_structural=c.n_structural + 1,
+                            fixed=dict(c.fixed),
+                            ties=dict(c.ties),
+                            label=c.label + " + min_lr",
+                        )
+                    )
     if not out:
         fam = fams["constant"]
         out = b_constant(fam, ctx)

@@ -52,11 +52,15 @@ class FreeParam:
         return v / self.scale
 
     def from_z(self, z: float) -> float:
-        return math.exp(z) if self.log else z * self.scale
+        return math.exp(min(z, 700.0)) if self.log else z * self.scale
 
     def zbounds(self) -> tuple[float, float]:
         lo = self.to_z(self.lo) if math.isfinite(self.lo) else -np.inf
         hi = self.to_z(self.hi) if math.isfinite(self.hi) else np.inf
+        if self.log:
+            # beyond e^60 (1e26) no LR or step count is meaningful; keeps exp() finite
+            hi = min(hi, 60.0)
+            lo = max(lo, -700.0)
         return lo, hi
 
 
@@ -74,6 +78,9 @@ class Candidate:
     min_lr: float | None = None
     n_structural: int = 0
     label: str = ""
+    #: family params that follow another value (``start_step`` -> ``warmup.steps``: the decay
+    #: clock starts where the warmup ends); the bool says whether to round to a whole step
+    ties: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     @property
     def n_params(self) -> int:
@@ -91,6 +98,9 @@ class Candidate:
         if self.warmup_shape is not None:
             wv = dict(self.warmup_fixed)
             wv.update({k[7:]: val for k, val in v.items() if k.startswith("warmup.")})
+            for name, (src, whole) in self.ties.items():
+                t = wv.get(src[7:], 0.0) if src.startswith("warmup.") else v.get(src, 0.0)
+                params[name] = round(t) if whole else float(t)
             warmup = Warmup(
                 steps=float(wv["steps"]), start_lr=float(wv["start_lr"]), shape=self.warmup_shape
             )

@@ -60,9 +60,19 @@ class Structure:
         return bool(self.n > 0 and np.all(self.direction == 0))
 
     @property
+    def n_changes(self) -> int:
+        """Number of transitions after the initial rise where the value changes."""
+        return int(np.sum(self.direction[self.rise_end or 0 :] != 0))
+
+    @property
     def piecewise_constant(self) -> bool:
-        """After the initial rise, the curve is flat between a few jumps (>= 1)."""
-        return bool(self.jumps) and self.flat_share >= 0.5 and not self.rises_smooth
+        """After the initial rise, every change is a jump between flat stretches (>= 1 jump)."""
+        return bool(self.jumps) and len(self.jumps) >= 0.9 * self.n_changes
+
+    @property
+    def smooth_possible(self) -> bool:
+        """A smooth family may explain the curve (not piecewise, or too few changes to tell)."""
+        return not self.piecewise_constant or self.n_changes <= 2
 
     @property
     def rises_smooth(self) -> bool:

@@ -1,0 +1,447 @@
+"""Accuracy and speed benchmark of :func:`lraudit.fit.fit_arrays` on synthetic, blind cases.
+
+Usage::
+
+    python benchmarks/bench_fit.py            # 550 cases + 60 timing series of 10,000 points
+    python benchmarks/bench_fit.py --quick    # 120 cases + 20 timing series
+    python benchmarks/bench_fit.py --n 1000 --seed 3 --family cosine
+
+Every case draws a family (round-robin over the registry), random parameters scaled to a random
+horizon (50 to 10^6 steps), a logging cadence (1 to 1000 steps, at least 12 points), optionally a
+warmup, a ``min_lr`` floor and a window that stops before the schedule ends; the curve is
+evaluated in float64 and rounded to float32, as event files store it. The fitter sees only the
+logged steps and values.
+
+Scoring
+-------
+* **family accuracy**: the fitted family is the true one, *or* the fitted curve equals the true
+  curve at every logged step to float32 precision (max relative difference ``<= CURVE_TOL``); such
+  a curve is the same schedule seen through this window (a staircase logged once per stair, a
+  polynomial of power 1 and a linear one-cycle phase, ...).
+* **params within 1 %**: over every parameter the fit reports as identified and the truth has
+  (same family), the share within 1 % relative. Step positions read off the curve (boundaries,
+  warmup end, staircase width and start) are known only to within the logging interval, so for
+  those the tolerance is ``max(1 %, cadence)``; a true value of 0 must be fitted below ``1e-6`` of
+  the peak LR.
+* **timings**: wall time of ``fit_arrays`` on series of exactly 10,000 points (one per family,
+  round-robin), median / p95 / max. The machine is shared; numbers vary run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lraudit.fit import fit_arrays
+from lraudit.fit.candidates import registry
+from lraudit.types import Schedule, Warmup
+
+#: Max relative difference at logged steps under which two curves are the same (float32 terms).
+CURVE_TOL = 1e-6
+#: Step-position parameters: tolerance is max(1 %, cadence).
+STEP_PARAMS = {"boundaries", "warmup.steps", "decay_steps", "start_step"}
+
+
+@dataclass
+class Case:
+    schedule: Schedule
+    steps: np.ndarray
+    cadence: int
+
+
+def _lu(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """Log-uniform draw in [lo, hi]."""
+    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+def _choices(fam: str, name: str, default: tuple[Any, ...]) -> tuple[Any, ...]:
+    spec = next((p for p in registry()[fam].params if p.name == name), None)
+    if spec is None:
+        return default
+    if spec.kind == "bool":
+        return (False, True)
+    return spec.choices or default
+
+
+def _has(fam: str, name: str) -> bool:
+    return any(p.name == name for p in registry()[fam].params)
+
+
+# one generator per family: (rng, horizon) -> (params, allows warmup, allows min_lr)
+Gen = Callable[[np.random.Generator, float], tuple[dict[str, Any], bool, bool]]
+
+
+def g_constant(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    return {"lr": _lu(rng, 1e-5, 1.0)}, True, False
+
+
+def g_exponential(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    stair = bool(rng.random() < 0.5)
+    d = max(round(h / rng.uniform(2, 8)), 1) if stair else round(_lu(rng, h / 20, h * 2)) or 1
+    p: dict[str, Any] = {
+        "init_lr": _lu(rng, 1e-4, 0.5),
+        "decay_rate": float(rng.uniform(0.1, 0.9)) if stair else float(rng.uniform(0.05, 0.95)),
+        "decay_steps": int(d),
+        "staircase": stair,
+    }
+    if _has("exponential", "start_step"):
+        p["start_step"] = int(round(h * rng.uniform(0.05, 0.3))) if rng.random() < 0.25 else 0
+    return p, True, bool(not stair)
+
+
+def g_piecewise(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    k = int(rng.integers(1, 5))
+    b = np.sort(rng.choice(np.arange(int(h * 0.1), int(h * 0.95)), size=k, replace=False))
+    v = [_lu(rng, 1e-3, 0.5)]
+    for _ in range(k):
+        v.append(v[-1] * float(rng.choice([0.1, 0.2, 0.3, 0.5])))
+    return {"boundaries": [int(x) for x in b], "values": v}, True, False
+
+
+def g_cosine(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    peak = _lu(rng, 1e-4, 0.5)
+    p: dict[str, Any] = {
+        "peak_lr": peak,
+        "end_lr": 0.0 if rng.random() < 0.5 else peak * _lu(rng, 1e-3, 0.2),
+        "decay_steps": int(round(h * rng.uniform(0.5, 1.0))),
+    }
+    if _has("cosine", "start_step"):
+        p["start_step"] = 0
+    return p, True, True
+
+
+def g_polynomial(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    init = _lu(rng, 1e-4, 0.5)
+    p: dict[str, Any] = {
+        "init_lr": init,
+        "end_lr": 0.0 if rng.random() < 0.4 else init * _lu(rng, 1e-3, 0.2),
+        "decay_steps": int(round(h * rng.uniform(0.5, 1.0))),
+        "power": float(rng.choice([1.0, 1.0, 2.0, 0.5, rng.uniform(0.3, 3.0)])),
+    }
+    if _has("polynomial", "start_step"):
+        p["start_step"] = 0
+    return p, True, False
+
+
+def g_inverse_time(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    stair = bool(rng.random() < 0.3)
+    d = max(round(h / rng.uniform(3, 8)), 1) if stair else max(round(_lu(rng, h / 50, h)), 1)
+    p = {
+        "init_lr": _lu(rng, 1e-4, 0.5),
+        "decay_rate": float(rng.uniform(0.2, 3.0)),
+        "decay_steps": int(d),
+        "staircase": stair,
+    }
+    return p, True, False
+
+
+def g_inverse_sqrt(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    return (
+        {"peak_lr": _lu(rng, 1e-4, 0.05), "timescale": round(_lu(rng, h / 100, h / 4)) + 1},
+        (True),
+        False,
+    )
+
+
+def g_cosine_restarts(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    peak = _lu(rng, 1e-4, 0.5)
+    mult = float(rng.choice([1.0, 2.0]))
+    n_cycles = rng.uniform(2.2, 4.5)
+    first = h / n_cycles if mult == 1.0 else h / (2**n_cycles - 1) * 1.0
+    return (
+        {
+            "peak_lr": peak,
+            "end_lr": 0.0 if rng.random() < 0.5 else peak * _lu(rng, 1e-3, 0.1),
+            "first_period": max(int(round(first)), 5),
+            "period_mult": mult,
+            "peak_decay": float(rng.choice([1.0, rng.uniform(0.5, 0.95)])),
+        },
+        False,
+        False,
+    )
+
+
+def g_cyclic(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    mode = str(rng.choice(list(_choices("cyclic", "mode", ("triangular",)))))
+    up = max(int(round(h / rng.uniform(4, 10))), 3)
+    down = up if rng.random() < 0.6 else max(int(round(up * rng.uniform(0.5, 2))), 3)
+    base = _lu(rng, 1e-5, 1e-2)
+    p = {
+        "base_lr": base,
+        "max_lr": base * _lu(rng, 2, 20),
+        "step_size_up": up,
+        "step_size_down": down,
+        "mode": mode,
+        "gamma": float(math.exp(math.log(0.3) / h)) if mode == "exp_range" else 1.0,
+    }
+    return p, False, False
+
+
+def g_one_cycle(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    mx = _lu(rng, 1e-4, 0.5)
+    p: dict[str, Any] = {
+        "max_lr": mx,
+        "total_steps": int(round(h)),
+        "pct_start": float(rng.uniform(0.1, 0.45)),
+        "init_lr": mx / float(rng.uniform(5, 50)),
+        "end_lr": mx / float(_lu(rng, 1e2, 1e5)),
+    }
+    if _has("one_cycle", "anneal"):
+        p["anneal"] = str(rng.choice(list(_choices("one_cycle", "anneal", ("cos",)))))
+    if _has("one_cycle", "three_phase"):
+        p["three_phase"] = bool(rng.random() < 0.3)
+    return p, False, False
+
+
+def g_wsd(rng: np.random.Generator, h: float) -> tuple[dict[str, Any], bool, bool]:
+    peak = _lu(rng, 1e-4, 0.05)
+    stable = int(round(h * rng.uniform(0.3, 0.7)))
+    p: dict[str, Any] = {
+        "peak_lr": peak,
+        "stable_steps": stable,
+        "decay_steps": max(int(round(h * rng.uniform(0.1, 0.3))), 2),
+        "end_lr": 0.0 if rng.random() < 0.5 else peak * _lu(rng, 1e-3, 0.1),
+    }
+    if _has("warmup_stable_decay", "decay_shape"):
+        p["decay_shape"] = str(
+            rng.choice(list(_choices("warmup_stable_decay", "decay_shape", ("linear",))))
+        )
+    return p, True, False
+
+
+GENERATORS: dict[str, Gen] = {
+    "constant": g_constant,
+    "exponential": g_exponential,
+    "piecewise": g_piecewise,
+    "cosine": g_cosine,
+    "polynomial": g_polynomial,
+    "inverse_time": g_inverse_time,
+    "inverse_sqrt": g_inverse_sqrt,
+    "cosine_restarts": g_cosine_restarts,
+    "cyclic": g_cyclic,
+    "one_cycle": g_one_cycle,
+    "warmup_stable_decay": g_wsd,
+}
+
+
+def make_case(rng: np.random.Generator, fam: str, n_points: int | None = None) -> Case:
+    """One random case of family ``fam`` (``n_points``: exactly that many points, cadence 1+)."""
+    if n_points is None:
+        horizon = _lu(rng, 50, 1e6)
+        cadence = int(round(_lu(rng, 1, 1000)))
+        cadence = max(1, min(cadence, int(horizon // 12)))
+    else:
+        cadence = int(rng.choice([1, 1, 2, 5, 10]))
+        horizon = float(n_points * cadence)
+    params, warm_ok, floor_ok = GENERATORS[fam](rng, horizon)
+    if fam == "piecewise":
+        # a level shorter than 3 logging intervals is not observable: keep boundaries apart
+        b, v = params["boundaries"], params["values"]
+        keep = [i for i in range(len(b)) if i == 0 or b[i] - b[i - 1] >= 3 * cadence]
+        params["boundaries"] = [b[i] for i in keep]
+        params["values"] = [v[0]] + [v[i + 1] for i in keep]
+    warmup = None
+    # the decay of families with a start_step begins at the end of the warmup; a warmup shorter
+    # than 3 logging intervals is invisible and not generated
+    w = max(int(round(horizon * rng.uniform(0.01, 0.1))), 2)
+    if warm_ok and rng.random() < 0.35 and w >= 3 * cadence:
+        start = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.001, 0.3))
+        warmup = Warmup(w, start, "linear")
+        if "start_step" in params:
+            params["start_step"] = w
+            if "decay_steps" in params and fam in ("cosine", "polynomial"):
+                params["decay_steps"] = max(int(params["decay_steps"]) - w, 2)
+    sched0 = Schedule(fam, params, warmup)
+    min_lr = None
+    if floor_ok and rng.random() < 0.25:
+        vals = sched0.evaluate(np.linspace(0, horizon, 200))
+        min_lr = float(np.quantile(vals, 0.3))
+    if warmup is not None:
+        # warmup start is a fraction of the target
+        tgt = float(Schedule(fam, params, None, min_lr).evaluate(np.array([warmup.steps]))[0])
+        warmup = Warmup(warmup.steps, warmup.start_lr * tgt, "linear")
+    sched = Schedule(fam, params, warmup, min_lr)
+    # window: all of the horizon, or cut short
+    end = horizon if (n_points is not None or rng.random() < 0.6) else horizon * rng.uniform(0.3, 1)
+    first = 0 if rng.random() < 0.7 else cadence
+    steps = np.arange(first, int(end), cadence, dtype=np.int64)
+    if n_points is not None:
+        steps = np.arange(0, n_points * cadence, cadence, dtype=np.int64)
+    if steps.size < 3:
+        steps = np.arange(0, 12 * cadence, cadence, dtype=np.int64)
+    return Case(sched, steps, cadence)
+
+
+def _flat(s: Schedule) -> dict[str, Any]:
+    out: dict[str, Any] = dict(s.params)
+    if s.warmup is not None:
+        out["warmup.steps"] = s.warmup.steps
+        out["warmup.start_lr"] = s.warmup.start_lr
+    if s.min_lr is not None:
+        out["min_lr"] = s.min_lr
+    return out
+
+
+def _close(name: str, est: Any, true: Any, cadence: int, peak: float) -> bool:
+    if isinstance(true, (list, tuple)):
+        if not isinstance(est, (list, tuple)) or len(est) != len(true):
+            return False
+        return all(_close(name, e, t, cadence, peak) for e, t in zip(est, true, strict=True))
+    if isinstance(true, (bool, str)) or true is None:
+        return bool(est == true)
+    e, t = float(est), float(true)
+    if t == 0 and name not in STEP_PARAMS:
+        return abs(e) <= 1e-6 * peak
+    tol = 0.01 * abs(t)
+    if name in STEP_PARAMS:
+        tol = max(tol, float(cadence))
+    return abs(e - t) <= tol
+
+
+def evaluate_case(case: Case) -> dict[str, Any]:
+    x = case.steps
+    y_true = case.schedule.evaluate(x)
+    y = y_true.astype(np.float32).astype(np.float64)
+    t0 = time.perf_counter()
+    res = fit_arrays(x, y)
+    dt = time.perf_counter() - t0
+    fitted = res.evaluate(x)
+    pos = y_true > 0
+    with np.errstate(all="ignore"):
+        rel = np.abs(fitted[pos] - y_true[pos]) / y_true[pos]
+    same_curve = bool(pos.any() and np.nanmax(rel) <= CURVE_TOL) and np.all(
+        np.abs(fitted[~pos]) <= 1e-6 * float(np.max(y_true))
+    )
+    fam_ok = res.schedule.family == case.schedule.family
+    n_par = n_ok = 0
+    bad: list[str] = []
+    if fam_ok:
+        truth = _flat(case.schedule)
+        if "boundaries" in truth and "values" in truth:
+            # boundaries after the last logged step are not observable: compare what was seen
+            nb = int(np.sum(np.asarray(truth["boundaries"], float) <= float(x[-1])))
+            truth["boundaries"] = list(truth["boundaries"])[:nb]
+            truth["values"] = list(truth["values"])[: nb + 1]
+        peak = float(np.max(y_true))
+        for p in res.params:
+            if not p.identified or p.name not in truth:
+                continue
+            n_par += 1
+            if _close(p.name, p.value, truth[p.name], case.cadence, peak):
+                n_ok += 1
+            else:
+                bad.append(f"{p.name}={p.value!r} (true {truth[p.name]!r})")
+    return {
+        "true": case.schedule.family,
+        "fit": res.schedule.family,
+        "correct": fam_ok or same_curve,
+        "same_curve": same_curve,
+        "n_par": n_par,
+        "n_ok": n_ok,
+        "bad": bad,
+        "time": dt,
+        "status": res.status,
+        "n": int(x.size),
+        "rmse": res.rmse_log,
+        "case": case,
+        "result": res,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=550, help="number of accuracy cases (default 550)")
+    ap.add_argument("--timing", type=int, default=60, help="number of 10,000-point timing series")
+    ap.add_argument("--quick", action="store_true", help="120 cases and 20 timing series")
+    ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--family", action="append", help="only these families (repeatable)")
+    ap.add_argument("--show-failures", type=int, default=15, help="failures to print")
+    args = ap.parse_args(argv)
+    n_cases, n_timing = (120, 20) if args.quick else (args.n, args.timing)
+    fams = [f for f in registry() if f in GENERATORS]
+    missing = sorted(set(registry()) - set(GENERATORS))
+    if args.family:
+        fams = [f for f in fams if f in args.family]
+    if not fams:
+        print("no family to benchmark", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for i in range(n_cases):
+        fam = fams[i % len(fams)]
+        rows.append(evaluate_case(make_case(rng, fam)))
+    trng = np.random.default_rng(args.seed + 1)
+    times = []
+    for i in range(n_timing):
+        fam = fams[i % len(fams)]
+        r = evaluate_case(make_case(trng, fam, n_points=10_000))
+        times.append(r["time"])
+
+    acc = np.mean([r["correct"] for r in rows])
+    n_par = sum(r["n_par"] for r in rows)
+    n_ok = sum(r["n_ok"] for r in rows)
+    print(f"lraudit fit benchmark: {len(rows)} cases, seed {args.seed}, families {len(fams)}")
+    if missing:
+        print(f"  (no generator for: {', '.join(missing)})")
+    print(
+        f"family accuracy            : {100 * acc:.1f} %  "
+        f"({sum(r['correct'] for r in rows)}/{len(rows)}; "
+        f"{sum(r['correct'] and r['true'] != r['fit'] for r in rows)} as an identical curve)"
+    )
+    print(f"identified params within 1%: {100 * n_ok / max(n_par, 1):.1f} %  ({n_ok}/{n_par})")
+    print(f"status                     : {dict(Counter(r['status'] for r in rows))}")
+    per = defaultdict(list)
+    for r in rows:
+        per[r["true"]].append(r)
+    print("\nper family           cases  accuracy  params-ok  median-ms")
+    for fam in fams:
+        rr = per[fam]
+        npar = sum(r["n_par"] for r in rr)
+        print(
+            f"  {fam:20s} {len(rr):5d}  {100 * np.mean([r['correct'] for r in rr]):7.1f}%"
+            f"  {100 * sum(r['n_ok'] for r in rr) / max(npar, 1):8.1f}%"
+            f"  {1000 * np.median([r['time'] for r in rr]):8.1f}"
+        )
+    print("\nconfusion (rows: true family, columns: fitted family; '=' identical curve)")
+    names = sorted({r["fit"] for r in rows} | set(fams), key=lambda f: (f not in fams, f))
+    short = {f: f[:6] for f in names}
+    print(" " * 22 + " ".join(f"{short[f]:>6s}" for f in names))
+    for fam in fams:
+        cnt = Counter(r["fit"] for r in per[fam])
+        print(f"  {fam:20s}" + " ".join(f"{cnt.get(f, 0):6d}" for f in names))
+    if times:
+        t = np.array(times) * 1000
+        print(
+            f"\nfit time, 10,000-point series ({len(t)}): median {np.median(t):.1f} ms, "
+            f"p95 {np.percentile(t, 95):.1f} ms, max {np.max(t):.1f} ms "
+            "(shared 2-core machine)"
+        )
+    alltimes = np.array([r["time"] for r in rows]) * 1000
+    print(
+        f"fit time, all accuracy cases: median {np.median(alltimes):.1f} ms, "
+        f"p95 {np.percentile(alltimes, 95):.1f} ms, max {np.max(alltimes):.1f} ms"
+    )
+    fails = [r for r in rows if not r["correct"] or r["n_ok"] < r["n_par"]]
+    if fails and args.show_failures:
+        print(f"\nfirst failures ({len(fails)} cases with a wrong family or a param off):")
+        for r in fails[: args.show_failures]:
+            c = r["case"]
+            print(
+                f"  {r['true']} -> {r['fit']} n={r['n']} cadence={c.cadence} "
+                f"rmse={r['rmse']:.2g} {r['bad'][:3]}"
+            )
+            print(f"      true {c.schedule.to_dict()}")
+            print(f"      fit  {r['result'].schedule.to_dict()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
