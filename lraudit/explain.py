@@ -1,0 +1,228 @@
+"""``lraudit explain`` and ``lraudit families``: the intended curve of a config, the vocabulary.
+
+``explain`` needs no logs: it parses the config (:func:`lraudit.load_config`) and prints the
+intended schedule in one line, its units, horizon and the assumptions the parser made, and the
+learning rate at the steps where something happens (start, warmup end, boundaries, decay start,
+half-way, horizon) so it can be compared by eye with TensorBoard.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lraudit.errors import LrauditError
+from lraudit.report.describe import describe_schedule, fmt_step
+from lraudit.types import IntendedSchedule, Schedule
+
+
+def key_steps(schedule: Schedule, end: float | None) -> list[float]:
+    """The steps worth looking at: 0, each phase boundary ``b`` with ``b - 1``, the end.
+
+    >>> from lraudit.types import Warmup
+    >>> key_steps(Schedule("piecewise", {"boundaries": [30, 40], "values": [1, .1, .01]}), 50)
+    [0.0, 29.0, 30.0, 39.0, 40.0, 50.0]
+    >>> key_steps(Schedule("constant", {"lr": 1.0}, warmup=Warmup(10, 0.1)), 100)
+    [0.0, 9.0, 10.0, 100.0]
+    >>> key_steps(Schedule("cosine", {"peak_lr": 1.0, "end_lr": 0.0, "decay_steps": 90,
+    ...     "start_step": 10}, warmup=Warmup(10, 0.1)), 100)
+    [0.0, 9.0, 10.0, 55.0, 99.0, 100.0]
+    """
+    p = schedule.params
+    marks: list[float] = []
+    w = schedule.warmup.steps if schedule.warmup is not None else 0
+    if w:
+        marks.append(float(w))
+    if schedule.family == "piecewise":
+        marks += [float(b) for b in p.get("boundaries", [])]
+    if p.get("start_step"):
+        marks.append(float(p["start_step"]))
+    if schedule.family == "warmup_stable_decay" and p.get("stable_steps") is not None:
+        marks.append(float(w) + float(p["stable_steps"]))
+    if schedule.family in ("cosine", "polynomial") and p.get("decay_steps"):
+        marks.append(float(p.get("start_step") or 0) + float(p["decay_steps"]))
+    if schedule.family == "one_cycle" and p.get("total_steps"):
+        marks.append(float(p["total_steps"]))
+    if schedule.family == "cosine_restarts" and p.get("first_period"):
+        marks.append(float(p["first_period"]))
+    out = {0.0}
+    for b in marks:
+        if end is None or b <= end:
+            out.update({max(0.0, b - 1.0), b})
+    if end is not None:
+        # Half-way through the last phase shows the shape of a continuous decay.
+        if schedule.family not in ("piecewise", "constant"):
+            last = max(x for x in out if x < end - 1) if min(out) < end - 1 else end
+            if end - last > 2:
+                out.add(float(np.floor((last + end) / 2)))
+        out.add(float(end))
+    return sorted(out)
+
+
+def explain_data(intended: IntendedSchedule, steps: int | None = None) -> dict[str, Any]:
+    """The plain data of ``explain``: schedule, units, horizon, assumptions and key points."""
+    end = steps if steps is not None else intended.horizon
+    xs = key_steps(intended.schedule, None if end is None else float(end))
+    try:
+        ys = [float(v) for v in intended.evaluate(np.asarray(xs))]
+    except (LrauditError, ValueError, TypeError, KeyError) as exc:
+        raise LrauditError(
+            f"{intended.source}: cannot evaluate the intended {intended.schedule.family} "
+            f"schedule ({exc})"
+        ) from None
+    return {
+        "source": intended.source,
+        "format": intended.format,
+        "schedule": intended.schedule.to_dict(),
+        "description": describe_schedule(intended.schedule),
+        "unit": intended.unit,
+        "log_unit": intended.log_unit,
+        "steps_per_epoch": intended.steps_per_epoch,
+        "horizon": intended.horizon,
+        "world_size": intended.world_size,
+        "expected_tags": list(intended.expected_tags),
+        "assumptions": list(intended.assumptions),
+        "points": [{"step": _num(x), "lr": y} for x, y in zip(xs, ys, strict=True)],
+    }
+
+
+def _num(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def format_explain(data: dict[str, Any], fmt: str = "text") -> str:
+    """Render :func:`explain_data` as ``text``, ``json`` or ``markdown``."""
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    md = fmt == "markdown"
+    unit = data["unit"]
+    horizon = "unknown" if data["horizon"] is None else f"{fmt_step(data['horizon'])} {unit}s"
+    lines = []
+    if md:
+        lines += [f"## Intended schedule of `{data['source']}` ({data['format']})", ""]
+        lines += [f"**{data['description']}**", ""]
+        lines += [f"- counted in: {unit}s (logged against {data['log_unit']}s)"]
+        lines += [f"- horizon: {horizon}"]
+    else:
+        lines += [f"{data['source']} ({data['format']})", f"  schedule: {data['description']}"]
+        lines += [f"  counted in: {unit}s (logged against {data['log_unit']}s)"]
+        lines += [f"  horizon:  {horizon}"]
+    if data["steps_per_epoch"]:
+        lines.append(("- " if md else "  ") + f"steps per epoch: {data['steps_per_epoch']}")
+    if data["world_size"]:
+        lines.append(("- " if md else "  ") + f"world size: {data['world_size']}")
+    if data["expected_tags"]:
+        lines.append(("- " if md else "  ") + "LR tag(s): " + ", ".join(data["expected_tags"]))
+    if data["assumptions"]:
+        lines += ["", "### Assumptions", ""] if md else ["assumptions:"]
+        lines += [("- " if md else "  - ") + a for a in data["assumptions"]]
+    lines += ["", f"| {unit} | learning rate |", "|---:|---:|"] if md else [f"{unit:>12}  lr"]
+    for pt in data["points"]:
+        if md:
+            lines.append(f"| {fmt_step(pt['step'])} | {pt['lr']:.6g} |")
+        else:
+            lines.append(f"{fmt_step(pt['step']):>12}  {pt['lr']:.6g}")
+    return "\n".join(lines) + "\n"
+
+
+def explain(
+    config: str | Path,
+    *,
+    format: str = "text",
+    config_format: str = "auto",
+    steps: int | None = None,
+    steps_per_epoch: int | None = None,
+    world_size: int | None = None,
+) -> str:
+    """Parse ``config`` and return the explanation of its intended LR schedule as ``format``.
+
+    ``steps`` is the planned number of training steps (overrides the config's ``num_steps``);
+    the curve is shown up to it, else up to the config's horizon.
+    """
+    from lraudit.configs import load_config
+
+    units: dict[str, Any] = {}
+    if steps is not None:
+        units["num_steps"] = steps
+    if steps_per_epoch is not None:
+        units["steps_per_epoch"] = steps_per_epoch
+    if world_size is not None:
+        units["world_size"] = world_size
+    intended = load_config(config, format=config_format, **units)
+    return format_explain(explain_data(intended, steps), format)
+
+
+# --------------------------------------------------------------------------- families
+
+
+def families_data() -> dict[str, Any]:
+    """The vocabulary: every registered family (params, summary, formula) and every finding."""
+    from lraudit.schedules import families
+    from lraudit.vocab import FINDINGS
+
+    fams = []
+    for name, fam in sorted(families().items()):
+        fams.append(
+            {
+                "name": name,
+                "summary": fam.summary,
+                "params": [
+                    {
+                        "name": p.name,
+                        "kind": p.kind,
+                        "default": p.default,
+                        "choices": list(p.choices),
+                        "doc": p.doc,
+                    }
+                    for p in fam.params
+                ],
+                "formula": fam.formula,
+            }
+        )
+    findings = [
+        {"name": n, "code": code, "severity": sev.value} for n, (code, sev) in FINDINGS.items()
+    ]
+    warmup = {
+        "params": ["steps", "start_lr", "shape"],
+        "shapes": ["linear", "constant", "exponential"],
+    }
+    return {"schema_version": 1, "families": fams, "warmup": warmup, "findings": findings}
+
+
+def format_families(fmt: str = "text") -> str:
+    """``lraudit families`` output: ``text`` (signature, summary, formula) or ``json``."""
+    data = families_data()
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    lines = []
+    for f in data["families"]:
+        sig = ", ".join(
+            p["name"] if p["default"] is None else f"{p['name']}={p['default']}"
+            for p in f["params"]
+        )
+        lines.append(f"{f['name']}({sig})")
+        if f["summary"]:
+            lines.append(f"    {f['summary']}")
+        for fl in f["formula"].splitlines():
+            lines.append(f"    {fl.rstrip()}" if fl.strip() else "")
+        lines.append("")
+    lines.append("warmup: steps, start_lr, shape (linear | constant | exponential); see")
+    lines.append("        lraudit.schedules.evaluate for how warmup, family and min_lr compose.")
+    lines.append("")
+    lines.append("findings:")
+    for f in data["findings"]:
+        lines.append(f"    {f['code']}  {f['severity']:<7}  {f['name']}")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "explain",
+    "explain_data",
+    "families_data",
+    "format_explain",
+    "format_families",
+    "key_steps",
+]

@@ -1,0 +1,47 @@
+"""``--format github``: GitHub Actions workflow commands (``::error``/``::warning``/``::notice``).
+
+One annotation per finding, escaped per the runner's rules (``toolkit/packages/core/src/
+command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in
+property values also ``:`` and ``,`` become ``%3A`` and ``%2C``.
+"""
+
+from __future__ import annotations
+
+from lraudit.report import Options
+from lraudit.report.text import summary_line
+from lraudit.types import AuditReport
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(s: str) -> str:
+    """Escape a workflow-command message.
+
+    >>> escape_data("50% done\\nnext")
+    '50%25 done%0Anext'
+    """
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s: str) -> str:
+    """Escape a workflow-command property value (``title=...``).
+
+    >>> escape_property("a: b, c")
+    'a%3A b%2C c'
+    """
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(report: AuditReport, options: Options | None = None) -> str:
+    """One ``::level title=...::message`` line per finding, then a ``::notice`` summary."""
+    lines = []
+    for r in report.runs:
+        for f in r.findings:
+            title = f"lraudit {f.code} {f.name} ({r.run} {r.tag})"
+            where = f" (step {f.step})" if f.step is not None else ""
+            lines.append(
+                f"::{_LEVEL[f.severity.value]} title={escape_property(title)}::"
+                f"{escape_data(f.message + where)}"
+            )
+    lines.append(f"::notice title=lraudit::{escape_data(summary_line(report))}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,81 @@
+"""``--format markdown``: GitHub-flavoured Markdown for ``$GITHUB_STEP_SUMMARY`` and PR comments."""
+
+from __future__ import annotations
+
+from lraudit.report import Options, fail_rank
+from lraudit.report.describe import describe_schedule
+from lraudit.report.text import points_cell, summary_line
+from lraudit.types import AuditReport
+
+_MARK = {"ok": "✅ ok", "warning": "⚠️ warning", "error": "❌ error"}
+_SEV = {"info": "ℹ️ info", "warning": "⚠️ warning", "error": "❌ error"}
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a table cell: pipes escaped, newlines as spaces.
+
+    >>> md_cell("a|b\\nc")
+    'a\\\\|b c'
+    """
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`" if text else "—"
+
+
+def md_text(text: str) -> str:
+    r"""Free text on one line with HTML-significant characters escaped.
+
+    >>> md_text("a <b> & c\nd")
+    'a &lt;b&gt; &amp; c d'
+    """
+    flat = " ".join(text.split())
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_markdown(report: AuditReport, options: Options | None = None) -> str:
+    """A heading with the verdict, the runs table, then the findings as a list."""
+    opts = options or Options()
+    rank = fail_rank(opts.fail_on)
+    failed = any(f.severity.rank >= rank for r in report.runs for f in r.findings)
+    verdict = "❌ failed" if failed else "✅ passed"
+    lines = [f"## lraudit: {verdict} ({summary_line(report)})", ""]
+    src = f"Logs: {_code(str(report.path))}"
+    if report.config_path:
+        fmt = f" ({report.config_format})" if report.config_format else ""
+        src += f" · config: {_code(str(report.config_path))}{fmt}"
+    lines += [src, ""]
+    with_intended = any(r.intended is not None for r in report.runs)
+    head = ["run", "tag", "points", "inferred schedule"]
+    if with_intended:
+        head.append("intended")
+    head.append("status")
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for r in report.runs:
+        cells = [
+            _code(md_cell(r.run)),
+            _code(md_cell(r.tag)),
+            points_cell(r),
+            md_cell(describe_schedule(r.fit.schedule if r.fit else None)),
+        ]
+        if with_intended:
+            cells.append(md_cell(describe_schedule(r.intended.schedule if r.intended else None)))
+        cells.append(_MARK.get(r.status, r.status))
+        lines.append("| " + " | ".join(cells) + " |")
+    findings = [(r, f) for r in report.runs for f in r.findings]
+    if findings:
+        lines += ["", "### Findings", ""]
+        for r, f in findings:
+            where = f", step {f.step}" if f.step is not None else ""
+            lines.append(
+                f"- {_SEV[f.severity.value]} {_code(f.code)} **{f.name}** "
+                f"({_code(r.run)} {_code(r.tag)}{where}): {md_text(f.message)}"
+            )
+    assumptions = report.intended.assumptions if report.intended is not None else ()
+    if assumptions:
+        lines += ["", "<details><summary>Config assumptions</summary>", ""]
+        lines += [f"- {md_text(a)}" for a in assumptions]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"

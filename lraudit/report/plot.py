@@ -1,0 +1,203 @@
+"""PNG plots of one run x tag: observed LR, fitted schedule, intended schedule, residuals.
+
+Top panel: the logged points, the fitted schedule over the observed window, the intended
+schedule (when a config was given) from step 0 to the config's horizon so a run that stopped long
+before its decay ended shows as such, dotted markers at warmup ends and piecewise boundaries, and
+red markers at the steps findings point to. The y axis is logarithmic when the positive LRs span
+more than 1.5 decades. Bottom panel: the residual ``log(observed) - log(fitted)`` per point.
+
+matplotlib is an optional dependency (``pip install "lraudit[plot]"``); it is imported lazily
+with the non-interactive Agg backend, so this module never opens a window.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lraudit.errors import LrauditError
+from lraudit.report.describe import describe_schedule
+from lraudit.types import AuditReport, IntendedSchedule, RunAudit, Schedule
+
+#: The LR range (in decades) above which the y axis is logarithmic.
+LOG_DECADES = 1.5
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise LrauditError(
+            'plots need matplotlib, which is not installed; run: pip install "lraudit[plot]"'
+        ) from None
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_filename(run: str, tag: str) -> str:
+    """A file name for the plot of ``run`` x ``tag`` (path separators and odd characters -> ``_``).
+
+    >>> plot_filename("exp1/train", "learning_rate")
+    'exp1_train__learning_rate.png'
+    >>> plot_filename(".", "lr-SGD/pg1")
+    'root__lr-SGD_pg1.png'
+    """
+    r = "root" if run in (".", "") else run
+
+    def clean(s: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_") or "_"
+
+    return f"{clean(r)}__{clean(tag)}.png"
+
+
+def _safe_eval(schedule: Schedule | IntendedSchedule, steps: np.ndarray) -> np.ndarray | None:
+    try:
+        return np.asarray(schedule.evaluate(steps), dtype=np.float64)
+    except (LrauditError, ValueError, TypeError, KeyError):
+        # A family the registry cannot evaluate yet: plot without that curve.
+        return None
+
+
+def _markers(schedule: Schedule | None, offset: int = 0) -> list[float]:
+    """Phase boundaries of ``schedule`` on the logged axis: warmup end and piecewise boundaries."""
+    if schedule is None:
+        return []
+    xs: list[float] = []
+    if schedule.warmup is not None and schedule.warmup.steps > 0:
+        xs.append(float(schedule.warmup.steps) - offset)
+    p = schedule.params
+    if schedule.family == "piecewise":
+        xs += [float(b) - offset for b in p.get("boundaries", [])]
+    for key in ("start_step",):
+        if p.get(key):
+            xs.append(float(p[key]) - offset)
+    if schedule.family == "warmup_stable_decay" and p.get("stable_steps") is not None:
+        w = schedule.warmup.steps if schedule.warmup else 0
+        xs.append(float(w) + float(p["stable_steps"]) - offset)
+    return xs
+
+
+def render_png(run: RunAudit, *, dpi: int = 100, width: float = 8.0) -> bytes:
+    """The plot of one run x tag as PNG bytes (no metadata that varies between calls)."""
+    plt = _pyplot()
+    fig, (ax, axr) = plt.subplots(
+        2,
+        1,
+        figsize=(width, width * 0.62),
+        sharex=False,
+        gridspec_kw={"height_ratios": [3, 1], "hspace": 0.35},
+    )
+    try:
+        _draw(ax, axr, run)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
+    s = run.series
+    has_points = s is not None and len(s) > 0
+    steps = np.asarray(s.steps, dtype=np.float64) if has_points else np.zeros(0)
+    values = np.asarray(s.values, dtype=np.float64) if has_points else np.zeros(0)
+    lo = float(steps.min()) if has_points else 0.0
+    hi = float(steps.max()) if has_points else 1.0
+    curves: list[np.ndarray] = [values]
+
+    intended = run.intended
+    if intended is not None and intended.unit == intended.log_unit:
+        end = max(hi, float(intended.horizon or 0))
+        grid = np.linspace(0.0, end, 800)
+        y = _safe_eval(intended, grid)
+        if y is not None:
+            ax.plot(grid, y, "--", color="tab:green", lw=1.5, label="intended (config)")
+            curves.append(y)
+        for x in _markers(intended.schedule):
+            ax.axvline(x, color="tab:green", ls=":", lw=1)
+        if intended.horizon:
+            ax.axvline(float(intended.horizon), color="tab:green", ls="-.", lw=0.8)
+        if has_points and end > hi * 1.05:
+            ax.axvspan(lo, hi, color="0.92", zorder=0, label="logged window")
+
+    fit = run.fit
+    fitted_at_points = None
+    if fit is not None and has_points:
+        grid = np.linspace(lo, hi, 800)
+        y = _safe_eval_fit(fit, grid)
+        if y is not None:
+            ax.plot(grid, y, "-", color="tab:orange", lw=1.8, label="fitted")
+            curves.append(y)
+        fitted_at_points = _safe_eval_fit(fit, steps)
+        for x in _markers(fit.schedule, fit.offset):
+            ax.axvline(x, color="tab:orange", ls=":", lw=1)
+
+    if has_points:
+        ax.plot(steps, values, "o", ms=3, color="tab:blue", label=f"logged {run.tag}", zorder=3)
+    for f in run.findings:
+        if f.step is not None:
+            ax.axvline(float(f.step), color="tab:red", lw=1, alpha=0.7)
+
+    positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in curves])
+    if positive.size and np.log10(positive.max() / positive.min()) > LOG_DECADES:
+        ax.set_yscale("log")
+    title = f"{run.run} · {run.tag} · {run.status}"
+    ax.set_title(title, fontsize=10)
+    sub = "fit: " + describe_schedule(fit.schedule if fit else None)
+    if intended is not None:
+        sub += "\nintended: " + describe_schedule(intended.schedule)
+    ax.text(0.01, 0.02, sub, transform=ax.transAxes, fontsize=7, va="bottom", family="monospace")
+    ax.set_ylabel("learning rate")
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper right")
+
+    axr.axhline(0.0, color="0.5", lw=0.8)
+    if fitted_at_points is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = np.log(values) - np.log(fitted_at_points)
+        ok = np.isfinite(res)
+        axr.plot(steps[ok], res[ok], ".", ms=3, color="tab:orange")
+        axr.set_xlim(lo - 0.02 * (hi - lo + 1), hi + 0.02 * (hi - lo + 1))
+    else:
+        axr.text(0.5, 0.5, "no fit", transform=axr.transAxes, ha="center", va="center")
+    axr.set_ylabel("log residual", fontsize=8)
+    axr.set_xlabel("step")
+    axr.grid(True, alpha=0.3)
+
+
+def _safe_eval_fit(fit: Any, steps: np.ndarray) -> np.ndarray | None:
+    try:
+        return np.asarray(fit.evaluate(steps), dtype=np.float64)
+    except (LrauditError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_plots(report: AuditReport, directory: str | Path, *, dpi: int = 100) -> list[Path]:
+    """Write one PNG per run x tag into ``directory`` (created); returns the paths in run order."""
+    d = Path(directory)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LrauditError(f"--plot {d}: cannot create the directory ({exc.strerror})") from None
+    paths: list[Path] = []
+    seen: set[str] = set()
+    for r in report.runs:
+        name = plot_filename(r.run, r.tag)
+        stem, k = name[:-4], 2
+        while name in seen:
+            name, k = f"{stem}_{k}.png", k + 1
+        seen.add(name)
+        p = d / name
+        try:
+            p.write_bytes(render_png(r, dpi=dpi))
+        except OSError as exc:
+            raise LrauditError(f"--plot {p}: cannot write ({exc.strerror})") from None
+        paths.append(p)
+    return paths

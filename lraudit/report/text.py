@@ -1,0 +1,93 @@
+"""``--format text``: a table (run, tag, points, inferred schedule, intended, status), then findings.
+
+Rendered with :mod:`rich` into a string at a fixed width without colour, so the output is
+deterministic (golden-tested) and reads the same in a terminal, a log file or CI.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from lraudit.report import Options
+from lraudit.report.describe import describe_schedule, fmt_step
+from lraudit.types import AuditReport, RunAudit
+
+
+def points_cell(run: RunAudit) -> str:
+    """``"50 (100–5000)"``: number of points and the step range, ``"0"`` without a series."""
+    s = run.series
+    if s is None or len(s) == 0:
+        return "0"
+    return f"{len(s)} ({fmt_step(s.steps[0])}–{fmt_step(s.steps[-1])})"
+
+
+def summary_line(report: AuditReport) -> str:
+    """``"2 runs: 1 error, 0 warnings, 1 info"``."""
+    n = len(report.runs)
+    infos = sum(f.severity.value == "info" for r in report.runs for f in r.findings)
+    s = report.summary
+
+    def plural(k: int, word: str) -> str:
+        return f"{k} {word}" + ("" if k == 1 or word == "info" else "s")
+
+    return (
+        f"{plural(n, 'run')}: {plural(s['errors'], 'error')}, "
+        f"{plural(s['warnings'], 'warning')}, {plural(infos, 'info')}"
+    )
+
+
+def format_text(report: AuditReport, options: Options | None = None) -> str:
+    """The report as a plain-text table plus one line per finding."""
+    opts = options or Options()
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=opts.width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    title = f"lraudit {report.path}"
+    if report.config_path:
+        fmt = f" ({report.config_format})" if report.config_format else ""
+        title += f" vs {report.config_path}{fmt}"
+    console.print(title, markup=False)
+    with_intended = any(r.intended is not None for r in report.runs)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("run", overflow="fold")
+    table.add_column("tag", overflow="fold")
+    table.add_column("points", no_wrap=True)
+    table.add_column("inferred schedule", overflow="fold", ratio=3)
+    if with_intended:
+        table.add_column("intended", overflow="fold", ratio=3)
+    table.add_column("status", no_wrap=True)
+    for r in report.runs:
+        cells = [r.run, r.tag, points_cell(r), describe_schedule(r.fit.schedule if r.fit else None)]
+        if with_intended:
+            cells.append(describe_schedule(r.intended.schedule if r.intended else None))
+        cells.append(r.status)
+        table.add_row(*cells)
+    console.print(table)
+    findings = [(r, f) for r in report.runs for f in r.findings]
+    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    if findings:
+        lines.append("findings:")
+        for r, f in findings:
+            where = f" step {f.step}" if f.step is not None else ""
+            head = f"  {f.severity.value:<7} {f.code} {f.name} [{r.run} {r.tag or '—'}{where}]"
+            lines.append(head)
+            lines += textwrap.wrap(
+                " ".join(f.message.split()),
+                width=opts.width,
+                initial_indent=" " * 10,
+                subsequent_indent=" " * 10,
+            )
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
