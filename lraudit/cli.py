@@ -17,7 +17,6 @@ errors go to stderr. Every :class:`~lraudit.errors.LrauditError` becomes one lin
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -175,7 +174,6 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     progress = None
     if not args.no_progress and _isatty(stderr):
         progress = ProgressBar(stderr)
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     try:
         report = lraudit.audit(
             args.path,
@@ -185,7 +183,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             run=args.run,
             steps_per_epoch=args.steps_per_epoch,
             world_size=args.world_size,
-            jobs=jobs,
+            jobs=args.jobs,  # None: every core
             progress=progress,
         )
     finally:
