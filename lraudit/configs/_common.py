@@ -940,6 +940,37 @@ def lookup(data: Any, dotted: str, default: Any = None) -> Any:
     return cur
 
 
+def plain(x: Any) -> Any:
+    """``x`` with :class:`Symbol` -> dotted path, :class:`Unresolved` -> its source, tuples ->
+    lists, recursively: safe to put in ``IntendedSchedule.settings`` (JSON-able).
+
+    >>> plain({"type": Symbol("a.B"), "m": (1, 2)})
+    {'type': 'a.B', 'm': [1, 2]}
+    """
+    if isinstance(x, Symbol):
+        return x.path
+    if isinstance(x, Unresolved):
+        return f"<unresolved {x.source}>"
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items() if k != "_delete_"}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    return x
+
+
+def intify(x: Any) -> Any:
+    """Whole floats -> int (also inside lists), other values unchanged.
+
+    >>> intify([8000.0, 1.5]), intify(3.0)
+    ([8000, 1.5], 3)
+    """
+    if isinstance(x, list):
+        return [intify(v) for v in x]
+    if isinstance(x, float) and math.isfinite(x) and x.is_integer():
+        return int(x)
+    return x
+
+
 def finite_or_none(x: float | None) -> float | None:
     """``x`` unless it is None or not finite."""
     return None if x is None or not math.isfinite(x) else x
@@ -962,7 +993,9 @@ __all__ = [
     "load_yaml",
     "load_yaml_with_bases",
     "lookup",
+    "intify",
     "merge_dicts",
+    "plain",
     "read_python_config",
     "resolve_base",
     "type_name",

@@ -1,3 +1,635 @@
-"""Config parser: mmengine (not written yet)."""
+"""Config parser ``mmengine``: MMEngine ``param_scheduler`` and mmcv 1.x ``lr_config`` (Python).
+
+The Python config is read with :func:`lraudit.configs._common.read_python_config` (``_base_``
+merge with ``_delete_``, ``{{_base_.x}}`` placeholders, lazy-import ``type=LinearLR``); nothing is
+executed. The schedule is expressed in iterations when it can be (iteration-based schedulers,
+or ``steps_per_epoch`` given), else in epochs with the assumption recorded.
+
+MMEngine (``c`` = iterations per scheduler step: ``steps_per_epoch`` for ``by_epoch=True``,
+1 otherwise; ``b``/``e`` = ``begin``/``end`` on the chosen axis):
+
+=============================================  ===============================================
+MMEngine                                       lraudit
+=============================================  ===============================================
+``LinearLR(start_factor=sf, begin=0, end=W)``  ``Warmup(steps=(W-1)c, start_lr=sf*lr, linear)``
+  first, rising to 1                           (MMEngine reaches the base LR at ``end-1``)
+``ConstantLR(factor, begin=0, end=W)`` first   ``Warmup(steps=(W-1)c, start_lr=factor*lr,
+                                               constant)``
+``MultiStepLR(milestones, gamma)``             ``piecewise(boundaries=b+m*c, values=lr*gamma**k)``
+``StepLR(step_size, gamma)``                   ``exponential(staircase=True, decay_steps=
+                                               step_size*c, start_step=b)``
+``ExponentialLR(gamma)``                       ``exponential(decay_steps=c, start_step=b)``
+``CosineAnnealingLR(T_max, eta_min[_ratio])``  ``cosine(peak_lr=lr, end_lr=eta_min,
+                                               decay_steps=T_max*c, start_step=b)``
+``PolyLR(eta_min, power)``                     ``polynomial(decay_steps=(e-b)-c, start_step=b)``
+``LinearLR`` (decaying)                        ``polynomial(power=1)``
+``OneCycleLR``                                 ``one_cycle``
+=============================================  ===============================================
+
+mmcv 1.x ``lr_config``: ``policy`` step (int or list) / CosineAnnealing / poly / exp / fixed,
+with ``warmup`` linear / constant / exp over ``warmup_iters`` iterations from
+``warmup_ratio * lr`` -> ``Warmup(warmup_iters, warmup_ratio*lr, shape)`` (exact: mmcv's
+``regular * (r + (1 - r) i / W)`` is lraudit's ramp to the family's value at ``W``).
+"""
 
 from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs._common import (
+    Unresolved,
+    as_float,
+    fmt,
+    intify,
+    lookup,
+    plain,
+    read_python_config,
+    type_name,
+)
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule, Schedule, Warmup
+
+_MAIN = (
+    "MultiStepLR",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "PolyLR",
+    "LinearLR",
+    "OneCycleLR",
+)
+_POLICIES = ("step", "CosineAnnealing", "poly", "exp", "fixed")
+
+
+def detect(path: Path, text: str) -> int:
+    """2 for a ``.py`` with ``param_scheduler =`` or ``lr_config =``; 1 for other mm configs."""
+    if path.suffix != ".py":
+        return 0
+    if re.search(r"^(param_scheduler|lr_config)\s*=", text, re.M):
+        return 2
+    if re.search(r"^(_base_|optim_wrapper|optimizer|runner|train_cfg)\s*=", text, re.M):
+        return 1
+    return 0
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    """The intended schedule of an MMEngine / mmcv config (see the module docstring)."""
+    cfg = read_python_config(path, text, base_key="_base_")
+    values = cfg.values
+    assumptions = [n for n in cfg.notes if "not found" in n]
+    skipped = len(cfg.notes) - len(assumptions)
+    if skipped:
+        assumptions.append(
+            f"{skipped} statement(s) not needed for the schedule were not evaluated."
+        )
+    if "param_scheduler" in values:
+        return _parse_mmengine(path, values, units, assumptions)
+    if "lr_config" in values:
+        return _parse_mmcv(path, values, units, assumptions)
+    missing = " ".join(n for n in assumptions if "not found" in n)
+    raise ConfigError(
+        f"{path}: neither param_scheduler (MMEngine) nor lr_config (mmcv) is set. {missing}".rstrip()
+    )
+
+
+def _need(value: Any, key: str, path: Path) -> Any:
+    if value is None:
+        raise ConfigError(f"{path}: {key} is not set (check that its _base_ files are present)")
+    if isinstance(value, Unresolved):
+        raise ConfigError(f"{path}: {key} = {value.source!r} cannot be read without running it")
+    return value
+
+
+class _Axis:
+    """Where by-epoch quantities land: iterations (``spe`` known) or epochs."""
+
+    def __init__(self, spe: int | None, epoch_axis: bool) -> None:
+        self.spe = spe
+        self.epoch_axis = epoch_axis
+
+    def scale(self, by_epoch: bool) -> float | None:
+        """Axis units per scheduler step; None when an iteration count cannot be placed."""
+        if self.epoch_axis:
+            return 1.0 if by_epoch else None
+        if by_epoch:
+            return float(self.spe) if self.spe else None
+        return 1.0
+
+    @property
+    def unit(self) -> str:
+        return "epoch" if self.epoch_axis else "iteration"
+
+
+def _spe(units: Units, assumptions: list[str], needed: bool) -> int | None:
+    if units.steps_per_epoch:
+        assumptions.append(
+            f"{fmt(units.steps_per_epoch)} iterations per epoch (given) convert epochs to iterations."
+        )
+        return int(units.steps_per_epoch)
+    if needed:
+        assumptions.append(
+            "Iterations per epoch (len(train_dataloader)) are not in the config: the schedule is "
+            "kept in epochs; pass --steps-per-epoch to compare it with per-iteration logs."
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- MMEngine
+
+
+def _parse_mmengine(
+    path: Path, values: dict[str, Any], units: Units, assumptions: list[str]
+) -> IntendedSchedule:
+    base = as_float(
+        _need(lookup(values, "optim_wrapper.optimizer.lr"), "optim_wrapper.optimizer.lr", path),
+        f"{path}: optim_wrapper.optimizer.lr",
+    )
+    settings: dict[str, Any] = {"lr": base}
+    train_cfg = values.get("train_cfg") or {}
+    max_epochs = train_cfg.get("max_epochs") if isinstance(train_cfg, dict) else None
+    max_iters = train_cfg.get("max_iters") if isinstance(train_cfg, dict) else None
+    loop = type_name(train_cfg.get("type")) if isinstance(train_cfg, dict) else None
+    if max_iters is not None or loop == "IterBasedTrainLoop":
+        max_epochs = None
+    settings.update(max_epochs=max_epochs, max_iters=max_iters, train_loop=loop)
+    base = _auto_scale(path, values, base, units, assumptions, settings)
+
+    raw = _need(values.get("param_scheduler"), "param_scheduler", path)
+    scheds = [raw] if isinstance(raw, dict) else list(raw)
+    items: list[dict[str, Any]] = []
+    for i, s in enumerate(scheds):
+        if not isinstance(s, dict):
+            raise ConfigError(f"{path}: param_scheduler[{i}] must be a dict, got {s!r}")
+        s = dict(s)
+        s["_i"] = i
+        s["_type"] = type_name(s.get("type"))
+        by_epoch = bool(s.get("by_epoch", True))
+        if s.get("convert_to_iter_based") and by_epoch:
+            s["_per_iter"] = True  # stepped every iteration; quantities are epochs x spe
+        if "end" not in s:
+            s["end"] = max_epochs if by_epoch else max_iters
+        s["by_epoch"] = by_epoch
+        if s["_type"] == "ConstantLR" and float(s.get("factor", 1 / 3)) == 1.0:
+            continue  # factor 1 is a no-op (mmdet uses it to hold the LR at the end)
+        items.append(s)
+    settings["param_scheduler"] = [
+        plain({k: v for k, v in s.items() if not k.startswith("_")}) for s in items
+    ]
+    any_epoch = any(s["by_epoch"] for s in items) or (max_epochs is not None and max_iters is None)
+    spe = _spe(units, assumptions, any_epoch)
+    axis = _Axis(spe, epoch_axis=any_epoch and spe is None)
+
+    warm_item = None
+    if items and _is_warmup(items[0]) and int(items[0].get("begin", 0)) == 0:
+        warm_item = items.pop(0)
+    if len(items) > 1:
+        names = [s["_type"] for s in items]
+        raise ConfigError(
+            f"{path}: param_scheduler chains {len(items)} schedulers after the warmup ({names}); "
+            "lraudit models one warmup and one decay scheduler"
+        )
+    if items:
+        main = _tidy(_mm_main(path, items[0], base, axis, assumptions))
+    else:
+        main = Schedule("constant", {"lr": base})
+        if warm_item is None:
+            assumptions.append("param_scheduler is empty: the LR stays at the optimizer's lr.")
+    schedule = main
+    if warm_item is not None:
+        schedule = _mm_warmup(path, warm_item, main, base, axis, assumptions, settings)
+        if (
+            items
+            and int(items[0].get("begin", 0)) == 0
+            and main.family not in ("piecewise", "constant")
+        ):
+            assumptions.append(
+                "The warmup overlaps the decay scheduler; MMEngine multiplies the two, lraudit "
+                "ramps to the decayed value at the warmup end (they differ slightly meanwhile)."
+            )
+    if max_iters is not None:
+        horizon: int | None = int(max_iters) if not axis.epoch_axis else None
+    elif max_epochs is not None:
+        horizon = int(max_epochs) if axis.epoch_axis else (int(max_epochs) * spe if spe else None)
+    else:
+        horizon = None
+    assumptions.append(
+        "MMEngine logs 'lr' at iteration i+1 (1-based) with the LR of 0-based iteration i; the "
+        "schedule counts 0-based iterations (compare with a 1-step offset)."
+    )
+    return IntendedSchedule(
+        schedule=schedule,
+        source=str(path),
+        format="mmengine",
+        unit=axis.unit,
+        log_unit="iteration",
+        steps_per_epoch=spe,
+        horizon=horizon,
+        world_size=units.world_size,
+        expected_tags=("lr", "train/lr"),
+        assumptions=tuple(assumptions),
+        settings=settings,
+    )
+
+
+def _is_warmup(s: dict[str, Any]) -> bool:
+    if s["_type"] == "LinearLR":
+        sf = float(s.get("start_factor", 1 / 3))
+        ef = float(s.get("end_factor", 1.0))
+        return sf < ef and ef == 1.0
+    return s["_type"] == "ConstantLR"
+
+
+def _window(path: Path, s: dict[str, Any], axis: _Axis) -> tuple[float, float, float]:
+    """(scale, begin, end) of a scheduler on the axis; ConfigError when it cannot be placed."""
+    key = f"param_scheduler[{s['_i']}] ({s['_type']})"
+    c = axis.scale(s["by_epoch"])
+    if c is None:
+        raise ConfigError(
+            f"{path}: {key} counts {'epochs' if s['by_epoch'] else 'iterations'} and cannot be "
+            f"placed on the {axis.unit} axis of this schedule; pass --steps-per-epoch"
+        )
+    begin = as_float(s.get("begin", 0), f"{path}: {key}.begin")
+    end_raw = s.get("end")
+    end = math.inf if end_raw is None else as_float(end_raw, f"{path}: {key}.end")
+    return c, begin * c, end * c
+
+
+def _mm_warmup(
+    path: Path,
+    s: dict[str, Any],
+    main: Schedule,
+    base: float,
+    axis: _Axis,
+    assumptions: list[str],
+    settings: dict[str, Any],
+) -> Schedule:
+    key = f"param_scheduler[{s['_i']}] ({s['_type']})"
+    c = axis.scale(s["by_epoch"])
+    end = as_float(_need(s.get("end"), f"{key}.end", path), f"{path}: {key}.end")
+    if c is None:
+        assumptions.append(
+            f"The {fmt(end)}-iteration {s['_type']} warmup cannot be placed on the epoch axis "
+            "without --steps-per-epoch; it is left out of the intended schedule."
+        )
+        settings["warmup_iters"] = end
+        return main
+    stepped_per_iter = not s["by_epoch"] or s.get("_per_iter", False)
+    # MMEngine's LinearLR reaches its end factor at local step end-begin-1 (T = end-begin-1).
+    if axis.epoch_axis:
+        # convert_to_iter_based without steps_per_epoch: end*spe-1 iterations, about `end` epochs
+        steps = end if stepped_per_iter else end - 1
+    else:
+        steps = end * c - 1 if stepped_per_iter else (end - 1) * c
+    if s["by_epoch"] and not s.get("_per_iter") and not axis.epoch_axis:
+        assumptions.append(
+            f"{key} is stepped once per epoch; it is modelled as a linear ramp over iterations."
+        )
+    settings["warmup_steps"] = steps
+    if steps <= 0:
+        return main
+    if s["_type"] == "LinearLR":
+        sf = as_float(s.get("start_factor", 1 / 3), f"{path}: {key}.start_factor")
+        if "start_factor" not in s:
+            assumptions.append(f"{key}.start_factor is not set; the default 1/3 applies.")
+        warm = Warmup(steps=intify(steps), start_lr=sf * base, shape="linear")
+    else:
+        factor = as_float(s.get("factor", 1 / 3), f"{path}: {key}.factor")
+        warm = Warmup(steps=intify(steps), start_lr=factor * base, shape="constant")
+    assumptions.append(
+        f"{key} warmup ends at step {fmt(steps)}: MMEngine reaches the base LR at end-1."
+    )
+    return Schedule(main.family, main.params, warmup=warm, min_lr=main.min_lr)
+
+
+def _mm_main(
+    path: Path, s: dict[str, Any], base: float, axis: _Axis, assumptions: list[str]
+) -> Schedule:
+    kind = s["_type"]
+    key = f"param_scheduler[{s['_i']}] ({kind})"
+    c, b, e = _window(path, s, axis)
+    per_iter = not s["by_epoch"] or s.get("_per_iter", False)
+    # Units in which the scheduler counts its own steps, on the axis: 1 iteration when stepped
+    # per iteration (also after convert_to_iter_based), else one epoch (= c).
+    step_unit = 1.0 if (per_iter and not axis.epoch_axis) else c
+    if s["by_epoch"] and not s.get("_per_iter") and not axis.epoch_axis and kind != "MultiStepLR":
+        assumptions.append(
+            f"{key} is stepped once per epoch: the logged LR is constant within each epoch; "
+            "lraudit models it as a continuous curve over iterations."
+        )
+
+    def num(name: str, default: Any = None) -> float:
+        v = s.get(name, default)
+        if v is None:
+            raise ConfigError(f"{path}: {key}.{name} is required")
+        return as_float(v, f"{path}: {key}.{name}")
+
+    if kind == "MultiStepLR":
+        ms = [
+            as_float(m, f"{path}: {key}.milestones")
+            for m in _need(s.get("milestones"), f"{key}.milestones", path)
+        ]
+        gamma = num("gamma", 0.1)
+        bounds = [int(round(b + m * c)) for m in sorted(ms) if b + m * c < e]
+        if not bounds:
+            return Schedule("constant", {"lr": base})
+        return Schedule(
+            "piecewise",
+            {"boundaries": bounds, "values": [base * gamma**k for k in range(len(bounds) + 1)]},
+        )
+    if kind in ("StepLR", "ExponentialLR"):
+        gamma = num("gamma", 0.1 if kind == "StepLR" else None)
+        size = num("step_size") * c if kind == "StepLR" else step_unit
+        return Schedule(
+            "exponential",
+            {
+                "init_lr": base,
+                "decay_rate": gamma,
+                "decay_steps": size,
+                "staircase": kind == "StepLR" or step_unit > 1,
+                "start_step": b,
+            },
+        )
+    if kind == "CosineAnnealingLR":
+        t_max = s.get("T_max")
+        t = as_float(t_max, f"{path}: {key}.T_max") * c if t_max is not None else e - b
+        if math.isinf(t):
+            raise ConfigError(f"{path}: {key}: T_max and end are both unset")
+        if "eta_min_ratio" in s and s["eta_min_ratio"] is not None:
+            end_lr = base * num("eta_min_ratio")
+        else:
+            end_lr = num("eta_min", 0.0)
+        return Schedule(
+            "cosine", {"peak_lr": base, "end_lr": end_lr, "decay_steps": t, "start_step": b}
+        )
+    if kind in ("PolyLR", "LinearLR"):
+        if math.isinf(e):
+            raise ConfigError(f"{path}: {key}.end is not set and the run length is unknown")
+        if kind == "PolyLR":
+            init, end_lr, power = base, num("eta_min", 0.0), num("power", 1.0)
+        else:
+            init, end_lr, power = (
+                base * num("start_factor", 1 / 3),
+                base * num("end_factor", 1.0),
+                1.0,
+            )
+        return Schedule(
+            "polynomial",
+            {
+                "init_lr": init,
+                "end_lr": end_lr,
+                "decay_steps": (e - b) - step_unit,
+                "power": power,
+                "start_step": b,
+            },
+        )
+    if kind == "OneCycleLR":
+        total = s.get("total_steps")
+        tot = as_float(total, f"{path}: {key}.total_steps") * c if total is not None else e - b
+        peak = num("eta_max", 0.0)
+        init = peak / num("div_factor", 25.0)
+        return Schedule(
+            "one_cycle",
+            {
+                "max_lr": peak,
+                "total_steps": tot,
+                "pct_start": num("pct_start", 0.3),
+                "init_lr": init,
+                "end_lr": init / num("final_div_factor", 1e4),
+                "anneal": s.get("anneal_strategy", "cos"),
+                "three_phase": bool(s.get("three_phase", False)),
+            },
+        )
+    raise ConfigError(
+        f"{path}: {key}: scheduler type {kind!r} is not supported; lraudit reads LinearLR/"
+        f"ConstantLR warmups and {', '.join(_MAIN)}"
+    )
+
+
+def _tidy(s: Schedule) -> Schedule:
+    """Whole-number step counts as ints (``8000.0`` -> ``8000``) for readable output."""
+    return Schedule(s.family, {k: intify(v) for k, v in s.params.items()}, s.warmup, s.min_lr)
+
+
+def _auto_scale(
+    path: Path,
+    values: dict[str, Any],
+    base: float,
+    units: Units,
+    assumptions: list[str],
+    settings: dict[str, Any],
+) -> float:
+    asl = values.get("auto_scale_lr")
+    if not isinstance(asl, dict):
+        return base
+    bbs = asl.get("base_batch_size")
+    enable = bool(asl.get("enable", False))
+    batch = lookup(values, "train_dataloader.batch_size")
+    settings["auto_scale_lr"] = {"enable": enable, "base_batch_size": bbs, "batch_size": batch}
+    if not enable:
+        assumptions.append(
+            f"auto_scale_lr.enable is False: the LR is not rescaled for the batch size (mmdet's "
+            f"--auto-scale-lr would scale it by world_size x batch / {bbs})."
+        )
+        return base
+    if units.world_size is None or not isinstance(batch, int) or not bbs:
+        assumptions.append(
+            "auto_scale_lr is enabled but the world size or the per-GPU batch size is unknown "
+            "(pass --world-size): the LR is assumed unscaled."
+        )
+        return base
+    factor = units.world_size * batch / float(bbs)
+    assumptions.append(
+        f"auto_scale_lr: lr {base:g} x ({units.world_size} GPUs x {batch}) / {bbs} = "
+        f"{base * factor:g}."
+    )
+    return base * factor
+
+
+# --------------------------------------------------------------------------- mmcv 1.x
+
+
+def _parse_mmcv(
+    path: Path, values: dict[str, Any], units: Units, assumptions: list[str]
+) -> IntendedSchedule:
+    base = as_float(
+        _need(lookup(values, "optimizer.lr"), "optimizer.lr", path), f"{path}: optimizer.lr"
+    )
+    cfg = _need(values.get("lr_config"), "lr_config", path)
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: lr_config must be a dict, got {cfg!r}")
+    policy = _need(cfg.get("policy"), "lr_config.policy", path)
+    by_epoch = bool(cfg.get("by_epoch", True))
+    runner = values.get("runner") if isinstance(values.get("runner"), dict) else {}
+    max_epochs = runner.get("max_epochs", values.get("total_epochs"))
+    max_iters = runner.get("max_iters")
+    settings: dict[str, Any] = {
+        "lr": base,
+        "lr_config": plain(cfg),
+        "max_epochs": max_epochs,
+        "max_iters": max_iters,
+    }
+    if not by_epoch and max_iters is None and max_epochs is not None:
+        needs_spe = True
+    else:
+        needs_spe = by_epoch or bool(cfg.get("warmup_by_epoch"))
+    spe = _spe(units, assumptions, needs_spe)
+    epoch_axis = needs_spe and spe is None
+    c = 1.0 if epoch_axis or not by_epoch else float(spe or 1)
+    key = f"lr_config (policy {policy!r})"
+    lname = str(policy).lower()
+
+    def num(name: str, default: Any = None) -> float:
+        v = cfg.get(name, default)
+        if v is None:
+            raise ConfigError(f"{path}: lr_config.{name} is required for policy {policy!r}")
+        return as_float(v, f"{path}: lr_config.{name}")
+
+    if by_epoch:
+        max_progress = max_epochs
+    else:
+        max_progress = (
+            max_iters
+            if max_iters is not None
+            else (int(max_epochs) * spe if (max_epochs is not None and spe) else None)
+        )
+    if lname not in {p.lower() for p in _POLICIES}:
+        raise ConfigError(
+            f"{path}: {key}: policy {policy!r} is not supported; lraudit reads "
+            f"{', '.join(_POLICIES)}"
+        )
+    if not by_epoch and epoch_axis:
+        raise ConfigError(
+            f"{path}: {key} has by_epoch=False in an epoch-based runner; pass --steps-per-epoch"
+        )
+    min_lr = None
+    if lname == "step":
+        step = _need(cfg.get("step"), "lr_config.step", path)
+        gamma = num("gamma", 0.1)
+        if cfg.get("min_lr") is not None:
+            min_lr = num("min_lr")
+        if isinstance(step, (list, tuple)):
+            bounds = [int(round(as_float(x, f"{path}: lr_config.step") * c)) for x in step]
+            main = Schedule(
+                "piecewise",
+                {"boundaries": bounds, "values": [base * gamma**k for k in range(len(bounds) + 1)]},
+                min_lr=min_lr,
+            )
+        else:
+            main = Schedule(
+                "exponential",
+                {
+                    "init_lr": base,
+                    "decay_rate": gamma,
+                    "decay_steps": as_float(step, f"{path}: lr_config.step") * c,
+                    "staircase": True,
+                    "start_step": 0,
+                },
+                min_lr=min_lr,
+            )
+    elif lname in ("cosineannealing", "poly"):
+        if max_progress is None:
+            raise ConfigError(f"{path}: {key} needs runner.max_epochs or max_iters")
+        total = float(max_progress) * c
+        if lname == "poly":
+            main = Schedule(
+                "polynomial",
+                {
+                    "init_lr": base,
+                    "end_lr": num("min_lr", 0.0),
+                    "decay_steps": total,
+                    "power": num("power", 1.0),
+                    "start_step": 0,
+                },
+            )
+        else:
+            if cfg.get("min_lr_ratio") is not None:
+                end_lr = base * num("min_lr_ratio")
+            else:
+                end_lr = num("min_lr")
+            main = Schedule(
+                "cosine", {"peak_lr": base, "end_lr": end_lr, "decay_steps": total, "start_step": 0}
+            )
+    elif lname == "exp":
+        main = Schedule(
+            "exponential",
+            {
+                "init_lr": base,
+                "decay_rate": num("gamma"),
+                "decay_steps": c,
+                "staircase": c > 1,
+                "start_step": 0,
+            },
+        )
+    elif lname == "fixed":
+        main = Schedule("constant", {"lr": base})
+    else:
+        raise ConfigError(
+            f"{path}: {key}: policy {policy!r} is not supported; lraudit reads "
+            f"{', '.join(_POLICIES)}"
+        )
+    if by_epoch and not epoch_axis and lname not in ("fixed", "step"):
+        assumptions.append(
+            "lr_config.by_epoch is True: mmcv updates the LR once per epoch; lraudit models it on "
+            "the iteration axis."
+        )
+    main = _tidy(main)
+    schedule = main
+    warm = cfg.get("warmup")
+    if warm is not None:
+        w_iters = num("warmup_iters")
+        ratio = num("warmup_ratio", 0.1)
+        if "warmup_ratio" not in cfg:
+            assumptions.append("lr_config.warmup_ratio is not set; the mmcv default 0.1 applies.")
+        if cfg.get("warmup_by_epoch"):
+            w = w_iters if epoch_axis else w_iters * float(spe or 1)
+        elif epoch_axis:
+            w = 0.0
+            assumptions.append(
+                f"The {fmt(w_iters)}-iteration {warm} warmup cannot be placed on the epoch axis "
+                "without --steps-per-epoch; it is left out of the intended schedule."
+            )
+        else:
+            w = w_iters
+        shapes = {"linear": "linear", "constant": "constant", "exp": "exponential"}
+        if warm not in shapes:
+            raise ConfigError(
+                f"{path}: lr_config.warmup: unknown warmup {warm!r}; mmcv has linear, constant, exp"
+            )
+        settings["warmup_iters"] = w_iters
+        if w > 0:
+            schedule = Schedule(
+                main.family,
+                main.params,
+                warmup=Warmup(steps=intify(w), start_lr=ratio * base, shape=shapes[warm]),
+                min_lr=main.min_lr,
+            )
+    if max_iters is not None and not epoch_axis:
+        horizon: int | None = int(max_iters)
+    elif max_epochs is not None:
+        horizon = int(max_epochs) if epoch_axis else (int(max_epochs) * spe if spe else None)
+    else:
+        horizon = None
+    assumptions.append(
+        "mmcv logs the LR of iteration i at step i+1 (tag 'learning_rate' in TensorBoard, 'lr' in "
+        "text/JSON logs); the schedule counts 0-based iterations (compare with a 1-step offset)."
+    )
+    return IntendedSchedule(
+        schedule=schedule,
+        source=str(path),
+        format="mmengine",
+        unit="epoch" if epoch_axis else "iteration",
+        log_unit="iteration",
+        steps_per_epoch=spe,
+        horizon=horizon,
+        world_size=units.world_size,
+        expected_tags=("learning_rate", "lr"),
+        assumptions=tuple(assumptions),
+        settings=settings,
+    )
+
+
+register(ConfigParser("mmengine", detect, parse))
