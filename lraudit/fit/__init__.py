@@ -47,8 +47,12 @@ FIT_BUDGET = 300
 STAGE1_NFEV = 5
 STAGE2_TOP = 3
 STAGE2_MARGIN = 10.0
+#: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
+MIN_POINTS = 6
 #: RMS log error above which a fit is reported as ``poor``.
-POOR_RMSE = 1e-3
+POOR_RMSE = 1e-2
+#: RMS log error above which a fit is not at float32 precision (a warning says so).
+PRECISE_RMSE = 1e-4
 
 __all__ = ["FIT_BUDGET", "NOISE_FLOOR", "fit", "fit_arrays"]
 
@@ -159,6 +163,9 @@ def _fit_points(
     sub = not keep.all()
     ctx = _cands.make_ctx(x, y, st)
     cands = _cands.build(ctx, families)
+    if x.size < MIN_POINTS:
+        few = [c for c in cands if c.n_params < x.size]
+        cands = few or [c for c in cands if c.family == "constant"] or cands
 
     # stage 1: a few iterations for every candidate; stage 2: converge the promising ones
     outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in cands]
@@ -191,6 +198,7 @@ def _fit_points(
     best = _try_offsets(best, x, y, xs, ys, eps, max_offset, sub)
     # identifiability is judged before snapping (a snapped value is no longer free)
     params = _identify(best, outs, x, y, eps, st)
+    params = [_profile(e, best, xs, ys, x, y, eps, sub) for e in params]
     snapped = _snap(best, xs, ys, x, y, eps, sub)
     if snapped is not best:
         best = snapped
@@ -218,8 +226,16 @@ def _fit_points(
             f"best fit ({best.candidate.family}) misses the curve by {rm:.2g} RMS in "
             "log terms; no family explains it well"
         )
-    if x.size < 6:
-        warnings.append(f"only {x.size} points: parameters are weakly determined")
+    elif rm > PRECISE_RMSE:
+        warnings.append(
+            f"the fit is not at float32 precision (RMS {rm:.2g} in log terms): the curve has "
+            "features the family does not model"
+        )
+    if x.size < MIN_POINTS:
+        status = "poor"
+        warnings.append(
+            f"only {x.size} points: too few to tell schedules apart; the fit is a best guess"
+        )
     return FitResult(
         schedule=best.schedule,
         rmse_log=rm,
@@ -494,6 +510,69 @@ def _structural(
                 name, value, False, None, f"{name}={other!r} fits as well over the observed window"
             )
     return ParamEstimate(name, value, True, None, None)
+
+
+#: Step-scale parameters whose range of consistent values is profiled when not identified.
+_PROFILED = ("decay_steps", "total_steps", "first_period", "timescale", "stable_steps")
+
+
+def _profile(
+    e: ParamEstimate,
+    best: Outcome,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    eps: float,
+    sub: bool,
+) -> ParamEstimate:
+    """For an unidentified step-scale parameter: the range of values that still fit.
+
+    The parameter is held at multiples of its fitted value with the others re-fitted; a value
+    fits when the RMS stays within ``max(2 * rmse, NOISE_FLOOR)`` (float32 precision). The
+    search goes down to 1/64 and up to 1000 times the fitted value (then "any value above").
+    """
+    names = {p.name for p in best.candidate.free}
+    if e.identified or e.name not in _PROFILED or e.name not in names:
+        return e
+    v0 = float(e.value)
+    tol = max(2.0 * select.rmse(best), NOISE_FLOOR) ** 2
+
+    def fits(v: float) -> bool:
+        c = engine.start_from(engine.with_fixed(best.candidate, e.name, v), best.values)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=20)
+        if sub:
+            o = engine.rescore(o, x, y, eps)
+        return o.rss / max(o.n, 1) <= tol
+
+    lo_ok, lo_bad = v0, None
+    f = 0.5
+    while f >= 1 / 64:
+        if fits(v0 * f):
+            lo_ok = v0 * f
+            f /= 2
+        else:
+            lo_bad = v0 * f
+            break
+    if lo_bad is not None:
+        for _ in range(3):
+            mid = math.sqrt(lo_ok * lo_bad)
+            if fits(mid):
+                lo_ok = mid
+            else:
+                lo_bad = mid
+    hi_open = fits(v0 * 1000.0)
+    sched = best.schedule
+    # the horizon counts from step 0 (OD API total_steps includes warmup and hold)
+    start = float(sched.params.get("start_step", 0) or 0)
+    frac = float(x[-1]) / (start + v0) if v0 > 0 else 0.0
+    pct = f"{100 * frac:.0f}%" if frac >= 0.01 else f"{100 * frac:.1g}%"
+    if hi_open:
+        rng = f"any value above {lo_ok:,.0f} fits within float32 precision"
+    else:
+        rng = f"values from about {lo_ok:,.0f} up fit within float32 precision"
+    lead = f"only {pct} of the horizon observed; " if frac < 0.5 else ""
+    return replace(e, reason=f"{e.name}: {lead}{rng}")
 
 
 def _why(name: str, value: Any, rel: float, span: float, x: np.ndarray, cand: Candidate) -> str:

@@ -72,7 +72,7 @@ def jacobian(out: Outcome, x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarr
             cols.append(np.zeros_like(r0))
             continue
         # central differences: the truncation error must stay far below the null-space threshold
-        h = 1e-5 * max(1.0, abs(z0[i]))
+        h = 1e-7  # z is a log or O(1)-scaled value: an absolute step is a relative one
         lo, hi = p.zbounds()
         hp, hm = min(h, hi - z0[i]), min(h, z0[i] - lo)
         rr = []
