@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from lraudit.errors import LrauditError
+from lraudit.types import AuditReport
 from lraudit.vocab import CONFIG_FORMATS
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
@@ -160,8 +161,15 @@ def _write(text: str, output: str | None, stdout: IO[str]) -> None:
         raise LrauditError(f"--output {output}: cannot write ({exc.strerror})") from None
 
 
+def run_audit(path: str, **kwargs: Any) -> AuditReport:
+    """:func:`lraudit.audit.audit` (imported here: the package attribute ``lraudit.audit`` is
+    shadowed by the submodule of the same name once that is imported)."""
+    from lraudit.audit import audit
+
+    return audit(path, **kwargs)
+
+
 def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    import lraudit
     from lraudit.report import Options, failing, get_formatter, resolve_format
     from lraudit.report.text import summary_line
 
@@ -175,7 +183,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     if not args.no_progress and _isatty(stderr):
         progress = ProgressBar(stderr)
     try:
-        report = lraudit.audit(
+        report = run_audit(
             args.path,
             config=args.config,
             config_format=args.config_format,
