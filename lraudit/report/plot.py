@@ -1,8 +1,8 @@
 """PNG plots of one run x tag: observed LR, fitted schedule, intended schedule, residuals.
 
 Top panel: the logged points, the fitted schedule over the observed window, the intended
-schedule (when a config was given) from step 0 to the config's horizon so a run that stopped long
-before its decay ended shows as such, dotted markers at warmup ends and piecewise boundaries, and
+schedule (when a config was given) from step 0 to the config's horizon or the end of its last
+phase, whichever is later, so a run that stopped long before its decay ended shows as such, dotted markers at warmup ends and piecewise boundaries, and
 red markers at the steps findings point to. The y axis is logarithmic when the positive LRs span
 more than 1.5 decades. Bottom panel: the residual ``log(observed) - log(fitted)`` per point.
 
@@ -83,6 +83,16 @@ def _markers(schedule: Schedule | None, offset: int = 0) -> list[float]:
     return xs
 
 
+def schedule_end(schedule: Schedule) -> float:
+    """The last step where the schedule changes phase (decay end, last boundary), 0 if none.
+
+    The intended curve is drawn at least this far, so a decay planned far past the run shows.
+    """
+    from lraudit.explain import key_steps
+
+    return max(key_steps(schedule, None))
+
+
 def render_png(run: RunAudit, *, dpi: int = 100, width: float = 8.0) -> bytes:
     """The plot of one run x tag as PNG bytes (no metadata that varies between calls)."""
     plt = _pyplot()
@@ -113,7 +123,7 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
 
     intended = run.intended
     if intended is not None and intended.unit == intended.log_unit:
-        end = max(hi, float(intended.horizon or 0))
+        end = max(hi, float(intended.horizon or 0), schedule_end(intended.schedule))
         grid = np.linspace(0.0, end, 800)
         y = _safe_eval(intended, grid)
         if y is not None:
