@@ -45,7 +45,7 @@ FIT_BUDGET = 300
 #: Function evaluations per candidate in the first pass, and which candidates get a second pass
 #: to convergence: the best ``STAGE2_TOP`` and any within ``STAGE2_MARGIN`` parameters' penalty.
 STAGE1_NFEV = 5
-STAGE2_TOP = 3
+STAGE2_TOP = 2
 STAGE2_MARGIN = 10.0
 #: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
 MIN_POINTS = 6

@@ -205,9 +205,9 @@ def refine(
             method="trf",
             x_scale=1.0,
             max_nfev=max_nfev,
-            xtol=1e-11,
-            ftol=1e-11,
-            gtol=1e-11,
+            xtol=1e-10,
+            ftol=1e-10,
+            gtol=1e-10,
         )
     except (ValueError, np.linalg.LinAlgError) as exc:
         sched = sched_of(z0)

@@ -127,20 +127,17 @@ def detect(x: np.ndarray, y: np.ndarray) -> Structure:
     post = dirs[start:]
     flat_share = float(np.mean(post == 0)) if post.size else 1.0
 
-    # jumps: changes inside otherwise flat stretches (a neighbouring transition is flat)
+    # jumps: changes inside otherwise flat stretches (a neighbouring transition is flat); a
+    # missing neighbour (first / last transition) takes the other one's value
     jumps: list[int] = []
-    for k in np.nonzero(dirs != 0)[0]:
-        if k < start or abs(rel[k]) < REL_SIG:
-            continue
-        # a missing neighbour (first / last transition) takes the other one's value
-        left = dirs[k - 1] if k >= 1 else None
-        right = dirs[k + 1] if k + 1 < dirs.size else None
-        if left is None:
-            left = right
-        if right is None:
-            right = left
-        if left is None or left == 0 or right == 0:
-            jumps.append(int(k + 1))
+    if dirs.size:
+        left = np.r_[dirs[1:2] if dirs.size > 1 else [1], dirs[:-1]]
+        right = np.r_[dirs[1:], dirs[-2:-1] if dirs.size > 1 else [1]]
+        k_all = np.arange(dirs.size)
+        is_jump = (
+            (dirs != 0) & (k_all >= start) & (np.abs(rel) >= REL_SIG) & ((left == 0) | (right == 0))
+        )
+        jumps = [int(k + 1) for k in np.nonzero(is_jump)[0]]
     # a constant warmup ends with a jump up at rise_end
     if rise_end is not None and warmup_shape == "constant":
         jumps = [j for j in jumps if j != rise_end]
@@ -214,17 +211,12 @@ def _line_resid(x: np.ndarray, y: np.ndarray) -> float:
 
 def _peaks(y: np.ndarray, dirs: np.ndarray) -> tuple[int, ...]:
     """Indices of local maxima (a rise followed, after equal steps, by a fall)."""
-    out: list[int] = []
-    last_dir = 0
-    last_up = -1
-    for k, d in enumerate(dirs):
-        if d > 0:
-            last_dir, last_up = 1, k
-        elif d < 0:
-            if last_dir > 0:
-                out.append(last_up + 1)
-            last_dir = -1
-    return tuple(out)
+    nz = np.nonzero(dirs)[0]
+    if nz.size < 2:
+        return ()
+    d = dirs[nz]
+    turn = np.nonzero((d[:-1] > 0) & (d[1:] < 0))[0]
+    return tuple(int(nz[t] + 1) for t in turn)
 
 
 def keep_mask(x: np.ndarray, y: np.ndarray, st: Structure, budget: int) -> np.ndarray:
