@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lraudit.report import Options, fail_rank
 from lraudit.report.describe import describe_schedule
-from lraudit.report.text import points_cell, summary_line
+from lraudit.report.text import intended_cell, points_cell, summary_line
 from lraudit.types import AuditReport
 
 _MARK = {"ok": "✅ ok", "warning": "⚠️ warning", "error": "❌ error"}
@@ -61,7 +61,7 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
             md_cell(describe_schedule(r.fit.schedule if r.fit else None)),
         ]
         if with_intended:
-            cells.append(md_cell(describe_schedule(r.intended.schedule if r.intended else None)))
+            cells.append(md_cell(intended_cell(r)))
         cells.append(_MARK.get(r.status, r.status))
         lines.append("| " + " | ".join(cells) + " |")
     findings = [(r, f) for r in report.runs for f in r.findings]

@@ -26,6 +26,16 @@ def points_cell(run: RunAudit) -> str:
     return f"{len(s)} ({fmt_step(s.steps[0])}–{fmt_step(s.steps[-1])})"
 
 
+def intended_cell(run: RunAudit) -> str:
+    """The intended schedule's line, or ``"= inferred"`` when it reads the same as the fit's."""
+    if run.intended is None:
+        return "—"
+    line = describe_schedule(run.intended.schedule)
+    if run.fit is not None and line == describe_schedule(run.fit.schedule):
+        return "= inferred"
+    return line
+
+
 def summary_line(report: AuditReport) -> str:
     """``"2 runs: 1 error, 0 warnings, 1 info"``."""
     n = len(report.runs)
@@ -71,7 +81,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     for r in report.runs:
         cells = [r.run, r.tag, points_cell(r), describe_schedule(r.fit.schedule if r.fit else None)]
         if with_intended:
-            cells.append(describe_schedule(r.intended.schedule if r.intended else None))
+            cells.append(intended_cell(r))
         cells.append(r.status)
         table.add_row(*cells)
     console.print(table)
