@@ -1,0 +1,322 @@
+"""The audit pipeline: read every LR series, load the config once, fit, diagnose, report.
+
+:func:`audit` never prints and never exits; it returns an :class:`~lraudit.types.AuditReport`
+and raises an :class:`~lraudit.errors.LrauditError` subclass only when nothing can be audited
+(missing path, no event files, no LR tag anywhere, a config that cannot be read).
+
+Parallelism and order
+---------------------
+With ``jobs > 1`` (``None`` = every core) runs are read and series fitted in a
+:class:`~concurrent.futures.ProcessPoolExecutor`: each run is read in a worker as soon as one is
+free, and each of its series is fitted as soon as the run has been read. Results are put back in
+(run, tag) order, so the report does not depend on ``jobs`` or on which worker finished first.
+
+Progress
+--------
+``progress(done, total, label)`` is called in the calling process after every finished unit of
+work: ``label`` is ``"read <run>"`` or ``"fit <run> <tag>"``. ``total`` counts the runs to read
+plus the series found so far, so it grows while runs are being read, and ``done == total`` at
+the end. Exceptions raised by the callback propagate.
+
+Comparison tags
+---------------
+When a run logs several LR groups and a config is given, the groups the config describes are
+compared whole. A group whose LR falls at the start while a sibling's rises, and that later
+follows the sibling (the YOLO bias group, which warms *down* from ``warmup_bias_lr``), is compared
+only after the sibling's warmup; groups outside ``IntendedSchedule.expected_tags`` when the run
+has one inside it are handled the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr
+from lraudit.errors import LogReadError, TagNotFoundError
+from lraudit.types import AuditReport, FitResult, IntendedSchedule, LRSeries, RunAudit
+
+Progress = Callable[[int, int, str], Any]
+
+__all__ = ["Progress", "audit", "comparison_starts"]
+
+
+def audit(
+    path: str | os.PathLike[str],
+    config: str | os.PathLike[str] | None = None,
+    *,
+    config_format: str = "auto",
+    tag: str | None = None,
+    run: str | None = None,
+    steps_per_epoch: int | None = None,
+    world_size: int | None = None,
+    jobs: int | None = 1,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Audit every LR series under ``path`` against ``config`` (optional).
+
+    ``tag`` / ``run`` select series as :func:`lraudit.read_lr_series` does; ``steps_per_epoch``
+    and ``world_size`` override what the config implies; ``jobs`` is the number of worker
+    processes (``None``: all cores; 1: in this process); ``progress`` see the module docstring.
+    """
+    n_jobs = _jobs(jobs)
+    intended: IntendedSchedule | None = None
+    if config is not None:
+        from lraudit.configs import load_config
+
+        units: dict[str, Any] = {}
+        if steps_per_epoch is not None:
+            units["steps_per_epoch"] = steps_per_epoch
+        if world_size is not None:
+            units["world_size"] = world_size
+        # the config first: a broken config fails before any log is read
+        intended = load_config(config, format=config_format, **units)
+
+    series, fits = _read_and_fit(path, tag, run, n_jobs, progress)
+    starts = comparison_starts(series, fits, intended)
+    runs = tuple(
+        RunAudit(
+            run=s.run,
+            tag=s.tag,
+            series=s,
+            fit=f,
+            intended=intended,
+            findings=diagnose(s, f, intended, compare_from=starts.get((s.run, s.tag))),
+        )
+        for s, f in zip(series, fits, strict=True)
+    )
+    return AuditReport(
+        path=os.fspath(path),
+        runs=runs,
+        config_path=None if config is None else os.fspath(config),
+        config_format=None if intended is None else intended.format,
+        intended=intended,
+    )
+
+
+# --------------------------------------------------------------------------- reading & fitting
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return max(os.cpu_count() or 1, 1)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs={jobs!r}: use a whole number >= 1, or None for all cores")
+    return jobs
+
+
+def _fit(series: LRSeries) -> FitResult:
+    from lraudit.fit import fit
+
+    return fit(series)
+
+
+def _read_run(path: str, tag: str | None, run: str) -> list[LRSeries]:
+    """The series of exactly one run ([] when it has no LR tag)."""
+    from lraudit.reader import read_lr_series
+
+    try:
+        got = read_lr_series(path, tag=tag, run=run)
+    except TagNotFoundError:
+        return []
+    return [s for s in got if s.run == run]
+
+
+def _runs_to_read(path: str, run: str | None) -> list[str] | None:
+    """Run names to read one by one, or None to read ``path`` in one call."""
+    from lraudit.reader import _run_filter
+    from lraudit.reader.discovery import discover_runs
+
+    p = Path(path)
+    if not p.is_dir():
+        return None
+    runs = discover_runs(p)
+    keep = _run_filter(run)
+    chosen = [r for r in runs if keep(r)]
+    return chosen if len(chosen) > 1 else None
+
+
+def _read_and_fit(
+    path: str | os.PathLike[str],
+    tag: str | None,
+    run: str | None,
+    jobs: int,
+    progress: Progress | None,
+) -> tuple[list[LRSeries], list[FitResult]]:
+    from lraudit.reader import read_lr_series
+
+    p = os.fspath(path)
+    if not Path(p).exists():
+        raise LogReadError(f"{p}: no such file or directory")
+    runs = _runs_to_read(p, run) if jobs > 1 else None
+    if runs is None:
+        series = read_lr_series(p, tag=tag, run=run)  # raises when nothing can be audited
+        total = 1 + len(series)
+        _tick(progress, 1, total, f"read {p}")
+        if jobs > 1 and len(series) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(series))) as ex:
+                futs = [ex.submit(_fit, s) for s in series]
+                fits = _collect_fits(futs, series, progress, 1, total)
+        else:
+            fits = []
+            for i, s in enumerate(series):
+                fits.append(_fit(s))
+                _tick(progress, 2 + i, total, f"fit {s.run} {s.tag}")
+        return series, fits
+    return _pipelined(p, tag, run, runs, jobs, progress)
+
+
+def _collect_fits(
+    futs: Sequence[Future[FitResult]],
+    series: Sequence[LRSeries],
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> list[FitResult]:
+    index = {f: i for i, f in enumerate(futs)}
+    pending = set(futs)
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for f in sorted(finished, key=index.__getitem__):
+            s = series[index[f]]
+            done += 1
+            _tick(progress, done, total, f"fit {s.run} {s.tag}")
+    return [f.result() for f in futs]
+
+
+def _pipelined(
+    path: str,
+    tag: str | None,
+    run: str | None,
+    runs: list[str],
+    jobs: int,
+    progress: Progress | None,
+) -> tuple[list[LRSeries], list[FitResult]]:
+    """Read each run in a worker, then fit each of its series in a worker."""
+    from lraudit.reader import read_lr_series
+
+    total = len(runs)
+    done = 0
+    got: list[LRSeries] = []
+    fit_futs: dict[Future[Any], LRSeries] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, max(len(runs), 2))) as ex:
+        read_futs: dict[Future[Any], str] = {ex.submit(_read_run, path, tag, r): r for r in runs}
+        pending: set[Future[Any]] = set(read_futs)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in sorted(
+                finished, key=lambda f: (f in fit_futs, _label(f, read_futs, fit_futs))
+            ):
+                if f in read_futs:
+                    new = f.result()
+                    got.extend(new)
+                    total += len(new)
+                    done += 1
+                    _tick(progress, done, total, f"read {read_futs[f]}")
+                    for s in new:
+                        ff = ex.submit(_fit, s)
+                        fit_futs[ff] = s
+                        pending.add(ff)
+                else:
+                    s = fit_futs[f]
+                    done += 1
+                    _tick(progress, done, total, f"fit {s.run} {s.tag}")
+        if not got:
+            # no run had an LR tag: let the reader raise its own error, listing the tags it saw
+            read_lr_series(path, tag=tag, run=run)
+            raise TagNotFoundError(f"no learning-rate tag found under {path}")  # pragma: no cover
+        results = {(s.run, s.tag): fut.result() for fut, s in fit_futs.items()}
+    got.sort(key=lambda s: (s.run, s.tag))
+    return got, [results[(s.run, s.tag)] for s in got]
+
+
+def _label(f: Future[Any], reads: dict[Future[Any], str], fits: dict[Future[Any], LRSeries]) -> str:
+    if f in reads:
+        return reads[f]
+    s = fits[f]
+    return f"{s.run}\0{s.tag}"
+
+
+def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
+    if progress is not None:
+        progress(done, total, label)
+
+
+# --------------------------------------------------------------------------- comparison tags
+
+
+def comparison_starts(
+    series: Sequence[LRSeries],
+    fits: Sequence[FitResult | None],
+    intended: IntendedSchedule | None,
+) -> dict[tuple[str, str], float]:
+    """``(run, tag) -> step`` from which a secondary LR group is compared with the config.
+
+    A secondary group is one outside ``intended.expected_tags`` in a run that logs a tag inside
+    it, or one that falls during the warmup while a sibling rises and later follows that sibling
+    (see :func:`~lraudit.diagnose.explains`). It is compared after the sibling's warmup end.
+    """
+    out: dict[tuple[str, str], float] = {}
+    if intended is None:
+        return out
+    by_run: dict[str, list[int]] = {}
+    for i, s in enumerate(series):
+        by_run.setdefault(s.run, []).append(i)
+    expected = set(intended.expected_tags)
+    for idx in by_run.values():
+        if len(idx) < 2:
+            continue
+        ends = {i: _warmup_end(series[i], fits[i]) for i in idx}
+        rising = [i for i in idx if ends[i] is not None]
+        primary = [i for i in idx if series[i].tag in expected]
+        for i in idx:
+            s = series[i]
+            if ends[i] is not None:
+                continue  # a group that warms up: compared whole
+            refs: list[int] = []
+            if _falls_at_start(s):
+                refs = [j for j in rising if _follows(s, series[j], ends[j])]
+            if not refs and primary and s.tag not in expected:
+                refs = [j for j in primary if j in rising]
+            if not refs:
+                continue
+            end = max(float(ends[j] or 0.0) for j in refs)
+            w = intended.schedule.warmup
+            if w is not None:
+                end = max(end, float(w.steps))
+            out[(s.run, s.tag)] = end + 1
+    return out
+
+
+def _warmup_end(s: LRSeries, f: FitResult | None) -> float | None:
+    x = np.asarray(s.steps, dtype=np.float64)
+    y = np.asarray(s.values, dtype=np.float64)
+    ok = np.isfinite(y)
+    end, to_end = observed_warmup_end(x[ok], y[ok], f)
+    if to_end and ok.any():
+        return float(x[ok][-1])
+    return end
+
+
+def _falls_at_start(s: LRSeries) -> bool:
+    y = np.asarray(s.values, dtype=np.float64)
+    y = y[np.isfinite(y)]
+    return y.size >= 2 and y[1] < y[0]
+
+
+def _follows(s: LRSeries, ref: LRSeries, ref_end: float | None) -> bool:
+    """Whether ``s`` equals ``ref`` at the common steps after ``ref``'s warmup."""
+    if ref_end is None:
+        return False
+    common, i, j = np.intersect1d(s.steps, ref.steps, return_indices=True)
+    after = common > ref_end
+    if after.sum() < 2:
+        return False
+    a = np.asarray(s.values, dtype=np.float64)[i][after]
+    b = np.asarray(ref.values, dtype=np.float64)[j][after]
+    return explains(relerr(a, b))

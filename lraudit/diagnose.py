@@ -1,0 +1,1275 @@
+"""Rules that turn ``(series, fit, intended)`` into findings with stable codes.
+
+Every finding comes from :data:`lraudit.vocab.FINDINGS` (name -> code, default severity) and carries
+a one-sentence message with the numbers a person needs to act.
+
+How a run is compared with its config
+-------------------------------------
+The comparison is made on the logged points themselves, which is what "in identified terms" means
+here: the intended schedule is evaluated at every logged step ``s`` (and at ``s - 1``, ``s + 1``,
+for the logging offsets frameworks differ by) and compared with the logged value ``y``,
+
+.. math:: e(s) = \\frac{|y(s) - m(s)|}{\\max(|y(s)|, |m(s)|, 10^{-6} \\max|m|)}
+
+A run *matches* its config when :math:`e \\le` :data:`REL_TOL` at every point (float32 config
+values, float32 logging and float32 schedule arithmetic stay far below it). Parameters that the
+logged window does not determine (a decay horizon 25x longer than the run, a decay factor that
+never applies) cannot make a matching run fail: the curves agree wherever there is data.
+
+When the curves differ, hypotheses are tried from the most specific cause to the least, each a
+transformation of the intended curve that must explain the points to within :data:`HYP_TOL`
+(all but about 1 % of them, see :func:`explains`):
+
+1. the logged LR never moves although the intended one does (``constant_lr``);
+2. an upward jump after a decrease (``schedule_reset``; the rest is compared before it);
+3. ``y = k m`` with a constant ``k`` (``lr_scale_mismatch``);
+4. the run ends inside the configured warmup (``warmup_exceeds_run``, ``warmup_missing``);
+5. ``y(s) = m(c s)``: the time axis is scaled (``step_unit_mismatch`` when ``c`` is the number of
+   iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon);
+6. the staircase flag flipped (``staircase_mismatch``);
+7. the warmup phase (observed ramp end vs configured) and the phase after it, separately
+   (``warmup_*``; then the post-warmup points alone must match);
+8. otherwise the fit decides between ``decay_mismatch`` (same family, an identified parameter
+   differs) and ``family_mismatch``.
+
+Without a config only the logs speak: non-finite values, too few points, a constant LR over a long
+run (a warning: it may be intended), resets, and a warmup that never ends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from lraudit.types import (
+    Finding,
+    FitResult,
+    IntendedSchedule,
+    LRSeries,
+    Schedule,
+    Severity,
+)
+from lraudit.vocab import FINDINGS
+
+#: Relative agreement at every point for a run to match its config (0.01 %).
+REL_TOL = 1e-4
+#: Relative agreement per point for a hypothesis (a scale factor, a time scale...) to explain it.
+HYP_TOL = 1e-3
+#: Relative range below which a logged series is constant (a few float32 ulps).
+FLAT_TOL = 1e-6
+#: Relative upward jump, after a decrease, that counts as a reset.
+JUMP = 0.01
+#: Fewer finite points than this cannot be fitted.
+MIN_POINTS = 5
+#: Without a config, a constant LR is reported from this many points on.
+LONG_RUN_POINTS = 10
+#: ``horizon_exceeds_run`` when the intended LR moves less than this over the run ...
+HORIZON_FLAT = 0.05
+#: ... and the schedule's horizon is at least this many times the last logged step.
+HORIZON_FACTOR = 2.0
+
+#: Families whose LR rises again by design: rises are not resets.
+PERIODIC = frozenset({"cosine_restarts", "cyclic"})
+
+__all__ = [
+    "explains",
+    "FLAT_TOL",
+    "HYP_TOL",
+    "REL_TOL",
+    "diagnose",
+    "finding",
+    "observed_warmup_end",
+    "sort_findings",
+]
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def diagnose(
+    series: LRSeries,
+    fit: FitResult | None,
+    intended: IntendedSchedule | None,
+    *,
+    compare_from: float | None = None,
+) -> tuple[Finding, ...]:
+    """Findings for one logged series, sorted (severity, code, step, message).
+
+    ``fit`` may be None (not fitted); ``intended`` None means no config. ``compare_from`` makes
+    the comparison with the config start at that step: used for a secondary parameter group (the
+    YOLO bias group falls during warmup while the schedule rises) so that only the part after the
+    warmup, where every group follows the intended curve, is compared.
+    """
+    x_all = np.asarray(series.steps, dtype=np.float64)
+    y_all = np.asarray(series.values, dtype=np.float64)
+    out: list[Finding] = []
+    out += _rule_non_finite(x_all, y_all)
+    ok = np.isfinite(y_all)
+    x, y = x_all[ok], y_all[ok]
+    out += _rule_too_few(x, fit)
+    out += _rule_replaced(series)
+    if intended is None:
+        out += _rules_without_config(x, y, fit)
+    elif intended.unit != intended.log_unit:
+        out += _rule_unknown_unit(intended)
+        out += _rules_without_config(
+            x, y, fit, constant_ok=_is_constant_schedule(intended.schedule)
+        )
+    elif x.size:
+        if compare_from is not None:
+            keep = x >= compare_from
+            x, y = x[keep], y[keep]
+        if x.size:
+            out += _Compare(x, y, fit, intended, secondary=compare_from is not None).run()
+    return sort_findings(_dedupe(out))
+
+
+def finding(
+    name: str,
+    message: str,
+    *,
+    severity: Severity | None = None,
+    step: float | None = None,
+    expected: Any = None,
+    observed: Any = None,
+) -> Finding:
+    """A :class:`Finding` called ``name`` with its stable code and (default) severity."""
+    code, default = FINDINGS[name]
+    st = None if step is None else int(round(float(step)))
+    return Finding(name, code, severity or default, message, st, expected, observed)
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Worst first, then by code, step and message: the same input gives the same order."""
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (-f.severity.rank, f.code, -1 if f.step is None else f.step, f.message),
+        )
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One ``schedule_reset`` per step (a resume seen both in the merge and in the values)."""
+    out: list[Finding] = []
+    seen: set[tuple[str, int | None]] = set()
+    for f in findings:
+        key = (f.name, f.step) if f.name == "schedule_reset" else (f.name, id(f))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _lr(v: float) -> str:
+    return f"{float(v):.6g}"
+
+
+def _st(v: float) -> str:
+    v = float(v)
+    if v.is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.4g}"
+
+
+def _pct(p: float) -> str:
+    p = abs(float(p))
+    if p >= 10:
+        return f"{p:.0f}"
+    if p >= 0.995:
+        return f"{p:.2g}"
+    return f"{p:.2g}"
+
+
+def _units(n: float, unit: str) -> str:
+    return f"{_st(n)} {unit}{'' if float(n) == 1 else 's'}"
+
+
+def describe(schedule: Schedule, unit: str = "step") -> str:
+    """One readable line for a schedule, e.g. ``exponential 0.004 x0.95 every 800,720 steps``."""
+    p = dict(schedule.params)
+    f = schedule.family
+    u = unit + "s"
+    if f == "constant":
+        body = f"constant {_lr(p.get('lr', math.nan))}"
+    elif f == "exponential" or f == "inverse_time":
+        stair = " (staircase)" if p.get("staircase") else ""
+        start = p.get("start_step") or 0
+        frm = f" from {unit} {_st(start)}" if start else ""
+        op = "x" if f == "exponential" else "/(1+k), k="
+        body = (
+            f"{f} {_lr(p.get('init_lr', math.nan))} {op}{_lr(p.get('decay_rate', math.nan))} "
+            f"every {_st(p.get('decay_steps', math.nan))} {u}{stair}{frm}"
+        )
+    elif f == "piecewise":
+        b = ", ".join(_st(v) for v in p.get("boundaries", ()))
+        v = ", ".join(_lr(v) for v in p.get("values", ()))
+        body = f"piecewise {v} at {u} [{b}]"
+    elif f in ("cosine", "polynomial"):
+        a = p.get("peak_lr", p.get("init_lr", math.nan))
+        start = p.get("start_step") or 0
+        frm = f" from {unit} {_st(start)}" if start else ""
+        pw = f" power {_lr(p['power'])}" if f == "polynomial" and "power" in p else ""
+        body = (
+            f"{f}{pw} {_lr(a)}->{_lr(p.get('end_lr', 0.0))} over "
+            f"{_st(p.get('decay_steps', math.nan))} {u}{frm}"
+        )
+    else:
+        body = f + " " + ", ".join(f"{k}={_plain_str(v)}" for k, v in p.items())
+    w = schedule.warmup
+    if w is not None and w.steps > 0:
+        body = f"{w.shape} warmup {_units(w.steps, unit)} from {_lr(w.start_lr)}, then " + body
+    if schedule.min_lr is not None:
+        body += f", floor {_lr(schedule.min_lr)}"
+    return body
+
+
+def _plain_str(v: Any) -> str:
+    if isinstance(v, (bool, str)):
+        return str(v)
+    if isinstance(v, (int, float, np.number)):
+        fv = float(v)
+        return _st(fv) if fv.is_integer() and abs(fv) >= 1 else _lr(fv)
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_plain_str(e) for e in v) + "]"
+    return str(v)
+
+
+# --------------------------------------------------------------------------- curve math
+
+
+def relerr(y: np.ndarray, m: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """Point-wise relative disagreement in [0, 1] (see the module docstring); nan -> 1."""
+    y = np.asarray(y, dtype=np.float64)
+    m = np.asarray(m, dtype=np.float64)
+    if scale is None:
+        fin = m[np.isfinite(m)]
+        scale = float(np.max(np.abs(fin))) if fin.size else 1.0
+    den = np.maximum(np.maximum(np.abs(y), np.abs(m)), 1e-6 * scale + 1e-300)
+    with np.errstate(invalid="ignore"):
+        e = np.abs(y - m) / den
+    return np.where(np.isfinite(e), e, 1.0)
+
+
+@dataclass(frozen=True)
+class _Match:
+    offset: int
+    err: np.ndarray  # relerr per point at that offset
+    model: np.ndarray
+
+    @property
+    def worst(self) -> float:
+        return float(self.err.max()) if self.err.size else 0.0
+
+
+def _best_offset(x: np.ndarray, y: np.ndarray, sched: Schedule) -> _Match:
+    """The alignment offset in {0, -1, +1} with the smallest worst-point error (0 on ties)."""
+    cands = []
+    for d in (0, -1, 1):
+        m = np.asarray(sched.evaluate(x + d), dtype=np.float64)
+        cands.append(_Match(d, relerr(y, m), m))
+    return min(cands, key=lambda c: (round(c.worst, 12), float(c.err.mean()), abs(c.offset)))
+
+
+def _rel_range(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0
+    hi = float(np.max(np.abs(v)))
+    return float(np.max(v) - np.min(v)) / hi if hi > 0 else 0.0
+
+
+def _interval(x: np.ndarray, at: float | None = None) -> float:
+    """The logging interval (median spacing, or the spacing around ``at``)."""
+    if x.size < 2:
+        return 1.0
+    d = np.diff(x)
+    if at is None:
+        return float(np.median(d))
+    i = int(np.clip(np.searchsorted(x, at), 1, x.size - 1))
+    return float(d[i - 1])
+
+
+def _rise_end(x: np.ndarray, y: np.ndarray) -> tuple[int, bool]:
+    """Index of the end of the initial rise (0 = no rise) and whether it lasts to the last point."""
+    n = y.size
+    i = 0
+    while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL) + 1e-300 and y[i + 1] > 0:
+        i += 1
+    return i, (i == n - 1 and n >= 2 and i > 0)
+
+
+def observed_warmup_end(
+    x: np.ndarray, y: np.ndarray, fit: FitResult | None = None
+) -> tuple[float | None, bool]:
+    """Where the logged warmup ends (in logged steps), and whether it lasts the whole run.
+
+    The fit's warmup is used when it has one (``warmup.steps - offset``); otherwise the end of the
+    initial rise, refined by extending the ramp's line to the level reached after it.
+    """
+    if x.size < 2:
+        return None, False
+    e, to_end = _rise_end(x, y)
+    if to_end:
+        return None, True
+    if e == 0:
+        return None, False
+    if fit is not None and fit.status != "failed" and fit.schedule.warmup is not None:
+        w = float(fit.schedule.warmup.steps) - fit.offset
+        if w > 0 and abs(w - x[e]) <= 2 * _interval(x, x[e]) + 1:
+            return w, False
+    if y[e] <= y[0] * (1 + 0.05):
+        return None, False
+    if e >= 2:
+        slope = np.polyfit(x[:e], y[:e], 1)[0]
+        if slope > 0:
+            w = float(x[0] + (y[e] - y[0]) / slope)
+            return float(np.clip(w, x[e - 1], x[e])), False
+    return float(x[e]), False
+
+
+def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
+    """``(index of the first point after the restart, index of the jump)`` for each reset.
+
+    A reset is a rise of more than :data:`JUMP` after the LR had come down from a higher value
+    (the initial warmup is not one). When the rise follows a sharp drop (a warmup restarted from
+    ~0), the restart is placed at the drop.
+    """
+    n = y.size
+    out: list[tuple[int, int]] = []
+    e, _ = _rise_end(x, y)
+    i = e + 1
+    while i < n:
+        prev_max = float(np.max(y[: i - 1])) if i >= 2 else y[i - 1]
+        if y[i] > y[i - 1] * (1 + JUMP) and prev_max > y[i - 1] * (1 + JUMP):
+            start = i
+            m = i - 1
+            if m >= 1 and y[m] < 0.5 * y[m - 1]:
+                start = m
+            out.append((start, i))
+            while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
+                i += 1
+        i += 1
+    return out
+
+
+def _is_constant_schedule(s: Schedule) -> bool:
+    if s.family == "constant":
+        return s.warmup is None or s.warmup.steps <= 0
+    return False
+
+
+def _periodic(s: Schedule) -> bool:
+    if s.family in PERIODIC:
+        return True
+    if s.family == "piecewise":
+        v = [float(a) for a in s.params.get("values", ())]
+        return any(b > a for a, b in zip(v, v[1:], strict=False))
+    return False
+
+
+# --------------------------------------------------------------------------- rules on data
+
+
+def _rule_non_finite(x: np.ndarray, y: np.ndarray) -> list[Finding]:
+    bad = ~np.isfinite(y)
+    if not bad.any():
+        return []
+    i = int(np.flatnonzero(bad)[0])
+    kinds = "NaN" if np.isnan(y[i]) else "inf"
+    before = np.flatnonzero(~bad[:i])
+    last_ok = (
+        f"; the last finite LR before it was {_lr(y[before[-1]])} at step {_st(x[before[-1]])}"
+        if before.size
+        else ""
+    )
+    return [
+        finding(
+            "non_finite_lr",
+            f"{int(bad.sum())} of {y.size} logged LR values are not finite ({kinds} first at "
+            f"step {_st(x[i])}){last_ok}: the optimizer state or the schedule diverged",
+            step=x[i],
+            observed=int(bad.sum()),
+        )
+    ]
+
+
+def _rule_too_few(x: np.ndarray, fit: FitResult | None) -> list[Finding]:
+    n = int(x.size)
+    need = MIN_POINTS
+    if fit is not None:
+        need = max(need, sum(1 for p in fit.params if p.name != "rate_per_step") + 1)
+    if n >= need:
+        return []
+    span = f" (steps {_st(x[0])}-{_st(x[-1])})" if n >= 2 else ""
+    return [
+        finding(
+            "too_few_points",
+            f"only {n} finite LR point{'s' if n != 1 else ''}{span}: too few to fit a schedule "
+            f"(need at least {need}); log the LR more often or audit a longer run",
+            expected=need,
+            observed=n,
+        )
+    ]
+
+
+def _rule_replaced(series: LRSeries) -> list[Finding]:
+    """A resume that rewrote already-logged steps with a different LR did not restore the state."""
+    out: list[Finding] = []
+    if not series.replaced or len(series) == 0:
+        return out
+    steps = np.asarray(series.steps)
+    vals = np.asarray(series.values, dtype=np.float64)
+    for seg in series.replaced:
+        s = np.asarray(seg.steps)
+        v = np.asarray(seg.values, dtype=np.float64)
+        idx = np.searchsorted(steps, s)
+        ok = (idx < steps.size) & np.isfinite(v)
+        ok[ok] &= steps[idx[ok]] == s[ok]
+        if not ok.any():
+            continue
+        new = vals[idx[ok]]
+        e = relerr(new, v[ok])
+        if not (e > HYP_TOL).any():
+            continue
+        j = int(np.flatnonzero(e > HYP_TOL)[0])
+        s0 = float(s[ok][j])
+        out.append(
+            finding(
+                "schedule_reset",
+                f"a restart rewrote steps from {_st(s[ok].min())} on with a different LR (step "
+                f"{_st(s0)}: {_lr(v[ok][j])} before, {_lr(new[j])} after the restart, "
+                f"{_name(seg.file)}): the resumed run did not continue the schedule",
+                step=s[ok].min(),
+                expected=float(v[ok][j]),
+                observed=float(new[j]),
+            )
+        )
+    return out
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _rules_without_config(
+    x: np.ndarray, y: np.ndarray, fit: FitResult | None, constant_ok: bool = False
+) -> list[Finding]:
+    out: list[Finding] = []
+    n = x.size
+    if n == 0:
+        return out
+    if n >= LONG_RUN_POINTS and _rel_range(y) <= FLAT_TOL and not constant_ok:
+        out.append(
+            finding(
+                "constant_lr",
+                f"the LR stays at {_lr(y[0])} at all {n} logged points (steps {_st(x[0])}-"
+                f"{_st(x[-1])}): no schedule ran (scheduler never stepped, TF1 global_step not "
+                "incremented) unless a constant LR was intended; pass --config to check",
+                severity=Severity.WARNING,
+                step=x[0],
+                observed=float(y[0]),
+            )
+        )
+    periodic = fit is not None and fit.status != "failed" and _periodic(fit.schedule)
+    if not periodic:
+        out += _reset_findings(x, y, None)
+    if n >= 3:
+        _, to_end = _rise_end(x, y)
+        fit_says = (
+            fit is not None
+            and fit.status != "failed"
+            and fit.schedule.warmup is not None
+            and float(fit.schedule.warmup.steps) - fit.offset >= x[-1]
+        )
+        if to_end or (fit_says and y[-1] > y[0]):
+            out.append(
+                finding(
+                    "warmup_exceeds_run",
+                    f"the LR rises at every one of the {n} logged points, from {_lr(y[0])} at "
+                    f"step {_st(x[0])} to {_lr(y[-1])} at step {_st(x[-1])}, and never levels "
+                    "off: the warmup is longer than the run",
+                    step=x[-1],
+                    observed=float(y[-1]),
+                )
+            )
+    return out
+
+
+def _reset_findings(
+    x: np.ndarray, y: np.ndarray, intended: IntendedSchedule | None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for start, jump in _find_resets(x, y):
+        s0 = x[start]
+        msg = (
+            f"the LR jumps back up at step {_st(x[jump])}, from {_lr(y[jump - 1])} to "
+            f"{_lr(y[jump])}, after having decreased from {_lr(np.max(y[:jump]))}"
+        )
+        restarted = intended is not None and _restarts_intended(x, y, start, intended)
+        if restarted is not None:
+            msg += (
+                f"; from step {_st(s0)} on it follows the configured schedule again from its "
+                f"start (restarted at step {_st(restarted)}): a resume did not restore the "
+                "scheduler state"
+            )
+        else:
+            msg += ": a resume or a rebuilt scheduler restarted the schedule"
+        out.append(
+            finding(
+                "schedule_reset",
+                msg,
+                step=s0,
+                expected=None if intended is None else float(intended.evaluate([s0])[0]),
+                observed=float(y[start]),
+            )
+        )
+    return out
+
+
+def _restarts_intended(
+    x: np.ndarray, y: np.ndarray, start: int, intended: IntendedSchedule
+) -> float | None:
+    """The step ``r`` such that the points from ``start`` on follow ``intended(s - r)``, if any."""
+    xs, ys = x[start:], y[start:]
+    if xs.size == 0:
+        return None
+    lo = x[start - 1] if start >= 1 else xs[0] - 1
+    cands = np.unique(np.round(np.linspace(lo, xs[0], min(int(xs[0] - lo) + 1, 201))))
+    for r in cands:
+        m = intended.evaluate(xs - r)
+        if explains(relerr(ys, m)):
+            return float(r)
+    return None
+
+
+def _rule_unknown_unit(intended: IntendedSchedule) -> list[Finding]:
+    return [
+        finding(
+            "step_unit_mismatch",
+            f"the config ({intended.format}) counts its schedule in {intended.unit}s but the LR is "
+            f"logged per {intended.log_unit} and the number of {intended.log_unit}s per "
+            f"{intended.unit} is unknown: pass --steps-per-epoch to compare the run with the "
+            "config (only log-based checks were made)",
+            severity=Severity.INFO,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+_HORIZON_PARAM = {
+    "exponential": "decay_steps",
+    "inverse_time": "decay_steps",
+    "cosine": "decay_steps",
+    "polynomial": "decay_steps",
+    "piecewise": "boundaries",
+    "one_cycle": "total_steps",
+    "cosine_restarts": "first_period",
+    "cyclic": "step_size_up",
+    "inverse_sqrt": "timescale",
+    "warmup_stable_decay": "decay_steps",
+}
+
+
+def _decay_end(s: Schedule) -> float | None:
+    """The step at which the family's decay ends (or, for exponentials, its first period)."""
+    p = s.params
+    f = s.family
+    try:
+        if f in ("cosine", "polynomial", "exponential", "inverse_time"):
+            return float(p.get("start_step") or 0) + float(p["decay_steps"])
+        if f == "piecewise":
+            b = list(p.get("boundaries", ()))
+            return float(b[-1]) if b else None
+        if f == "one_cycle":
+            return float(p["total_steps"])
+        if f == "warmup_stable_decay":
+            w = float(s.warmup.steps) if s.warmup else 0.0
+            return w + float(p["stable_steps"]) + float(p["decay_steps"])
+        if f == "cosine_restarts":
+            return float(p["first_period"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+class _Compare:
+    """The with-config rules for one series (see the module docstring for the order)."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        fit: FitResult | None,
+        intended: IntendedSchedule,
+        secondary: bool = False,
+    ) -> None:
+        self.x, self.y, self.fit, self.it = x, y, fit, intended
+        self.sched = intended.schedule
+        self.secondary = secondary
+        self.unit = intended.log_unit or "step"
+        w = self.sched.warmup
+        self.w_int = float(w.steps) if w is not None and w.steps > 0 else 0.0
+        self.out: list[Finding] = []
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> list[Finding]:
+        x, y = self.x, self.y
+        match = _best_offset(x, y, self.sched)
+        if match.worst <= REL_TOL:
+            self._after_match(x, y, match)
+            return self.out
+        if self._constant(x, y, match):
+            return self.out
+        if not _periodic(self.sched):
+            resets = _find_resets(x, y)
+            if resets:
+                self.out += _reset_findings(x, y, self.it)
+                cut = resets[0][0]
+                x, y = x[:cut], y[:cut]
+                if x.size == 0:
+                    return self.out
+                match = _best_offset(x, y, self.sched)
+                if explains(match.err):
+                    return self.out
+        if self._scale(x, y, match):
+            return self.out
+        if not self.secondary and self.w_int > 0 and x[-1] < self.w_int:
+            self._inside_warmup(x, y)
+            return self.out
+        if not self.secondary and self.w_int > 0 and x[0] < self.w_int:
+            nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+            mm = _best_offset(x, y, nowarm)
+            if explains(mm.err):
+                self._warmup_missing(x, y, mm.model)
+                return self.out
+        if self._time_scale(x, y):
+            return self.out
+        if self._staircase(x, y):
+            return self.out
+        x, y = self._warmup_phase(x, y)
+        if x.size == 0:
+            return self.out
+        match = _best_offset(x, y, self.sched)
+        if match.worst <= REL_TOL or explains(match.err):
+            self._after_match(x, y, match)
+            return self.out
+        if self._scale(x, y, match) or self._time_scale(x, y):
+            return self.out
+        self._decay_or_family(x, y, match)
+        return self.out
+
+    # ------------------------------------------------------------------ rules
+
+    def _after_match(self, x: np.ndarray, y: np.ndarray, match: _Match) -> None:
+        """The run agrees with the config: say when a flat curve is the config's doing."""
+        if not self.secondary and self.w_int > 0 and x[-1] < self.w_int:
+            self._warmup_exceeds_configured(x, y, matched=True)
+        self._horizon(x)
+
+    def _horizon(self, x: np.ndarray) -> None:
+        s = self.sched
+        if _is_constant_schedule(s) or s.family == "constant":
+            return
+        end = _decay_end(s)
+        if end is None:
+            end = float(self.it.horizon) if self.it.horizon else None
+        last = float(x[-1])
+        if end is None or last <= 0 or end < HORIZON_FACTOR * last:
+            return
+        first = max(self.w_int, float(x[0]))
+        if first >= last:
+            return
+        a, b = (float(v) for v in s.evaluate([first, last]))
+        if a == 0:
+            return
+        change = abs(b - a) / abs(a)
+        if change >= HORIZON_FLAT:
+            return
+        cover = 100.0 * last / end
+        p = s.params
+        u = self.unit
+        if s.family in ("exponential", "inverse_time") and p.get("staircase"):
+            first_drop = float(p.get("start_step") or 0) + float(p["decay_steps"])
+            what = (
+                f"configured decay_rate {_lr(p['decay_rate'])} every "
+                f"{_units(p['decay_steps'], u)} (staircase) first changes the LR at {u} "
+                f"{_st(first_drop)}, after this {_st(last)}-{u} run ends"
+            )
+        elif s.family in ("exponential", "inverse_time"):
+            what = (
+                f"configured decay_rate {_lr(p['decay_rate'])} every "
+                f"{_units(p['decay_steps'], u)} changes the LR by {_pct(100 * change)} % over "
+                f"this {_st(last)}-{u} run"
+            )
+        elif s.family == "piecewise":
+            b0 = [float(v) for v in p.get("boundaries", ()) if float(v) > last]
+            what = (
+                f"the first configured boundary after the run is at {u} {_st(b0[0])}"
+                if b0
+                else f"the configured boundaries lie beyond this {_st(last)}-{u} run"
+            ) + f", so the LR stays at {_lr(b)} over this {_st(last)}-{u} run"
+        else:
+            what = (
+                f"the configured {s.family} decay over {_units(end, u)} changes the LR by "
+                f"{_pct(100 * change)} % ({_lr(a)} -> {_lr(b)}) over this {_st(last)}-{u} run"
+            )
+        self.out.append(
+            finding(
+                "horizon_exceeds_run",
+                f"{what}, which covers {_pct(cover)} % of the schedule's {_st(end)}-{u} horizon: "
+                "flat in TensorBoard and consistent with the config",
+                expected=end,
+                observed=last,
+            )
+        )
+
+    def _constant(self, x: np.ndarray, y: np.ndarray, match: _Match) -> bool:
+        if x.size < 2 or _rel_range(y) > FLAT_TOL:
+            return False
+        m = match.model
+        if _rel_range(m) <= REL_TOL:
+            return False
+        if self.sched.warmup is not None and not self.secondary:
+            # flat at the post-warmup value of a schedule that is flat after its warmup: the
+            # warmup is what is missing, not the schedule
+            nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+            if explains(_best_offset(x, y, nowarm).err):
+                return False
+        moved = np.flatnonzero(relerr(m, np.full_like(m, m[0])) > REL_TOL)
+        s_move = x[moved[0]] if moved.size else x[-1]
+        a, b = float(m[0]), float(m[-1])
+        stuck = (
+            "at its initial value" if relerr(np.array([y[0]]), np.array([a]))[0] <= HYP_TOL else ""
+        )
+        where = f" {stuck}" if stuck else ""
+        self.out.append(
+            finding(
+                "constant_lr",
+                f"the config ({describe(self.sched, self.unit)}) moves the LR from {_lr(a)} to "
+                f"{_lr(b)} ({_signed_pct(a, b)}) between {self.unit}s {_st(x[0])} and "
+                f"{_st(x[-1])}, but the logged LR stays at {_lr(y[0])}{where} at all {x.size} "
+                "points: the schedule never advanced (TF1 global_step not passed to minimize(), "
+                "or scheduler.step() never called)",
+                step=s_move,
+                expected=[a, b],
+                observed=float(y[0]),
+            )
+        )
+        return True
+
+    def _scale(self, x: np.ndarray, y: np.ndarray, match: _Match) -> bool:
+        found = None
+        for d in (match.offset, 0, -1, 1):
+            m = np.asarray(self.sched.evaluate(x + d), dtype=np.float64)
+            ok = (m > 0) & (y > 0)
+            if ok.sum() < max(2, int(0.9 * x.size)):
+                continue
+            r = y[ok] / m[ok]
+            k = float(np.median(r))
+            if abs(math.log(k)) > math.log1p(10 * HYP_TOL) and explains(np.abs(r / k - 1)):
+                found = (m, ok, k)
+                break
+        if found is None:
+            return False
+        m, ok, k = found
+        ws = self.it.world_size
+        cause = _scale_cause(k, ws)
+        self.out.append(
+            finding(
+                "lr_scale_mismatch",
+                f"the logged LR is {_ratio(k)} the configured one at every point ({_lr(y[ok][0])} "
+                f"vs {_lr(m[ok][0])} at {self.unit} {_st(x[ok][0])}): {cause}",
+                step=x[ok][0],
+                expected=1.0,
+                observed=k,
+            )
+        )
+        return True
+
+    def _inside_warmup(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The run ends inside the configured warmup and does not match it."""
+        nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+        mm = _best_offset(x, y, nowarm)
+        if explains(mm.err) and x.size >= 1:
+            self._warmup_missing(x, y, mm.model)
+            return
+        self._warmup_exceeds_configured(x, y, matched=False)
+
+    def _warmup_missing(self, x: np.ndarray, y: np.ndarray, post: np.ndarray) -> None:
+        w = self.sched.warmup
+        assert w is not None
+        self.out.append(
+            finding(
+                "warmup_missing",
+                f"the config has a {w.shape} warmup of {_units(w.steps, self.unit)} from "
+                f"{_lr(w.start_lr)}, but the logged LR is already at the post-warmup value "
+                f"{_lr(y[0])} at {self.unit} {_st(x[0])}: the warmup did not run",
+                step=x[0],
+                expected=float(self.sched.evaluate([x[0]])[0]),
+                observed=float(y[0]),
+            )
+        )
+
+    def _warmup_exceeds_configured(self, x: np.ndarray, y: np.ndarray, matched: bool) -> None:
+        """The configured warmup is at least as long as the run (or its planned horizon)."""
+        w = self.w_int
+        horizon = self.it.horizon
+        last = float(x[-1])
+        planned_longer = horizon is not None and w < horizon and last + _interval(x) < horizon
+        if matched and planned_longer:
+            return  # an unfinished run that is still in its warmup
+        st = _settings(self.it.settings)
+        wi = _first(st, ("WARMUP_ITERS", "SOLVER.WARMUP_ITERS", "warmup_iters", "warmup_steps"))
+        mi = _first(st, ("MAX_ITER", "SOLVER.MAX_ITER", "max_iter", "max_steps", "num_steps"))
+        peak = float(self.sched.evaluate([max(w, last + 1)])[0])
+        if wi is not None and mi is not None and float(wi) > float(mi):
+            why = (
+                f"the configured warmup ({_st(float(wi))} {self.unit}s) is longer than the planned "
+                f"run ({_st(float(mi))})"
+            )
+        else:
+            why = f"the configured warmup lasts {_units(w, self.unit)}"
+            if horizon is not None:
+                why += f" and the planned run {_units(horizon, self.unit)}"
+        self.out.append(
+            finding(
+                "warmup_exceeds_run",
+                f"{why}, so the whole logged run ({self.unit}s {_st(x[0])}-{_st(last)}) is warmup: "
+                f"the LR reaches {_lr(y[-1])} at the last point "
+                f"and the configured {_lr(peak)} is never used",
+                step=last,
+                expected=w,
+                observed=last,
+            )
+        )
+
+    def _time_scale(self, x: np.ndarray, y: np.ndarray) -> bool:
+        if (
+            x.size < 3
+            or _rel_range(self.sched.evaluate(x)) <= REL_TOL
+            and _rel_range(y) <= (REL_TOL)
+        ):
+            return False
+        nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+        post = x[x >= self.w_int]
+        if post.size < 2 or _rel_range(nowarm.evaluate(post)) <= REL_TOL:
+            return False  # only the warmup moves: a different warmup, not a different clock
+        spe = self.it.steps_per_epoch
+        prefer = (float(spe), 1.0 / spe) if spe and spe > 1 else ()
+        c = _best_time_scale(x, y, self.sched, prefer)
+        if c is None:
+            return False
+        fam = self.sched.family
+        pname = _HORIZON_PARAM.get(fam)
+        pval = self.sched.params.get(pname) if pname else None
+        obs: Any = None
+        detail = ""
+        if pval is not None:
+            obs = _scale_value(pval, 1.0 / c)
+            detail = f" ({pname} {_plain_str(pval)} configured, ≈{_plain_str(obs)} observed)"
+        if spe and spe > 1 and (abs(c / spe - 1) <= 0.05 or abs(c * spe - 1) <= 0.05):
+            faster = c > 1
+            how = (
+                "the scheduler was stepped every iteration instead of every epoch"
+                if faster
+                else "the scheduler was stepped once per epoch instead of every iteration"
+            )
+            self.out.append(
+                finding(
+                    "step_unit_mismatch",
+                    f"the logged schedule runs {_ratio(c if faster else 1 / c)} "
+                    f"{'faster' if faster else 'slower'} than configured{detail}, exactly the "
+                    f"{spe:,} iterations per epoch: {how}",
+                    expected=pval,
+                    observed=obs,
+                )
+            )
+            return True
+        faster = c > 1
+        hint = ""
+        if faster and abs(c - round(c)) <= 0.05 * c and round(c) >= 2:
+            k = int(round(c))
+            hint = (
+                f"; a whole factor {k} points to stepping {k} times per configured step (per "
+                f"iteration instead of per epoch with {k} iterations per epoch, or a scheduler "
+                "stepped twice / once per process)"
+            )
+        elif not faster and abs(1 / c - round(1 / c)) <= 0.05 / c and round(1 / c) >= 2:
+            k = int(round(1 / c))
+            hint = (
+                f"; a whole factor {k} points to stepping once every {k} configured steps (per "
+                "epoch instead of per iteration)"
+            )
+        self.out.append(
+            finding(
+                "decay_mismatch",
+                f"the logged schedule runs {_ratio(c if faster else 1 / c)} "
+                f"{'faster' if faster else 'slower'} than configured{detail}{hint}",
+                expected=pval,
+                observed=obs,
+            )
+        )
+        return True
+
+    def _staircase(self, x: np.ndarray, y: np.ndarray) -> bool:
+        s = self.sched
+        if s.family not in ("exponential", "inverse_time") or "staircase" not in s.params:
+            return False
+        was = bool(s.params["staircase"])
+        flipped = Schedule(s.family, {**s.params, "staircase": not was}, s.warmup, s.min_lr)
+        mm = _best_offset(x, y, flipped)
+        if not explains(mm.err):
+            return False
+        p = s.params
+        conf = "staircase (a drop every" if was else "continuous (smooth decay over"
+        logged = "decays continuously" if was else "drops in stairs"
+        self.out.append(
+            finding(
+                "staircase_mismatch",
+                f"the config's {s.family} decay is {conf} {_units(p['decay_steps'], self.unit)}) "
+                f"but the logged LR {logged} (at {self.unit} {_st(x[-1])}: configured "
+                f"{_lr(s.evaluate([x[-1]])[0])}, logged {_lr(y[-1])})",
+                step=x[-1],
+                expected=was,
+                observed=not was,
+            )
+        )
+        return True
+
+    def _warmup_phase(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Warmup findings; returns the points after both warmups, for the main comparison."""
+        if self.secondary:
+            return x, y
+        w_obs, to_end = observed_warmup_end(x, y, self.fit)
+        w_int = self.w_int
+        res = _interval(x, w_obs if w_obs is not None else w_int)
+        unit = self.unit
+        if to_end:
+            self.out.append(
+                finding(
+                    "warmup_exceeds_run",
+                    f"the logged LR rises at every point up to the last one ({_lr(y[-1])} at "
+                    f"{unit} {_st(x[-1])}), but the configured warmup "
+                    + (f"ends at {unit} {_st(w_int)}" if w_int else "does not exist")
+                    + ": the warmup is stretched over the whole run",
+                    step=x[-1],
+                    expected=w_int,
+                    observed=float(x[-1]),
+                )
+            )
+            return x[:0], y[:0]
+        if w_int > 0 and w_obs is None and x[0] < w_int:
+            nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+            inside = x < w_int
+            mm = _best_offset(x[inside], y[inside], nowarm)
+            if explains(mm.err):
+                self._warmup_missing(x, y, mm.model)
+                return x[x >= w_int + 1], y[x >= w_int + 1]
+        if w_obs is not None and w_int <= 0:
+            self.out.append(
+                finding(
+                    "warmup_mismatch",
+                    f"the logged LR ramps up from {_lr(y[0])} over the first ≈"
+                    f"{_units(w_obs, unit)}, but the config has no warmup",
+                    step=w_obs,
+                    expected=0,
+                    observed=w_obs,
+                )
+            )
+        elif w_obs is not None and abs(w_obs - w_int) > max(2 * res, 0.1 * w_int, 1.0):
+            self.out.append(
+                finding(
+                    "warmup_mismatch",
+                    f"the logged warmup ends at ≈{unit} {_st(round(w_obs, 1))}, the config's at "
+                    f"{unit} {_st(w_int)} ({_ratio(w_obs / w_int)} "
+                    f"{'longer' if w_obs > w_int else 'shorter'})" + self._warmup_hint(w_obs),
+                    step=w_obs,
+                    expected=w_int,
+                    observed=round(w_obs, 3),
+                )
+            )
+        start = max(w_int, w_obs or 0.0)
+        if start <= 0:
+            return x, y
+        keep = x >= start + 1
+        return x[keep], y[keep]
+
+    def _warmup_hint(self, w_obs: float) -> str:
+        fmt = (self.it.format or "").lower()
+        if fmt in ("yolov5", "ultralytics", "yolo") and self.unit == "epoch" and w_obs > self.w_int:
+            nb = 100.0 / w_obs
+            return (
+                f": YOLO warms up for max(warmup_epochs x iterations per epoch, 100) iterations, "
+                f"so with ≈{nb:.0f} iterations per epoch the 100-iteration floor gives "
+                f"≈{_st(round(w_obs, 1))} epochs"
+            )
+        if self.it.steps_per_epoch and self.w_int:
+            r = w_obs / self.w_int
+            spe = self.it.steps_per_epoch
+            if abs(r / spe - 1) <= 0.1 or abs(r * spe - 1) <= 0.1:
+                return ": the warmup was counted in the wrong unit (epochs vs iterations)"
+        return ""
+
+    def _decay_or_family(self, x: np.ndarray, y: np.ndarray, match: _Match) -> None:
+        e = match.err
+        j = int(np.argmax(e))
+        at = (
+            f"at {self.unit} {_st(x[j])} the config gives {_lr(match.model[j])}, the log "
+            f"{_lr(y[j])}"
+        )
+        fit = self.fit
+        s = self.sched
+        if fit is None or fit.status == "failed":
+            self.out.append(
+                finding(
+                    "decay_mismatch",
+                    f"the logged LR departs from the config ({describe(s, self.unit)}) by up to "
+                    f"{_pct(100 * e[j])} % ({at})",
+                    step=x[j],
+                    expected=float(match.model[j]),
+                    observed=float(y[j]),
+                )
+            )
+            return
+        same, alt = _same_family(fit, s)
+        if same:
+            diffs = _param_diffs(fit, alt, s, x)
+            what = "; ".join(diffs) if diffs else f"up to {_pct(100 * e[j])} % apart"
+            self.out.append(
+                finding(
+                    "decay_mismatch",
+                    f"the logged {s.family} schedule differs from the config: {what} ({at})",
+                    step=x[j],
+                    expected=float(match.model[j]),
+                    observed=float(y[j]),
+                )
+            )
+            return
+        self.out.append(
+            finding(
+                "family_mismatch",
+                f"the config describes {describe(s, self.unit)}, but the logged LR follows "
+                f"{describe(fit.schedule, self.unit)} (fit RMS log error "
+                f"{fit.rmse_log:.2g}); {at}",
+                step=x[j],
+                expected=s.family,
+                observed=fit.schedule.family,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _signed_pct(a: float, b: float) -> str:
+    if a == 0:
+        return "from 0"
+    p = 100.0 * (b - a) / abs(a)
+    return f"{'+' if p >= 0 else '-'}{_pct(p)} %"
+
+
+def _ratio(k: float) -> str:
+    if k >= 1:
+        return f"{k:.3g}x"
+    return f"1/{1 / k:.3g} x" if k > 0 else f"{k:.3g}x"
+
+
+def _scale_cause(k: float, ws: int | None) -> str:
+    near = lambda a, b: abs(a / b - 1) <= 0.02  # noqa: E731
+    if ws and ws > 1:
+        if near(k, ws):
+            return f"the LR was multiplied by the world size {ws} (linear scaling rule)"
+        if near(k, math.sqrt(ws)):
+            return f"the LR was multiplied by √{ws} (square-root scaling, e.g. timm with Adam)"
+        if near(k, 1 / ws):
+            return f"the LR was divided by the world size {ws}"
+    if k > 1 and near(k, round(k)):
+        return (
+            f"a whole factor {round(k)}: likely the number of GPUs or global batch / reference "
+            "batch (linear scaling rule: Detectron2 REFERENCE_WORLD_SIZE, MMEngine "
+            "auto_scale_lr, custom Goyal scaling); pass --world-size if that is intended"
+        )
+    if k < 1 and near(1 / k, round(1 / k)):
+        return (
+            f"a whole factor 1/{round(1 / k)}: likely the LR was scaled down by the number of "
+            "GPUs or by batch size / reference batch, or a different param group was logged"
+        )
+    return (
+        "likely batch-size scaling (global batch / base batch), a different param group, or a "
+        "different base LR than configured"
+    )
+
+
+def _best_time_scale(
+    x: np.ndarray, y: np.ndarray, sched: Schedule, prefer: Sequence[float] = ()
+) -> float | None:
+    """The factor ``c`` with ``y(s) ≈ m(c s)``, or None (also when ``c ≈ 1`` already explains).
+
+    ``prefer``: factors to try first (steps per epoch and its inverse). Piecewise curves match
+    on a whole interval of ``c`` (boundaries fall between logged steps); the roundest value of
+    that interval is returned.
+    """
+    if explains(relerr(y, sched.evaluate(x))):
+        return None
+    for c in prefer:
+        if (
+            c > 0
+            and abs(math.log(c)) > math.log(1.02)
+            and explains(relerr(y, sched.evaluate(c * x)))
+        ):
+            return float(c)
+    idx = np.unique(np.linspace(0, x.size - 1, min(x.size, 400)).round().astype(int))
+    xs, ys = x[idx], y[idx]
+    cs = np.exp(np.linspace(math.log(1e-3), math.log(1e3), 1201))
+    m = np.asarray(sched.evaluate((cs[:, None] * xs[None, :]).ravel()), dtype=np.float64)
+    m = m.reshape(cs.size, xs.size)
+    fin = m[np.isfinite(m)]
+    scale = float(np.max(np.abs(fin))) if fin.size else 1.0
+    e = relerr(np.broadcast_to(ys, m.shape), m, scale=scale)
+    frac = np.mean(e <= HYP_TOL, axis=1)
+    rms = np.sqrt(np.mean(e * e, axis=1))
+
+    def rms_at(t: float) -> float:
+        ee = relerr(ys, sched.evaluate(math.exp(t) * xs), scale=scale)
+        return float(np.sqrt(np.mean(ee * ee)))
+
+    cands: list[float] = []
+    i_f = int(np.lexsort((rms, -frac))[0])
+    good = frac >= frac[i_f] - 1e-12
+    lo = hi = i_f
+    while lo > 0 and good[lo - 1]:
+        lo -= 1
+    while hi + 1 < cs.size and good[hi + 1]:
+        hi += 1
+    cands.append(_roundest(float(cs[lo]), float(cs[hi])))
+    for i in (int(np.argmin(rms)), i_f):
+        t_lo = math.log(cs[max(i - 1, 0)])
+        t_hi = math.log(cs[min(i + 1, cs.size - 1)])
+        res = minimize_scalar(
+            rms_at, bounds=(t_lo, t_hi), method="bounded", options={"xatol": 1e-7}
+        )
+        c = math.exp(float(res.x))
+        cands += [_roundest(c / 1.003, c * 1.003), c]
+    for c in cands:
+        if abs(math.log(c)) <= math.log(1.02):
+            continue
+        if explains(relerr(y, sched.evaluate(c * x))):
+            return c
+    return None
+
+
+def _roundest(lo: float, hi: float) -> float:
+    """The roundest number in [lo, hi] (a whole number, or the inverse of one, when possible)."""
+    inv = hi < 1
+    a, b = (1 / hi, 1 / lo) if inv else (lo, hi)
+    for step in (1000, 500, 100, 50, 10, 5, 2, 1, 0.5, 0.1, 0.01):
+        k = math.ceil(a / step - 1e-9)
+        v = k * step
+        if v <= b * (1 + 1e-9) and v > 0:
+            return 1 / v if inv else v
+    return math.sqrt(lo * hi)
+
+
+def explains(err: np.ndarray) -> bool:
+    """Whether a hypothesis explains the points: all within :data:`HYP_TOL` but about 1 %.
+
+    A few points may miss (a boundary that falls between two logged steps, a ±1 step offset):
+    ``floor(n / 100)`` of them, plus one from 20 points on.
+    """
+    n = int(err.size)
+    if n == 0:
+        return True
+    allowed = n // 100 + (1 if n >= 20 else 0)
+    return int(np.sum(err > HYP_TOL)) <= allowed
+
+
+def _scale_value(v: Any, f: float) -> Any:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_scale_value(e, f) for e in v]
+    try:
+        fv = float(v) * f
+    except (TypeError, ValueError):
+        return v
+    return round(fv) if abs(fv) >= 10 else round(fv, 4)
+
+
+def _same_family(fit: FitResult, s: Schedule) -> tuple[bool, Schedule | None]:
+    """Whether the logged curve is of the config's family: the fit's or a close alternative."""
+    fam = fit.schedule.family
+    if fam == s.family:
+        return True, fit.schedule
+    stair = {"exponential", "piecewise"}
+    if {fam, s.family} <= stair and (s.family == "piecewise" or s.params.get("staircase")):
+        return True, None
+    for a in fit.alternatives:
+        if a.family == s.family and a.delta_bic < 10 and a.rmse_log <= max(10 * fit.rmse_log, 1e-4):
+            return True, a.schedule
+    return False, None
+
+
+def _param_diffs(fit: FitResult, alt: Schedule | None, s: Schedule, x: np.ndarray) -> list[str]:
+    """``name: configured A, observed ≈B`` for identified parameters that differ by > 1 %."""
+    out: list[str] = []
+    if alt is None:
+        return out
+    ident = set(fit.identified) if alt is fit.schedule else set(alt.params)
+    res = _interval(x)
+    for name, conf in s.params.items():
+        if name not in alt.params or name not in ident:
+            continue
+        got = alt.params[name]
+        if _differs(conf, got, res if "step" in name or name == "boundaries" else 0.0):
+            out.append(f"{name} configured {_plain_str(conf)}, observed ≈{_plain_str(got)}")
+    if (
+        s.family == "exponential"
+        and "rate_per_step" in fit.identified
+        and not s.params.get("staircase")
+    ):
+        k_obs = next(p.value for p in fit.params if p.name == "rate_per_step")
+        try:
+            k_conf = math.log(float(s.params["decay_rate"])) / float(s.params["decay_steps"])
+        except (KeyError, ValueError, ZeroDivisionError):
+            k_conf = math.nan
+        if math.isfinite(k_conf) and _differs(k_conf, k_obs, 0.0):
+            out.append(
+                f"decay per step ln(decay_rate)/decay_steps configured {k_conf:.4g}, observed "
+                f"≈{float(k_obs):.4g}"
+            )
+    return out
+
+
+def _differs(a: Any, b: Any, atol: float) -> bool:
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        la, lb = list(np.ravel(a)), list(np.ravel(b))
+        return len(la) != len(lb) or any(_differs(u, v, atol) for u, v in zip(la, lb, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return a != b
+    try:
+        fa, fb = float(a), float(b)
+    except (TypeError, ValueError):
+        return a != b
+    return abs(fa - fb) > max(atol, 0.01 * max(abs(fa), abs(fb)))
+
+
+def _settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(settings or {})
+
+
+def _first(d: Mapping[str, Any], keys: Sequence[str]) -> Any:
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
