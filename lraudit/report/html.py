@@ -23,7 +23,7 @@ th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:t
 th{background:#f3f3f3} code{font-size:.85rem}
 .ok{color:#1a7f37;font-weight:600} .warning{color:#9a6700;font-weight:600}
 .error{color:#cf222e;font-weight:600} .info{color:#0969da;font-weight:600}
-figure{margin:1rem 0} img{max-width:100%;border:1px solid #ddd}
+.nowrap{white-space:nowrap} figure{margin:1rem 0} img{max-width:100%;border:1px solid #ddd}
 """.strip()
 
 
@@ -57,7 +57,7 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
         cells = [
             f"<code>{e(r.run)}</code>",
             f"<code>{e(r.tag)}</code>",
-            e(points_cell(r)),
+            f'<span class="nowrap">{e(points_cell(r))}</span>',
             e(describe_schedule(r.fit.schedule if r.fit else None)),
         ]
         if with_intended:

@@ -4,7 +4,8 @@ Top panel: the logged points, the fitted schedule over the observed window, the 
 schedule (when a config was given) from step 0 to the config's horizon or the end of its last
 phase, whichever is later, so a run that stopped long before its decay ended shows as such, dotted markers at warmup ends and piecewise boundaries, and
 red markers at the steps findings point to. The y axis is logarithmic when the positive LRs span
-more than 1.5 decades. Bottom panel: the residual ``log(observed) - log(fitted)`` per point.
+more than 1.5 decades. Bottom panel: the residuals ``log(observed) - log(fitted)`` and, with a config,
+``log(observed) - log(intended)`` per point (how far, in log terms, the run is from each).
 
 matplotlib is an optional dependency (``pip install "lraudit[plot]"``); it is imported lazily
 with the non-interactive Agg backend, so this module never opens a window.
@@ -169,15 +170,25 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
         ax.legend(fontsize=7, loc="upper right")
 
     axr.axhline(0.0, color="0.5", lw=0.8)
-    if fitted_at_points is not None:
+    drawn = False
+    against = [(fitted_at_points, "tab:orange", "vs fit")]
+    if intended is not None and intended.unit == intended.log_unit and has_points:
+        against.append((_safe_eval(intended, steps), "tab:green", "vs intended"))
+    for ref, colour, label in against:
+        if ref is None:
+            continue
         with np.errstate(divide="ignore", invalid="ignore"):
-            res = np.log(values) - np.log(fitted_at_points)
+            res = np.log(values) - np.log(ref)
         ok = np.isfinite(res)
-        axr.plot(steps[ok], res[ok], ".", ms=3, color="tab:orange")
+        if ok.any():
+            axr.plot(steps[ok], res[ok], ".", ms=3, color=colour, label=label)
+            drawn = True
+    if drawn:
         axr.set_xlim(lo - 0.02 * (hi - lo + 1), hi + 0.02 * (hi - lo + 1))
+        axr.legend(fontsize=6, loc="best")
     else:
         axr.text(0.5, 0.5, "no fit", transform=axr.transAxes, ha="center", va="center")
-    axr.set_ylabel("log residual", fontsize=8)
+    axr.set_ylabel("log(observed/model)", fontsize=7)
     axr.set_xlabel("step")
     axr.grid(True, alpha=0.3)
 
