@@ -411,7 +411,9 @@ def _mm_main(
 
 def _tidy(s: Schedule) -> Schedule:
     """Whole-number step counts as ints (``8000.0`` -> ``8000``) for readable output."""
-    return Schedule(s.family, {k: intify(v) for k, v in s.params.items()}, s.warmup, s.min_lr)
+    steps = ("boundaries", "decay_steps", "start_step", "total_steps")
+    params = {k: intify(v) if k in steps else v for k, v in s.params.items()}
+    return Schedule(s.family, params, s.warmup, s.min_lr)
 
 
 def _auto_scale(

@@ -270,7 +270,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.8g}"
+        return f"{value:.7g}"
     return fmt(value) if isinstance(value, int) else repr(value)
 
 
@@ -335,7 +335,7 @@ def _manual(
         # OD API code rejects it ("First step cannot be zero"), older code used the entry.
         assumptions.append(
             f"{key}.schedule[0] has step 0 (rejected by current OD API code); it is read as "
-            f"overriding the initial rate {lr0:.8g} with {values[1]:.8g}."
+            f"overriding the initial rate {lr0:.7g} with {values[1]:.7g}."
         )
         boundaries = boundaries[1:]
         values = values[1:]
@@ -364,8 +364,8 @@ def _cosine(get: Any, path: Path, key: str, assumptions: list[str]) -> Schedule:
         )
     if warmup_steps > 0 and base < warmup_lr:
         raise ConfigError(
-            f"{path}: {key}: learning_rate_base {base:.8g} < warmup_learning_rate "
-            f"{warmup_lr:.8g}; the OD API raises ValueError (set warmup_learning_rate)"
+            f"{path}: {key}: learning_rate_base {base:.7g} < warmup_learning_rate "
+            f"{warmup_lr:.7g}; the OD API raises ValueError (set warmup_learning_rate)"
         )
     decay = total - warmup_steps - hold
     if decay <= 0:
