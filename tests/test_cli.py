@@ -356,3 +356,12 @@ def test_config_error_type_is_mapped(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, "report", "x", "--config", "cfg.yaml")
     assert code == 2
     assert_one_line_error(err, "cosinus")
+
+
+def test_jobs_do_not_change_the_report(capsys) -> None:
+    _needs_pipeline()
+    args = ["report", DEMO_LOGS, "--config", DEMO_CONFIG, "--format", "json"]
+    code1, out1, _ = run(capsys, *args, "--jobs", "1")
+    code2, out2, _ = run(capsys, *args, "--jobs", "2")
+    assert code1 == code2 == 0
+    assert out1 == out2
