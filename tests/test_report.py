@@ -153,3 +153,36 @@ def test_html_embeds_one_png_per_run() -> None:
         '<table id="runs">' in page
         and "http" not in page.replace("https://json-schema", "").split("<body>")[1]
     )
+
+
+def test_plots_are_pngs_for_every_kind_of_run(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from lraudit.report.plot import write_plots
+
+    paths = write_plots(SAMPLES["problems"](), tmp_path)
+    # Runs without fit, without series, with NaN values and odd names all get a plot.
+    assert [p.name for p in paths] == [
+        "exp_1_a_b_train__lr-SGD_pg_1.png",
+        "root__learning_rate.png",
+        "eval___.png",
+    ]
+    for p in paths:
+        assert p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_plot_without_matplotlib_says_how_to_install(monkeypatch) -> None:
+    import builtins
+
+    from lraudit.errors import LrauditError
+    from lraudit.report import plot
+
+    real_import = builtins.__import__
+
+    def no_mpl(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpl)
+    with pytest.raises(LrauditError, match=r'pip install "lraudit\[plot\]"'):
+        plot.render_png(SAMPLES["demo"]().runs[0])

@@ -94,6 +94,17 @@ def schedule_end(schedule: Schedule) -> float:
     return max(key_steps(schedule, None))
 
 
+def use_log_scale(curves: list[np.ndarray]) -> bool:
+    """True when the finite positive values span more than :data:`LOG_DECADES` decades.
+
+    >>> use_log_scale([np.array([1e-3, 1e-2])]), use_log_scale([np.array([0.0, 1e-5, 1e-3])])
+    (False, True)
+    """
+    arrays = [np.asarray(c, dtype=np.float64) for c in curves]
+    positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in arrays] or [np.zeros(0)])
+    return bool(positive.size) and float(np.log10(positive.max() / positive.min())) > LOG_DECADES
+
+
 def render_png(run: RunAudit, *, dpi: int = 100, width: float = 8.0) -> bytes:
     """The plot of one run x tag as PNG bytes (no metadata that varies between calls)."""
     plt = _pyplot()
@@ -155,15 +166,14 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
         if f.step is not None:
             ax.axvline(float(f.step), color="tab:red", lw=1, alpha=0.7)
 
-    positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in curves])
-    if positive.size and np.log10(positive.max() / positive.min()) > LOG_DECADES:
+    if use_log_scale(curves):
         ax.set_yscale("log")
     title = f"{run.run} · {run.tag} · {run.status}"
-    ax.set_title(title, fontsize=10)
-    sub = "fit: " + describe_schedule(fit.schedule if fit else None)
+    ax.figure.suptitle(title, fontsize=10)
+    sub = "fit:      " + describe_schedule(fit.schedule if fit else None)
     if intended is not None:
         sub += "\nintended: " + describe_schedule(intended.schedule)
-    ax.text(0.01, 0.02, sub, transform=ax.transAxes, fontsize=7, va="bottom", family="monospace")
+    ax.set_title(sub, fontsize=7, family="monospace", loc="left")
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
