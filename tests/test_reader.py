@@ -243,3 +243,91 @@ def test_to_dataframe(tmp_path: Path) -> None:
     df = lraudit.read_lr_series(tmp_path)[0].to_dataframe()
     assert list(df.columns) == ["run", "tag", "step", "value", "wall_time"]
     assert df["value"].tolist() == [0.5, 0.25] and set(df["run"]) == {"r"}
+
+
+def _zoo_events() -> list:
+    """Events of every layout the fast decoder must recognise or hand to protobuf."""
+    from tensorboard.compat.proto import event_pb2, tensor_pb2, types_pb2
+
+    evs = []
+    e = event_pb2.Event(wall_time=1.0, step=1)  # TF1 merged summary: two values in one event
+    e.summary.value.add(tag="lr", simple_value=0.5)
+    e.summary.value.add(tag="loss", simple_value=2.0)
+    evs.append(e)
+    e = lt.scalar_event("lr", 2, 0.25, 2.0)
+    e.summary.value[0].metadata.plugin_data.plugin_name = "scalars"  # simple with metadata
+    evs.append(e)
+    evs.append(lt.scalar_event("t/first_meta", -5, 1.5, 3.0, "tensor"))
+    e = lt.scalar_event("t/first_meta", 2**40, 2.5, 4.0, "tensor")
+    e.summary.value[0].ClearField("metadata")
+    evs.append(e)
+    evs.append(lt.scalar_event("t/first_meta", 0, 3.5, 4.5, "tensor_content"))  # step 0 omitted
+    e = lt.scalar_event("half", 3, 0.0, 5.0, "tensor")
+    e.summary.value[0].tensor.CopyFrom(
+        tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_HALF, half_val=[int(np.float16(0.125).view(np.uint16))]
+        )
+    )
+    evs.append(e)
+    e = event_pb2.Event(wall_time=6.0, step=3)
+    v = e.summary.value.add(tag="notes")
+    v.metadata.plugin_data.plugin_name = "text"
+    v.tensor.CopyFrom(tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[b"hi"]))
+    evs.append(e)
+    e = event_pb2.Event(wall_time=7.0, step=3)
+    e.summary.value.add(tag="hist").histo.bucket.extend([1, 2, 3])
+    evs.append(e)
+    e = event_pb2.Event(wall_time=8.0, step=3)
+    e.summary.value.add(tag="img").image.encoded_image_string = b"\x89PNG" * 50
+    evs.append(e)
+    e = lt.scalar_event("vec", 3, 0.0, 9.0, "tensor")
+    e.summary.value[0].tensor.CopyFrom(
+        tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[1.0, 2.0])
+    )
+    e.summary.value[0].tensor.tensor_shape.dim.add(size=2)
+    evs.append(e)
+    e = lt.scalar_event("versioned", 4, 0.75, 10.0, "tensor")
+    e.summary.value[0].tensor.version_number = 3
+    evs.append(e)
+    e = event_pb2.Event(wall_time=11.0, step=4)
+    e.session_log.status = event_pb2.SessionLog.START
+    evs.append(e)
+    evs.append(event_pb2.Event(wall_time=12.0, step=5, graph_def=b"\x0a\x00" * 30))
+    e = event_pb2.Event(wall_time=13.0, step=5)
+    e.summary.SetInParent()  # an empty summary
+    evs.append(e)
+    evs += [lt.scalar_event("lr", s, 0.1 * s, 20.0 + s) for s in range(6, 12)]
+    e = lt.scalar_event("t/first_meta", 7, 9.0, 30.0, "double")
+    e.summary.value[0].ClearField("metadata")
+    evs.append(e)
+    return evs
+
+
+def test_fast_decoder_equals_protobuf_on_every_layout(tmp_path: Path) -> None:
+    p = lt.write_events(tmp_path / "events.out.tfevents.1.h", _zoo_events())
+    fast, ref = read_file(str(p), fast=True), read_file(str(p), fast=False)
+    assert 0 < fast.n_protobuf < fast.n_records
+    assert fast.tags == ref.tags and fast.first == ref.first
+    assert fast.plugins == ref.plugins and fast.plugin_at == ref.plugin_at
+    assert fast.sessions == ref.sessions == [(4, 1)]
+    assert set(fast.points) == set(ref.points)
+    assert set(ref.points) == {"lr", "loss", "t/first_meta", "half", "versioned"}
+    for tag, tp in ref.points.items():
+        got = fast.points[tag]
+        assert (got.steps.tolist(), got.values.tolist()) == (tp.steps.tolist(), tp.values.tolist())
+        assert got.wall_times.tolist() == tp.wall_times.tolist() and got.tensor == tp.tensor
+    assert ref.points["t/first_meta"].steps.tolist() == [-5, 2**40, 0, 7]
+    assert ref.points["half"].values.tolist() == [0.125]
+    # only tags decoded on request; tags and plugins are still all listed
+    only = read_file(str(p), want=lambda t: t == "lr")
+    assert list(only.points) == ["lr"] and only.tags == ref.tags
+    assert only.points["lr"].steps.tolist() == [1, 2, *range(6, 12)]
+
+
+def test_run_level_scalar_tags_from_the_zoo(tmp_path: Path) -> None:
+    lt.write_events(tmp_path / "events.out.tfevents.1.h", _zoo_events())
+    got = {s.tag: s for s in lraudit.read_scalars(tmp_path)}
+    # "notes" (text), "hist", "img" and "vec" (rank 1) are not scalars
+    assert sorted(got) == ["half", "loss", "lr", "t/first_meta", "versioned"]
+    assert got["t/first_meta"].steps.tolist() == [-5, 0, 7, 2**40]
+    assert any("SessionLog START at step 4" in n for n in got["lr"].notes)

@@ -46,6 +46,8 @@ class FileData:
     ``tags``: every scalar-candidate tag seen (simple_value or 0-d float tensor), decoded or
     not, with ``True`` for tensor ones. ``plugins``: tag -> plugin name from metadata seen.
     ``sessions``: ``(step, status)`` of SessionLog records (1 = START, 2 = STOP, 3 = CHECKPOINT).
+    ``first`` / ``plugin_at``: record index where each tag / its plugin metadata was first seen.
+    ``n_protobuf``: how many records were decoded with protobuf (the rest by the fast path).
     """
 
     path: str
@@ -53,6 +55,9 @@ class FileData:
     tags: dict[str, bool] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)
     sessions: list[tuple[int, int]] = field(default_factory=list)
+    first: dict[str, int] = field(default_factory=dict)
+    plugin_at: dict[str, int] = field(default_factory=dict)
+    n_protobuf: int = 0
     notes: list[str] = field(default_factory=list)
     n_records: int = 0
 
@@ -135,20 +140,27 @@ def decode_records(
         if what == "summary":
             for v in ev.summary.value:
                 tag = v.tag
-                if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
-                    fd.plugins.setdefault(tag, v.metadata.plugin_data.plugin_name)
                 kind = v.WhichOneof("value")
                 if kind == "simple_value":
-                    fd.tags.setdefault(tag, False)
-                    if want(tag):
-                        out.append((k, tag, ev.step, v.simple_value, ev.wall_time, False))
+                    x: float | None = v.simple_value
+                    tensor = False
                 elif kind == "tensor":
                     x = tensor_scalar(v.tensor)
-                    if x is None:
-                        continue
-                    fd.tags.setdefault(tag, True)
-                    if want(tag):
-                        out.append((k, tag, ev.step, x, ev.wall_time, True))
+                    tensor = True
+                else:
+                    continue
+                if x is None:
+                    continue
+                if tag not in fd.tags:
+                    fd.tags[tag] = tensor
+                    fd.first[tag] = k
+                if tag not in fd.plugins and v.HasField("metadata"):
+                    name = v.metadata.plugin_data.plugin_name
+                    if name:
+                        fd.plugins[tag] = name
+                        fd.plugin_at[tag] = k
+                if want(tag):
+                    out.append((k, tag, ev.step, x, ev.wall_time, tensor))
         elif what == "session_log":
             fd.sessions.append((int(ev.step), int(ev.session_log.status)))
     return out
@@ -158,7 +170,7 @@ def decode_protobuf(
     buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
 ) -> FileData:
     """Decode every record of a framed file with protobuf (the reference decoder)."""
-    fd = FileData(path=path, n_records=len(framing.starts))
+    fd = FileData(path=path, n_records=len(framing.starts), n_protobuf=len(framing.starts))
     col = _Collector()
     for _, tag, step, value, wall, tensor in decode_records(
         buf, framing.starts, framing.lengths, want, fd
