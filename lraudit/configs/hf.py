@@ -1,3 +1,633 @@
-"""Config parser: hf (not written yet)."""
+"""Config parser ``hf``: Hugging Face ``Trainer`` runs.
+
+Sources, in the order a run directory offers them:
+
+* a TrainingArguments JSON/YAML (``args.to_json_string()``, TRL / LLaMA-Factory YAML use the
+  same names; axolotl YAML uses ``lr_scheduler``, ``num_epochs``, ``micro_batch_size``,
+  ``cosine_min_lr_ratio``), read as data;
+* the ``args`` text summary the ``TensorBoardCallback`` writes into the event file (pass the
+  event file or its directory: :func:`read_event_args`);
+* ``trainer_state.json`` (``max_steps``, ``logging_steps``, ``log_history``): the true number
+  of optimizer steps; it does not record the scheduler, so alone it gives the TrainingArguments
+  defaults (linear, no warmup) with the base LR read back from ``log_history``, and says so.
+
+``training_args.bin`` is a pickle and is never opened (:class:`ConfigError` says what to pass).
+
+Schedule (``transformers.optimization``; ``reference/formulas_torch.md`` section 2), with ``W``
+warmup steps and ``N`` training steps, in optimizer steps ``t`` (``lr(t)`` is used by update
+``t``, 0-based):
+
+==========================  =================================================================
+lr_scheduler_type           lraudit schedule
+==========================  =================================================================
+linear                      polynomial(lr, 0, N-W, power 1, start W) + warmup(W, from 0)
+cosine (num_cycles 0.5)     cosine(lr, 0, N-W, start W) + warmup
+cosine_with_restarts        c = 1: as cosine; W = 0: cosine_restarts(lr, 0, N/c, 1, 1)
+polynomial                  polynomial(lr, lr_end (1e-7), N-W, power, start W) + warmup
+constant                    constant(lr): HF ignores warmup for it (recorded when set)
+constant_with_warmup        constant(lr) + warmup
+inverse_sqrt                inverse_sqrt(lr, timescale (W, or 10,000 when W = 0)) + warmup
+cosine_with_min_lr          cosine(lr, lr*min_lr_rate, N-W, start W) + warmup
+warmup_stable_decay         warmup_stable_decay(lr, W+S, D, lr*min_lr_ratio, decay_type) +
+                            warmup from lr*min_lr_ratio
+reduce_lr_on_plateau        constant(lr): follows a metric, cannot be checked from the config
+==========================  =================================================================
+
+``W = warmup_steps`` if it is >= 1, else ``ceil(N * ratio)`` with the ratio from
+``warmup_steps < 1`` (transformers 5) or ``warmup_ratio`` (4.x). ``N = max_steps`` when > 0,
+else ``ceil(num_train_epochs * steps_per_epoch)`` (optimizer updates per epoch).
+
+Logging: ``train/learning_rate`` at ``global_step`` s holds ``lr(s - 1)`` in transformers >=
+4.51 and ``lr(s)`` in <= 4.50; the schedule is kept in update indices and the two alignments
+are recorded in ``settings["step_offset"]`` (logged step s <-> schedule step s + offset,
+preferred first).
+"""
 
 from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs._intent import (
+    Notes,
+    fmt_num,
+    intended,
+    linear_warmup,
+    read_mapping,
+    schedule,
+    to_number,
+    try_mapping,
+)
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule, Schedule, Warmup
+
+_ARGS_KEYS = {
+    "lr_scheduler_type",
+    "per_device_train_batch_size",
+    "num_train_epochs",
+    "warmup_ratio",
+    "gradient_accumulation_steps",
+    "logging_steps",
+    "output_dir",
+    "max_steps",
+}
+_AXOLOTL_KEYS = {"lr_scheduler", "micro_batch_size", "num_epochs", "base_model", "sample_packing"}
+TAGS = ("train/learning_rate", "learning_rate")
+_MAX_EVENT_BYTES = 512 * 1024 * 1024
+
+
+def detect(path: Path, text: str) -> int:
+    name = path.name.lower()
+    if "tfevents" in name or path.is_dir():
+        return 1
+    if name == "training_args.bin":
+        return 2
+    data = try_mapping(path, text)
+    if not data:
+        return 0
+    if "log_history" in data and "global_step" in data:
+        return 2
+    keys = set(data)
+    if "learning_rate" not in keys and "lr_scheduler_type" not in keys:
+        return 0
+    if len(keys & _ARGS_KEYS) >= 2:
+        return (
+            2 if name in ("training_args.json", "args.json") or "lr_scheduler_type" in keys else 1
+        )
+    if len(keys & _AXOLOTL_KEYS) >= 2:
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _iter_records(buf: bytes) -> Any:
+    """TFRecord payloads (length, crc, data, crc); stops at a truncated tail."""
+    pos, n = 0, len(buf)
+    while pos + 12 <= n:
+        (length,) = struct.unpack_from("<Q", buf, pos)
+        start = pos + 12
+        end = start + length
+        if end + 4 > n:
+            return
+        yield buf[start:end]
+        pos = end + 4
+
+
+def read_event_args(path: Path) -> dict[str, Any] | None:
+    """The TrainingArguments JSON the HF ``TensorBoardCallback`` wrote as text tag ``args``.
+
+    ``path`` is an event file or a directory (searched recursively, newest file first). Returns
+    None when no event file holds it. Nothing is executed: the text is parsed as JSON.
+    """
+    from tensorboard.compat.proto import event_pb2
+
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(
+            (p for p in path.rglob("*") if "tfevents" in p.name and p.is_file()),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+    )
+    for f in files:
+        try:
+            if f.stat().st_size > _MAX_EVENT_BYTES:
+                continue
+            buf = f.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{f}: cannot read ({exc.strerror})") from None
+        for rec in _iter_records(buf):
+            if b"args" not in rec:
+                continue
+            try:
+                ev = event_pb2.Event.FromString(rec)
+            except Exception as exc:  # noqa: BLE001 - protobuf raises DecodeError subclasses
+                raise ConfigError(f"{f}: corrupt event record ({type(exc).__name__})") from None
+            for v in ev.summary.value:
+                if v.tag != "args" and not v.tag.startswith("args/"):
+                    continue
+                raw = b""
+                if v.HasField("tensor") and v.tensor.string_val:
+                    raw = v.tensor.string_val[0]
+                text = raw.decode("utf-8", "replace")
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError:
+                    # some writers wrap the JSON in markdown code fences
+                    m = re.search(r"\{.*\}", text, re.S)
+                    if not m:
+                        continue
+                    try:
+                        data = json.loads(m.group(0))
+                    except json.JSONDecodeError:
+                        continue
+                if isinstance(data, dict):
+                    data["__source__"] = str(f)
+                    return data
+    return None
+
+
+def _find_trainer_state(start: Path) -> Path | None:
+    """``trainer_state.json`` next to ``start`` or in the newest ``checkpoint-N`` near it."""
+    base = start if start.is_dir() else start.parent
+    for d in (base, base.parent, base.parent.parent):
+        direct = d / "trainer_state.json"
+        if direct.is_file() and direct != start:
+            return direct
+        ckpts = sorted(
+            (p for p in d.glob("checkpoint-*/trainer_state.json")),
+            key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0),
+        )
+        if ckpts:
+            return ckpts[-1]
+    return None
+
+
+def _find_args_for_state(state_path: Path) -> tuple[dict[str, Any], str] | None:
+    """A TrainingArguments source near a trainer_state.json (JSON dump or event-file text)."""
+    base = state_path.parent
+    for d in (base, base.parent):
+        for name in ("training_args.json", "args.json"):
+            p = d / name
+            if p.is_file():
+                return read_mapping(p, p.read_text(encoding="utf-8")), str(p)
+    for d in (base, base.parent):
+        runs = d / "runs"
+        if runs.is_dir():
+            data = read_event_args(runs)
+            if data:
+                return data, data.pop("__source__")
+    return None
+
+
+# --------------------------------------------------------------------------- the schedule
+
+
+def _normalise(data: dict[str, Any], notes: Notes) -> dict[str, Any]:
+    """TrainingArguments names from axolotl's (``lr_scheduler`` -> ``lr_scheduler_type``...)."""
+    out = dict(data)
+    if "lr_scheduler_type" not in out and ("lr_scheduler" in out or "micro_batch_size" in out):
+        notes.settings["front_end"] = "axolotl"
+        ren = {
+            "lr_scheduler": "lr_scheduler_type",
+            "num_epochs": "num_train_epochs",
+            "micro_batch_size": "per_device_train_batch_size",
+        }
+        for a, b in ren.items():
+            if a in out:
+                out[b] = out.pop(a)
+        ratio = out.get("cosine_min_lr_ratio")
+        if ratio is not None and out.get("lr_scheduler_type") == "cosine":
+            out["lr_scheduler_type"] = "cosine_with_min_lr"
+            kw = dict(out.get("lr_scheduler_kwargs") or {})
+            kw.setdefault("min_lr_rate", ratio)
+            out["lr_scheduler_kwargs"] = kw
+            notes.assume(
+                f"axolotl cosine_min_lr_ratio {fmt_num(ratio)}: cosine with a floor of "
+                "learning_rate x ratio."
+            )
+        if out.get("sample_packing"):
+            notes.assume(
+                "sample_packing is on: steps per epoch cannot be derived from the dataset size; "
+                "use the run's trainer_state.json or --steps-per-epoch."
+            )
+    return out
+
+
+def _kwargs(args: dict[str, Any], notes: Notes) -> dict[str, Any]:
+    kw = args.get("lr_scheduler_kwargs") or {}
+    if isinstance(kw, str):
+        try:
+            kw = json.loads(kw) if kw.strip() else {}
+        except json.JSONDecodeError:
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs')}: not valid JSON: {kw!r}"
+            ) from None
+    if not isinstance(kw, dict):
+        raise ConfigError(f"{notes.where('lr_scheduler_kwargs')}: expected a mapping, got {kw!r}")
+    if kw:
+        notes.settings["lr_scheduler_kwargs"] = dict(kw)
+    return kw
+
+
+def _total_steps(
+    args: dict[str, Any], notes: Notes, units: Units, state: dict | None
+) -> int | None:
+    if units.num_steps is not None:
+        notes.assume(f"num_training_steps {units.num_steps} given by the caller.")
+        return int(units.num_steps)
+    ms = args.get("max_steps")
+    if ms is not None and to_number(ms, notes.where("max_steps")) > 0:
+        notes.settings["max_steps"] = int(to_number(ms, notes.where("max_steps")))
+        return notes.settings["max_steps"]
+    if state and state.get("max_steps"):
+        n = int(to_number(state["max_steps"], notes.where("trainer_state.max_steps")))
+        notes.settings["trainer_state.max_steps"] = n
+        notes.assume(f"num_training_steps {n} from trainer_state.json's max_steps.")
+        return n
+    epochs = args.get("num_train_epochs")
+    if epochs is None:
+        epochs = 3.0
+        notes.assume("num_train_epochs not set; the TrainingArguments default 3 applies.")
+    epochs = to_number(epochs, notes.where("num_train_epochs"))
+    notes.settings["num_train_epochs"] = epochs
+    if units.steps_per_epoch:
+        n = math.ceil(epochs * units.steps_per_epoch)
+        notes.assume(
+            f"num_training_steps = ceil({fmt_num(epochs)} epochs x {units.steps_per_epoch} "
+            f"optimizer updates per epoch) = {n} (the steps per epoch given count updates, "
+            "after gradient accumulation)."
+        )
+        return n
+    return None
+
+
+def _warmup_steps(args: dict[str, Any], notes: Notes, n: int | None) -> int:
+    ws = to_number(args.get("warmup_steps") or 0, notes.where("warmup_steps"))
+    wr = to_number(args.get("warmup_ratio") or 0, notes.where("warmup_ratio"))
+    if ws >= 1:
+        if wr > 0:
+            notes.assume(f"warmup_steps {fmt_num(ws)} overrides warmup_ratio {fmt_num(wr)}.")
+        notes.settings["warmup_steps"] = ws
+        return int(ws)
+    ratio, key = (ws, "warmup_steps") if 0 < ws < 1 else (wr, "warmup_ratio")
+    if ratio <= 0:
+        return 0
+    notes.settings[key] = ratio
+    if n is None:
+        raise ConfigError(
+            f"{notes.where(key)}: a warmup ratio ({fmt_num(ratio)}) needs the number of training "
+            "steps; pass --steps-per-epoch (optimizer updates per epoch) or the run's "
+            "trainer_state.json"
+        )
+    w = math.ceil(n * ratio)
+    note = " (transformers 5 reads warmup_steps < 1 as a ratio)" if key == "warmup_steps" else ""
+    notes.assume(f"warmup = ceil({n} x {fmt_num(ratio)}) = {w} steps{note}.")
+    return w
+
+
+_NEEDS_N = {"linear", "cosine", "cosine_with_restarts", "polynomial", "cosine_with_min_lr"}
+KNOWN = sorted(
+    _NEEDS_N
+    | {
+        "constant",
+        "constant_with_warmup",
+        "inverse_sqrt",
+        "reduce_lr_on_plateau",
+        "warmup_stable_decay",
+    }
+)
+
+
+def build(
+    args: dict[str, Any], notes: Notes, units: Units, state: dict | None = None
+) -> tuple[Schedule, int | None]:
+    """The schedule of a TrainingArguments mapping, and N (training steps) when known."""
+    args = _normalise(args, notes)
+    kind = args.get("lr_scheduler_type")
+    if isinstance(kind, dict):  # enum serialised as {"_value_": ...} by some dumps
+        kind = kind.get("_value_") or kind.get("value")
+    if kind is None:
+        kind = "linear"
+        notes.assume("lr_scheduler_type not set; the TrainingArguments default 'linear' applies.")
+    kind = str(kind).removeprefix("SchedulerType.").lower()
+    notes.settings["lr_scheduler_type"] = kind
+    lr = notes.number(args, "learning_rate", 5e-5)
+    lr = float(lr)
+    kw = _kwargs(args, notes)
+    n = _total_steps(args, notes, units, state)
+    if kind not in KNOWN:
+        raise ConfigError(
+            f"{notes.where('lr_scheduler_type')}: unknown or unsupported scheduler {kind!r}; "
+            f"lraudit supports {', '.join(KNOWN)}"
+        )
+    if kind in _NEEDS_N and n is None:
+        raise ConfigError(
+            f"{notes.where('max_steps')}: {kind} needs the number of training steps and "
+            "max_steps is not set; pass --steps-per-epoch (optimizer updates per epoch) or the "
+            "run's trainer_state.json"
+        )
+    w = _warmup_steps(args, notes, n)
+    warm = linear_warmup(w, 0.0)
+    d = None if n is None else max(1, n - w)  # HF divides by max(1, N - W)
+
+    if kind == "linear":
+        return schedule(
+            "polynomial",
+            {"init_lr": lr, "end_lr": 0.0, "decay_steps": d, "power": 1.0, "start_step": w},
+            warm,
+        ), n
+    if kind in ("cosine", "cosine_with_min_lr"):
+        cycles = float(kw.get("num_cycles", 0.5))
+        if cycles != 0.5:
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs.num_cycles')}: {kind} with num_cycles "
+                f"{fmt_num(cycles)} rises again after its minimum; lraudit's cosine family "
+                "covers num_cycles 0.5 only"
+            )
+        end = 0.0
+        if kind == "cosine_with_min_lr":
+            if ("min_lr" in kw) == ("min_lr_rate" in kw):
+                raise ConfigError(
+                    f"{notes.where('lr_scheduler_kwargs')}: cosine_with_min_lr needs exactly one "
+                    "of min_lr or min_lr_rate"
+                )
+            end = float(kw["min_lr"]) if "min_lr" in kw else lr * float(kw["min_lr_rate"])
+        notes.assume(
+            "HF's cosine is not clamped past num_training_steps (it rises again); the run "
+            "normally stops there."
+        )
+        return schedule(
+            "cosine", {"peak_lr": lr, "end_lr": end, "decay_steps": d, "start_step": w}, warm
+        ), n
+    if kind == "cosine_with_restarts":
+        cycles = int(kw.get("num_cycles", 1))
+        if cycles == 1:
+            return schedule(
+                "cosine", {"peak_lr": lr, "end_lr": 0.0, "decay_steps": d, "start_step": w}, warm
+            ), n
+        if w > 0:
+            raise ConfigError(
+                f"{notes.where('warmup_steps')}: cosine_with_restarts with {cycles} cycles after "
+                "a warmup restarts relative to the warmup end, which lraudit's cosine_restarts "
+                "family (cycles from step 0) cannot express"
+            )
+        return schedule(
+            "cosine_restarts",
+            {
+                "peak_lr": lr,
+                "end_lr": 0.0,
+                "first_period": d / cycles,
+                "period_mult": 1.0,
+                "peak_decay": 1.0,
+            },
+        ), n
+    if kind == "polynomial":
+        end = float(kw.get("lr_end", 1e-7))
+        power = float(kw.get("power", 1.0))
+        if "lr_end" not in kw:
+            notes.assume("polynomial lr_end not set; the HF default 1e-07 applies.")
+        if lr <= end:
+            raise ConfigError(
+                f"{notes.where('learning_rate')}: polynomial needs learning_rate > lr_end "
+                f"({fmt_num(lr)} <= {fmt_num(end)})"
+            )
+        return schedule(
+            "polynomial",
+            {"init_lr": lr, "end_lr": end, "decay_steps": d, "power": power, "start_step": w},
+            warm,
+        ), n
+    if kind == "constant":
+        if w > 0:
+            notes.settings["ignored_warmup_steps"] = w
+            notes.assume(
+                f"lr_scheduler_type 'constant' ignores the {w}-step warmup that is configured "
+                "(HF passes no warmup to it; use constant_with_warmup)."
+            )
+        return schedule("constant", {"lr": lr}), n
+    if kind == "constant_with_warmup":
+        return schedule("constant", {"lr": lr}, warm), n
+    if kind == "inverse_sqrt":
+        tau = kw.get("timescale")
+        if tau is None:
+            tau = w if w > 0 else 10_000
+            notes.assume(
+                f"inverse_sqrt timescale not set; HF uses {fmt_num(tau)} "
+                "(the warmup steps, or 10,000 without warmup)."
+            )
+        notes.assume(
+            "transformers <= 4.50 did not pass lr_scheduler_kwargs to inverse_sqrt: a timescale "
+            "set there was ignored."
+        )
+        return schedule("inverse_sqrt", {"peak_lr": lr, "timescale": float(tau)}, warm), n
+    if kind == "warmup_stable_decay":
+        if kw.get("num_decay_steps") is None:
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs.num_decay_steps')} is missing "
+                "(warmup_stable_decay needs it)"
+            )
+        dd = int(kw["num_decay_steps"])
+        if kw.get("num_stable_steps") is not None:
+            stable = int(kw["num_stable_steps"])
+        elif n is not None:
+            stable = n - w - dd
+            notes.assume(f"num_stable_steps = N - W - D = {stable}.")
+        else:
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs.num_stable_steps')} is missing "
+                "and max_steps is unknown"
+            )
+        m = float(kw.get("min_lr_ratio", 0.0))
+        wtype = kw.get("warmup_type", "linear")
+        if wtype != "linear":
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs.warmup_type')}: {wtype!r} "
+                "warmup has no lraudit warmup shape (linear only)"
+            )
+        shape = kw.get("decay_type", "cosine")
+        warm = Warmup(steps=w, start_lr=lr * m, shape="linear") if w > 0 else None
+        notes.assume(
+            "warmup_stable_decay: stable_steps counts from step 0 to the decay start "
+            "(warmup + stable)."
+        )
+        return schedule(
+            "warmup_stable_decay",
+            {
+                "peak_lr": lr,
+                "stable_steps": w + stable,
+                "decay_steps": dd,
+                "end_lr": lr * m,
+                "decay_shape": shape,
+            },
+            warm,
+        ), n
+    # reduce_lr_on_plateau
+    notes.settings["uncheckable"] = "reduce_lr_on_plateau"
+    notes.assume(
+        "reduce_lr_on_plateau follows the eval metric: the curve cannot be checked from "
+        "the config (intended schedule taken as constant at learning_rate)."
+    )
+    return schedule("constant", {"lr": lr}), n
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def _alignment(notes: Notes) -> None:
+    notes.settings["step_offset"] = [-1, 0]
+    notes.assume(
+        "train/learning_rate at global step s is the LR of update s-1 in transformers >= 4.51 "
+        "and of update s in <= 4.50 (offsets -1 and 0, newest first)."
+    )
+
+
+def _finish(
+    sched: Schedule, n: int | None, notes: Notes, units: Units, source: str
+) -> IntendedSchedule:
+    _alignment(notes)
+    return intended(
+        sched,
+        notes,
+        "hf",
+        source=source,
+        horizon=n,
+        world_size=units.world_size,
+        steps_per_epoch=units.steps_per_epoch,
+        expected_tags=TAGS,
+    )
+
+
+def _parse_state(path: Path, state: dict[str, Any], notes: Notes, units: Units) -> IntendedSchedule:
+    for k in ("max_steps", "logging_steps", "num_train_epochs", "train_batch_size"):
+        if state.get(k) is not None:
+            notes.settings[f"trainer_state.{k}"] = state[k]
+    found = _find_args_for_state(path)
+    if found is not None:
+        args, src = found
+        notes.assume(f"TrainingArguments read from {src}.")
+        sched, n = build(args, notes, units, state)
+        return _finish(sched, n, notes, units, str(path))
+    n = int(state.get("max_steps") or 0) or None
+    if units.num_steps:
+        n = units.num_steps
+    if not n:
+        raise ConfigError(f"{notes.where('max_steps')}: trainer_state.json has no max_steps")
+    notes.assume(
+        "trainer_state.json does not record the scheduler: the TrainingArguments defaults "
+        "(linear decay to 0, no warmup) are assumed."
+    )
+    lr, off = _infer_linear_lr(state.get("log_history") or [], n)
+    if lr is None:
+        raise ConfigError(
+            f"{notes.where('log_history')}: no learning_rate entries to read the base LR from; "
+            "pass the TrainingArguments as JSON/YAML instead"
+        )
+    notes.settings["lr_unknown"] = "inferred from log_history"
+    notes.settings["learning_rate"] = lr
+    notes.assume(
+        f"learning_rate is not in trainer_state.json: {lr:.6g} is read back from log_history "
+        "under that assumption, so the LR scale is not checked against a config."
+    )
+    if units.steps_per_epoch is None and state.get("num_train_epochs"):
+        spe = n / float(state["num_train_epochs"])
+        if float(spe).is_integer():
+            notes.settings["steps_per_epoch_from_state"] = int(spe)
+    sched = schedule(
+        "polynomial",
+        {"init_lr": lr, "end_lr": 0.0, "decay_steps": n, "power": 1.0, "start_step": 0},
+    )
+    out = _finish(sched, n, notes, units, str(path))
+    if off is not None:
+        settings = dict(out.settings)
+        settings["step_offset"] = [off, -1 - off]
+        return replace(out, settings=settings)
+    return out
+
+
+def _infer_linear_lr(history: list[Any], n: int) -> tuple[float | None, int | None]:
+    """Base LR under ``lr(t) = base (N - t)/N``, with the alignment that makes it consistent."""
+    pts = [
+        (int(e["step"]), float(e["learning_rate"]))
+        for e in history
+        if isinstance(e, dict) and "learning_rate" in e and "step" in e
+    ]
+    best: tuple[float, float, int] | None = None
+    for off in (-1, 0):
+        ests = [v * n / (n - (s + off)) for s, v in pts if n - (s + off) > 0]
+        if not ests:
+            continue
+        mid = sorted(ests)[len(ests) // 2]
+        spread = (max(ests) - min(ests)) / mid if mid > 0 else math.inf
+        if best is None or spread < best[0]:
+            best = (spread, mid, off)
+    if best is None:
+        return None, None
+    return best[1], best[2]
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    notes = Notes(path)
+    if path.name == "training_args.bin" or path.suffix == ".bin":
+        raise ConfigError(
+            f"{path}: training_args.bin is a pickle and lraudit never unpickles; pass the "
+            "run's event file or directory (its 'args' text), trainer_state.json, or a JSON/YAML "
+            "of the TrainingArguments"
+        )
+    if path.is_dir() or "tfevents" in path.name:
+        args = read_event_args(path)
+        if args is None:
+            raise ConfigError(
+                f"{path}: no 'args' text summary (written by transformers' TensorBoardCallback) "
+                "found in the event files; pass the TrainingArguments JSON/YAML instead"
+            )
+        src = args.pop("__source__")
+        notes.assume(f"TrainingArguments read from the 'args' text in {src}.")
+        state_path = _find_trainer_state(Path(src))
+        state = None
+        if state_path is not None:
+            state = read_mapping(state_path, state_path.read_text(encoding="utf-8"))
+            notes.settings["trainer_state"] = str(state_path)
+        sched, n = build(args, notes, units, state)
+        return _finish(sched, n, notes, units, src)
+    data = read_mapping(path, text)
+    if "log_history" in data and "global_step" in data:
+        return _parse_state(path, data, notes, units)
+    state = None
+    sp = _find_trainer_state(path)
+    if sp is not None and (data.get("max_steps") in (None, -1)) and not units.steps_per_epoch:
+        state = read_mapping(sp, sp.read_text(encoding="utf-8"))
+        notes.settings["trainer_state"] = str(sp)
+    sched, n = build(data, notes, units, state)
+    return _finish(sched, n, notes, units, str(path))
+
+
+PARSER = register(ConfigParser("hf", detect, parse))

@@ -1,3 +1,365 @@
-"""Config parser: keras (not written yet)."""
+"""Config parser ``keras``: a serialised Keras optimizer / LearningRateSchedule (JSON).
+
+Accepted layouts (the optimizer is found wherever it sits):
+
+* ``optimizer.get_config()`` / ``keras.optimizers.serialize(opt)`` (Keras 3: ``module``,
+  ``class_name``, ``config``, ``registered_name``; Keras 2 / tf.keras: no ``module``, ``lr``
+  instead of ``learning_rate``);
+* a model's ``config.json`` from a ``.keras`` zip (``compile_config.optimizer``);
+* ad-hoc JSON holding either (e.g. kgcnn's ``training.compile.optimizer``), or a bare
+  serialised schedule.
+
+Schedules (``keras/src/optimizers/schedules/learning_rate_schedule.py``; step = optimizer
+iterations, 0 for the first update):
+
+=========================  ==========================================================
+class                      lraudit schedule
+=========================  ==========================================================
+float                      constant(lr)
+ExponentialDecay           exponential(init, rate, decay_steps, staircase, start 0)
+PiecewiseConstantDecay     piecewise(b + 1 for each boundary b, values): Keras keeps the
+                           left value at s == b
+PolynomialDecay            polynomial(init, end (1e-4), decay_steps, power, start 0);
+                           cycle=True is refused
+InverseTimeDecay           inverse_time(init, rate, decay_steps, staircase)
+CosineDecay                cosine(init, init*alpha, decay_steps, 0); with warmup_target:
+                           cosine(target, target*alpha, decay_steps, start W) + linear
+                           warmup from init over W
+CosineDecayRestarts        cosine_restarts(init, init*alpha, first_decay_steps, t_mul,
+                           m_mul)
+=========================  ==========================================================
+
+Logging: the TensorBoard callback writes ``epoch_learning_rate`` at x = epoch ``e`` with the
+value ``schedule((e + 1) * steps_per_epoch)``. The schedule counts iterations (``unit``
+"iteration", ``log_unit`` "epoch"); with ``steps_per_epoch`` given, families that stay in the
+vocabulary under ``s = (e + 1) * nb`` are converted onto the epoch axis exactly (constant,
+piecewise, continuous exponential and inverse_time); the others keep iterations with the
+mapping stated.
+"""
 
 from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs._intent import (
+    Notes,
+    fmt_num,
+    intended,
+    read_mapping,
+    schedule,
+    to_bool,
+    to_number,
+    try_mapping,
+)
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule, Schedule, Warmup
+
+SCHEDULES = (
+    "ExponentialDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "InverseTimeDecay",
+    "CosineDecay",
+    "CosineDecayRestarts",
+)
+_OPTIMIZERS = {
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "Nadam",
+    "Ftrl",
+    "Lion",
+    "Lamb",
+    "Muon",
+    "LossScaleOptimizer",
+    "Adafactor",
+}
+
+
+def detect(path: Path, text: str) -> int:
+    if path.suffix.lower() != ".json":
+        return 0
+    if '"class_name"' not in text:
+        return 0
+    data = try_mapping(path, text)
+    if data is None:
+        return 0
+    found = _find_optimizer(data, "")
+    if found is not None:
+        return 2
+    if isinstance(data.get("class_name"), str) and data["class_name"] in SCHEDULES:
+        return 2
+    return 0
+
+
+def _is_optimizer(node: Any) -> bool:
+    if not isinstance(node, dict) or not isinstance(node.get("config"), dict):
+        return False
+    cfg = node["config"]
+    name = str(node.get("class_name", ""))
+    has_lr = "learning_rate" in cfg or "lr" in cfg
+    module = str(node.get("module") or "")
+    return has_lr and (
+        name in _OPTIMIZERS
+        or module.startswith("keras.optimizers")
+        and module != "keras.optimizers.schedules"
+    )
+
+
+def _find_optimizer(node: Any, path: str) -> tuple[str, dict[str, Any]] | None:
+    """(dotted key, serialised optimizer) found depth-first, preferring ``compile_config``."""
+    if _is_optimizer(node):
+        return path or "<top>", node
+    if isinstance(node, dict):
+        keys = sorted(node, key=lambda k: (k not in ("compile_config", "optimizer", "compile"), k))
+        for k in keys:
+            found = _find_optimizer(node[k], f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    return None
+
+
+def schedule_from_keras(lr: Any, notes: Notes, key: str) -> Schedule:
+    """The lraudit schedule of a Keras ``learning_rate`` value (float or serialised schedule)."""
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool):
+        notes.settings[key] = lr
+        return schedule("constant", {"lr": float(lr)})
+    if isinstance(lr, str):
+        return schedule("constant", {"lr": float(to_number(lr, notes.where(key)))})
+    if not isinstance(lr, dict) or "class_name" not in lr:
+        raise ConfigError(
+            f"{notes.where(key)}: expected a number or a serialised schedule, got {lr!r}"
+        )
+    name = str(lr["class_name"]).rsplit(">", 1)[-1]
+    cfg = lr.get("config") or {}
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{notes.where(key + '.config')}: expected a mapping")
+    notes.settings[f"{key}.class_name"] = name
+    if name not in SCHEDULES:
+        reg = lr.get("registered_name")
+        extra = f" (registered as {reg!r})" if reg else ""
+        raise ConfigError(
+            f"{notes.where(key)}: unknown schedule class {name!r}{extra}; lraudit knows "
+            f"{', '.join(SCHEDULES)} (custom schedules are code: describe the schedule in "
+            "lraudit's own YAML)"
+        )
+    p = f"{key}.config."
+
+    def num(k: str, default: Any = ...) -> Any:
+        if default is ...:
+            return notes.number(cfg, k, prefix=p, why=f"{name} needs it")
+        return notes.number(cfg, k, default, prefix=p)
+
+    def flag(k: str) -> bool:
+        v = to_bool(cfg.get(k, False) or False, notes.where(p + k))
+        notes.settings[p + k] = v
+        return v
+
+    if name == "ExponentialDecay":
+        return schedule(
+            "exponential",
+            {
+                "init_lr": num("initial_learning_rate"),
+                "decay_rate": num("decay_rate"),
+                "decay_steps": num("decay_steps"),
+                "staircase": flag("staircase"),
+                "start_step": 0,
+            },
+        )
+    if name == "PiecewiseConstantDecay":
+        b, v = cfg.get("boundaries"), cfg.get("values")
+        if not isinstance(b, list) or not isinstance(v, list) or len(v) != len(b) + 1:
+            raise ConfigError(
+                f"{notes.where(p + 'values')}: needs one more value than "
+                f"boundaries, got boundaries={b!r} values={v!r}"
+            )
+        bounds = [to_number(x, notes.where(p + "boundaries")) + 1 for x in b]
+        vals = [float(to_number(x, notes.where(p + "values"))) for x in v]
+        notes.settings[p + "boundaries"], notes.settings[p + "values"] = b, v
+        notes.assume(
+            "PiecewiseConstantDecay keeps the earlier value at a boundary step b and "
+            "switches from b+1 on."
+        )
+        return schedule("piecewise", {"boundaries": bounds, "values": vals})
+    if name == "PolynomialDecay":
+        if flag("cycle"):
+            raise ConfigError(
+                f"{notes.where(p + 'cycle')}: PolynomialDecay with cycle=True has no lraudit family"
+            )
+        return schedule(
+            "polynomial",
+            {
+                "init_lr": num("initial_learning_rate"),
+                "end_lr": num("end_learning_rate", 1e-4),
+                "decay_steps": num("decay_steps"),
+                "power": num("power", 1.0),
+                "start_step": 0,
+            },
+        )
+    if name == "InverseTimeDecay":
+        return schedule(
+            "inverse_time",
+            {
+                "init_lr": num("initial_learning_rate"),
+                "decay_rate": num("decay_rate"),
+                "decay_steps": num("decay_steps"),
+                "staircase": flag("staircase"),
+            },
+        )
+    if name == "CosineDecay":
+        init, d, alpha = num("initial_learning_rate"), num("decay_steps"), num("alpha", 0.0)
+        target = cfg.get("warmup_target")
+        w = num("warmup_steps", 0) if target is not None else 0
+        if target is None:
+            if cfg.get("warmup_steps"):
+                notes.assume("CosineDecay ignores warmup_steps when warmup_target is null.")
+            return schedule(
+                "cosine",
+                {"peak_lr": init, "end_lr": init * alpha, "decay_steps": d, "start_step": 0},
+            )
+        target = float(to_number(target, notes.where(p + "warmup_target")))
+        notes.settings[p + "warmup_target"] = target
+        notes.assume(
+            "CosineDecay with warmup: initial_learning_rate is the warmup start and "
+            "decay_steps counts after the warmup (total warmup_steps + decay_steps)."
+        )
+        warm = Warmup(steps=w, start_lr=init, shape="linear") if w > 0 else None
+        return schedule(
+            "cosine",
+            {"peak_lr": target, "end_lr": target * alpha, "decay_steps": d, "start_step": w},
+            warm,
+        )
+    # CosineDecayRestarts
+    init, alpha = num("initial_learning_rate"), num("alpha", 0.0)
+    return schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": init,
+            "end_lr": init * alpha,
+            "first_period": num("first_decay_steps"),
+            "period_mult": num("t_mul", 2.0),
+            "peak_decay": num("m_mul", 1.0),
+        },
+    )
+
+
+def _to_epochs(sched: Schedule, nb: int) -> Schedule | None:
+    """``sched`` re-expressed at epoch x with ``s = (x + 1) nb``, or None when not exact."""
+    p = dict(sched.params)
+    if sched.family == "constant":
+        return sched
+    if sched.family == "piecewise":
+        # switch from b (iterations) <=> (x + 1) nb >= b <=> x >= ceil(b / nb) - 1
+        p["boundaries"] = [max(math.ceil(b / nb) - 1, 0) for b in p["boundaries"]]
+        return Schedule("piecewise", p)
+    if sched.family == "exponential" and not p["staircase"]:
+        d = float(p["decay_steps"])
+        p["init_lr"] = p["init_lr"] * p["decay_rate"] ** (nb / d)
+        p["decay_steps"] = d / nb
+        return Schedule("exponential", p)
+    if sched.family == "exponential" and float(p["decay_steps"]) % nb == 0 and p["decay_steps"]:
+        # floor((x+1) nb / D) = floor((x + 1) / (D / nb)) with D / nb whole
+        k = int(p["decay_steps"] // nb)
+        if k == 1:
+            p["init_lr"] = p["init_lr"] * p["decay_rate"]
+            p["decay_steps"] = 1
+            return Schedule("exponential", p)
+        return None
+    if sched.family == "inverse_time" and not p["staircase"]:
+        d = float(p["decay_steps"])
+        c = 1 + p["decay_rate"] * nb / d
+        p["init_lr"] = p["init_lr"] / c
+        p["decay_rate"] = p["decay_rate"] * nb / (d * c)
+        p["decay_steps"] = 1
+        return Schedule("inverse_time", p)
+    return None
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    found = _find_optimizer(data, "")
+    if found is not None:
+        key, opt = found
+        cfg = opt["config"]
+        lr_key = "learning_rate" if "learning_rate" in cfg else "lr"
+        base = "" if key == "<top>" else key + "."
+        notes.settings["optimizer"] = opt.get("class_name")
+        sched = schedule_from_keras(cfg[lr_key], notes, f"{base}config.{lr_key}")
+        opt_name = str(cfg.get("name") or "")
+    elif isinstance(data.get("class_name"), str) and data["class_name"] in SCHEDULES:
+        sched = schedule_from_keras(data, notes, "<schedule>")
+        opt_name = ""
+    else:
+        raise ConfigError(
+            f"{path}: no serialised Keras optimizer (class_name + config with learning_rate) "
+            "or schedule found"
+        )
+    epochs = _find_epochs(data)
+    notes.assume(
+        "Keras counts the schedule in optimizer iterations; epoch_learning_rate is logged per "
+        "epoch e with the value at iteration (e + 1) x steps_per_epoch."
+    )
+    tags = ("epoch_learning_rate", "learning_rate")
+    if opt_name:
+        tags = (*tags, f"epoch_learning_rate_{opt_name}")
+    nb = units.steps_per_epoch
+    if nb:
+        conv = _to_epochs(sched, nb)
+        if conv is not None:
+            notes.assume(f"Converted to the epoch axis with {nb} iterations per epoch.")
+            return intended(
+                conv,
+                notes,
+                "keras",
+                unit="epoch",
+                log_unit="epoch",
+                steps_per_epoch=nb,
+                horizon=epochs,
+                world_size=units.world_size,
+                expected_tags=tags,
+            )
+        notes.assume(
+            f"{sched.family} has no exact epoch-axis form in the vocabulary: the schedule stays "
+            f"in iterations; logged epoch e is iteration (e + 1) x {nb}."
+        )
+    horizon = None if epochs is None or not nb else epochs * nb
+    if epochs is not None and not nb:
+        notes.assume(
+            f"fit epochs {fmt_num(epochs)}: pass --steps-per-epoch to compare them with "
+            "the schedule's iterations."
+        )
+    return intended(
+        sched,
+        notes,
+        "keras",
+        unit="iteration",
+        log_unit="epoch",
+        steps_per_epoch=nb,
+        horizon=horizon,
+        world_size=units.world_size,
+        expected_tags=tags,
+    )
+
+
+def _find_epochs(data: Any) -> int | None:
+    """``epochs`` of a ``fit`` section (kgcnn-style hyper JSON), when present."""
+    if isinstance(data, dict):
+        fit = data.get("fit")
+        if isinstance(fit, dict) and isinstance(fit.get("epochs"), int):
+            return fit["epochs"]
+        for v in data.values():
+            e = _find_epochs(v)
+            if e is not None:
+                return e
+    return None
+
+
+PARSER = register(ConfigParser("keras", detect, parse))

@@ -1,3 +1,256 @@
-"""Config parser: timm (not written yet)."""
+"""Config parser ``timm``: the ``args.yaml`` that timm's ``train.py`` writes (or reads with -c).
+
+Schedulers (``timm/scheduler``; ``reference/formulas_torch.md`` section 5), ``t`` = epoch
+(``sched_on_updates`` false, the default) and ``W`` = ``warmup_epochs``:
+
+==========  =======================================================================
+sched       lraudit schedule
+==========  =======================================================================
+cosine      cosine(lr, min_lr, epochs, start 0) (start W with warmup_prefix); with
+            lr_cycle_limit > 1: cosine_restarts(lr, min_lr, epochs, lr_cycle_mul,
+            lr_cycle_decay)
+step        exponential(lr, decay_rate, decay_epochs, staircase, start 0 / W)
+multistep   piecewise(m - 1 for each milestone m, lr * decay_rate^k): timm decays one
+            epoch before each milestone
+poly        polynomial(lr, min_lr, epochs, power = decay_rate, start 0 / W)
+plateau     constant(lr): follows a metric, cannot be checked from the config
+tanh        refused: no lraudit family
+==========  =======================================================================
+
+Warmup: linear from ``warmup_lr`` over ``warmup_epochs``. Without ``warmup_prefix`` timm ramps
+towards ``lr`` and then jumps onto the decay curve at ``W``, while lraudit's warmup ramps to
+the curve's value at ``W``; the difference is stated in the assumptions. When ``lr`` is null
+timm derives it from ``lr_base * global_batch / lr_base_size`` (sqrt scaling for ada*/lamb
+optimizers), with the world size not in args.yaml (``--world-size``, else 1). timm logs the
+mean LR of the param groups to ``summary.csv`` (column ``lr``) per epoch.
+"""
 
 from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs._intent import (
+    Notes,
+    fmt_num,
+    intended,
+    linear_warmup,
+    read_mapping,
+    scale_time,
+    schedule,
+    to_bool,
+    try_mapping,
+)
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule
+
+_TIMM_KEYS = {
+    "sched",
+    "warmup_lr",
+    "min_lr",
+    "decay_epochs",
+    "cooldown_epochs",
+    "lr_base",
+    "lr_cycle_limit",
+    "model_ema",
+    "smoothing",
+    "aa",
+    "reprob",
+    "sched_on_updates",
+}
+KNOWN = ("cosine", "step", "multistep", "poly", "plateau")
+
+
+def detect(path: Path, text: str) -> int:
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return 0
+    data = try_mapping(path, text)
+    if not data or "sched" not in data:
+        return 0
+    hits = len(_TIMM_KEYS & set(data))
+    if hits >= 4:
+        return 2 if path.name.lower() == "args.yaml" else 1
+    return 0
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    sched_name = str(data.get("sched") or "cosine")
+    if "sched" not in data:
+        notes.assume("sched not set; timm's default 'cosine' applies.")
+    notes.settings["sched"] = sched_name
+    if sched_name not in KNOWN:
+        raise ConfigError(
+            f"{notes.where('sched')}: scheduler {sched_name!r} is not supported "
+            f"({'no lraudit family matches it' if sched_name == 'tanh' else 'unknown'}); "
+            f"lraudit supports {', '.join(KNOWN)}"
+        )
+    lr = _lr(data, notes, units)
+    epochs = notes.number(data, "epochs", 300)
+    wep = notes.number(data, "warmup_epochs", 5)
+    wlr = notes.number(data, "warmup_lr", 1e-5)
+    min_lr = float(notes.number(data, "min_lr", 0.0))
+    rate = notes.number(data, "decay_rate", 0.1)
+    cooldown = notes.number(data, "cooldown_epochs", 0)
+    prefix = to_bool(data.get("warmup_prefix", False) or False, notes.where("warmup_prefix"))
+    on_updates = to_bool(
+        data.get("sched_on_updates", False) or False, notes.where("sched_on_updates")
+    )
+    if data.get("lr_noise") is not None:
+        raise ConfigError(
+            f"{notes.where('lr_noise')}: LR noise is random; lraudit cannot "
+            "check a noisy schedule against a curve"
+        )
+    k_decay = notes.number(data, "lr_k_decay", 1.0)
+    if k_decay != 1.0:
+        raise ConfigError(
+            f"{notes.where('lr_k_decay')}: k-decay {fmt_num(k_decay)} has no "
+            "lraudit family (1.0 only)"
+        )
+    start = wep if prefix and wep > 0 else 0
+    limit = int(notes.number(data, "lr_cycle_limit", 1))
+
+    if sched_name == "cosine":
+        if limit > 1:
+            sched = schedule(
+                "cosine_restarts",
+                {
+                    "peak_lr": lr,
+                    "end_lr": min_lr,
+                    "first_period": epochs,
+                    "period_mult": notes.number(data, "lr_cycle_mul", 1.0),
+                    "peak_decay": notes.number(data, "lr_cycle_decay", 0.5),
+                },
+            )
+            if prefix and wep > 0:
+                raise ConfigError(
+                    f"{notes.where('warmup_prefix')}: restarts after a prefix "
+                    "warmup cannot be expressed (cycles count from step 0)"
+                )
+        else:
+            sched = schedule(
+                "cosine",
+                {"peak_lr": lr, "end_lr": min_lr, "decay_steps": epochs, "start_step": start},
+            )
+        horizon = epochs * max(limit, 1) + cooldown + start
+    elif sched_name == "poly":
+        notes.assume(f"timm's poly uses decay_rate {fmt_num(rate)} as the power.")
+        sched = schedule(
+            "polynomial",
+            {
+                "init_lr": lr,
+                "end_lr": min_lr,
+                "decay_steps": epochs,
+                "power": rate,
+                "start_step": start,
+            },
+        )
+        horizon = epochs + cooldown + start
+    elif sched_name == "step":
+        de = notes.number(data, "decay_epochs", 90)
+        sched = schedule(
+            "exponential",
+            {
+                "init_lr": lr,
+                "decay_rate": rate,
+                "decay_steps": de,
+                "staircase": True,
+                "start_step": start,
+            },
+        )
+        horizon = epochs
+    elif sched_name == "multistep":
+        ms = data.get("decay_milestones")
+        if ms is None:
+            ms = [90, 180, 270]
+            notes.assume("decay_milestones not set; timm's default [90, 180, 270] applies.")
+        if not isinstance(ms, list) or not ms:
+            raise ConfigError(f"{notes.where('decay_milestones')}: expected a list of epochs")
+        notes.settings["decay_milestones"] = ms
+        bounds = [int(m) - 1 + start for m in sorted(ms)]
+        values = [lr * rate**k for k in range(len(bounds) + 1)]
+        notes.assume(
+            "timm's MultiStepLRScheduler decays one epoch before each milestone "
+            "(bisect_right(milestones, t + 1))."
+        )
+        sched = schedule("piecewise", {"boundaries": bounds, "values": values})
+        horizon = epochs
+    else:  # plateau
+        notes.settings["uncheckable"] = "plateau"
+        notes.assume(
+            "plateau follows the eval metric: the curve cannot be checked from the "
+            "config (intended schedule taken as constant)."
+        )
+        sched = schedule("constant", {"lr": lr})
+        horizon = epochs
+    if wep > 0:
+        sched = schedule(sched.family, dict(sched.params), linear_warmup(wep, wlr))
+        if not prefix and sched_name in ("cosine", "poly"):
+            notes.assume(
+                f"timm's warmup (no warmup_prefix) ramps from {fmt_num(wlr)} towards lr and "
+                f"joins the decay curve at epoch {fmt_num(wep)}; lraudit's warmup ramps to the "
+                "curve's value there (a small difference during warmup)."
+            )
+    if cooldown:
+        notes.assume(
+            f"cooldown_epochs {fmt_num(cooldown)} at min_lr after the cycle: the run "
+            f"lasts {fmt_num(horizon)} epochs."
+        )
+    unit = "epoch"
+    spe = units.steps_per_epoch
+    if on_updates:
+        if not spe:
+            raise ConfigError(
+                f"{notes.where('sched_on_updates')}: the schedule steps per update; pass "
+                "--steps-per-epoch (updates per epoch) to place its epochs"
+            )
+        sched = scale_time(sched, spe)
+        horizon = horizon * spe
+        unit = "iteration"
+        notes.assume(f"sched_on_updates: epoch counts x {spe} updates per epoch.")
+    notes.assume("timm logs the mean LR over param groups to summary.csv (column lr), per epoch.")
+    return intended(
+        sched,
+        notes,
+        "timm",
+        unit=unit,
+        log_unit=unit,
+        steps_per_epoch=spe,
+        horizon=horizon,
+        world_size=units.world_size,
+        expected_tags=("lr",),
+    )
+
+
+def _lr(data: dict[str, Any], notes: Notes, units: Units) -> float:
+    if data.get("lr") is not None:
+        return float(notes.number(data, "lr"))
+    base = float(notes.number(data, "lr_base", 0.1))
+    size = float(notes.number(data, "lr_base_size", 256))
+    batch = float(notes.number(data, "batch_size", 128))
+    accum = float(notes.number(data, "grad_accum_steps", 1))
+    world = units.world_size or 1
+    if not units.world_size:
+        notes.assume(
+            "lr is null and the world size is not in args.yaml: 1 process assumed "
+            "(pass --world-size)."
+        )
+    scale = str(data.get("lr_base_scale") or "")
+    opt = str(data.get("opt") or "sgd").lower()
+    if not scale:
+        scale = "sqrt" if ("ada" in opt or "lamb" in opt) else "linear"
+    ratio = batch * world * accum / size
+    lr = base * (math.sqrt(ratio) if scale == "sqrt" else ratio)
+    notes.settings["lr_derived"] = lr
+    notes.assume(
+        f"lr = lr_base {fmt_num(base)} x ({fmt_num(batch)} x {world} x {fmt_num(accum)} / "
+        f"{fmt_num(size)}){'^0.5' if scale == 'sqrt' else ''} = {lr:.6g} ({scale} scaling, as "
+        "timm's train.py derives it)."
+    )
+    return lr
+
+
+PARSER = register(ConfigParser("timm", detect, parse))

@@ -1,3 +1,297 @@
-"""Config parser: yolo (not written yet)."""
+"""Config parser ``yolov5``: YOLOv5 ``hyp.yaml`` + ``opt.yaml`` and Ultralytics ``args.yaml``.
+
+Schedule (``train.py``; ``reference/formulas_torch.md`` section 6): a LambdaLR stepped once per
+epoch with ``lf(x) = (1 - x/E)(1 - lrf) + lrf`` (linear) or, with ``cos_lr``,
+``lf(x) = 1 + (lrf - 1)(1 - cos(pi x / E))/2``; a per-iteration linear warmup over
+``nw = max(round(warmup_epochs * nb), 100)`` iterations (``nb`` = batches per epoch) from 0
+(from ``warmup_bias_lr`` for the bias group) to ``lr0 * lf(epoch)``.
+
+What is logged, one point per epoch, is the LR of the last batch of the epoch:
+
+* YOLOv5 writes ``x/lr0..2`` at step ``e`` (0-based), before ``scheduler.step()``. After
+  warmup, epoch ``e`` runs at ``lr0 * lf(e - 1)`` (a one-epoch lag from the order of calls;
+  checked on the real Grafit-Kil run: 0.000232 at e=149 of 150 is ``0.01 * lf(148)``).
+* Ultralytics writes ``lr/pg0..2`` at step ``e + 1`` with epoch ``e`` running at ``lr0 * lf(e)``.
+
+Both are therefore ``lr0 * lf(step - 1)`` on the logged axis: ``polynomial(lr0, lr0*lrf, E,
+power 1, start_step 1)`` or ``cosine(lr0, lr0*lrf, E, start_step 1)``. During warmup the logged
+value is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration ``ni`` (``(e+1)*nb - 1``); that
+is linear in the step up to the slow ``lf`` factor, so it becomes a linear :class:`Warmup`
+through the logged points (fractional length in epochs). The exact per-step values are kept in
+``settings["logged_lr_exact"]`` and the largest relative gap to the linear form is stated.
+Without ``nb`` (pass ``--steps-per-epoch``) the warmup length is only known to be
+``max(warmup_epochs, 100/nb)`` epochs; the configured ``warmup_epochs`` is used and said so.
+
+Parameter groups: YOLOv5 group 0 holds the biases, whose LR *falls* from ``warmup_bias_lr``
+during warmup; the schedule describes groups 1-2 (``expected_tags`` lists them first).
+"""
 
 from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs._intent import (
+    Notes,
+    fmt_num,
+    intended,
+    linear_warmup,
+    read_mapping,
+    schedule,
+    to_bool,
+    try_mapping,
+)
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule
+
+_HYP_KEYS = {"lr0", "lrf", "warmup_epochs"}
+_ULTRA_KEYS = {"task", "mode", "batch", "imgsz", "close_mosaic", "nbs"}
+#: YOLOv5 train.py argparse defaults used when no opt.yaml is found next to a hyp file.
+_V5_OPT_DEFAULTS = {"epochs": 100, "cos_lr": False, "optimizer": "SGD", "batch_size": 16}
+
+
+def detect(path: Path, text: str) -> int:
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return 0
+    data = try_mapping(path, text)
+    if not data:
+        return 0
+    hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else data
+    if not set(hyp) >= _HYP_KEYS and not {"lr0", "lrf"} <= set(hyp):
+        return 0
+    name = path.name.lower()
+    if name.startswith("hyp") or name in ("opt.yaml", "args.yaml"):
+        return 2
+    return 1
+
+
+def _sibling(path: Path, names: tuple[str, ...]) -> Path | None:
+    for n in names:
+        p = path.parent / n
+        if p.is_file() and p.resolve() != path.resolve():
+            return p
+    return None
+
+
+def _load_v5(path: Path, data: dict[str, Any], notes: Notes) -> tuple[dict, dict]:
+    """(hyp, opt) for a YOLOv5 hyp.yaml or opt.yaml, reading the sibling file when needed."""
+    if isinstance(data.get("hyp"), dict) or "epochs" in data:
+        opt = data
+        hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else None
+        if hyp is None:
+            sib = _sibling(path, ("hyp.yaml",))
+            if sib is None:
+                raise ConfigError(
+                    f"{notes.where('hyp')}: opt.yaml does not embed the hyperparameters and no "
+                    "hyp.yaml was found next to it; pass the hyp.yaml"
+                )
+            hyp = read_mapping(sib, sib.read_text(encoding="utf-8"))
+            notes.assume(f"Hyperparameters read from {sib.name} next to {path.name}.")
+            notes.settings["hyp_file"] = str(sib)
+        return hyp, opt
+    hyp = data
+    names = ("opt.yaml",)
+    if path.name.endswith(
+        "hyp.yaml"
+    ):  # e.g. a copy named <prefix>hyp.yaml next to <prefix>opt.yaml
+        names = (path.name[: -len("hyp.yaml")] + "opt.yaml", "opt.yaml")
+    sib = _sibling(path, names)
+    if sib is not None:
+        opt = read_mapping(sib, sib.read_text(encoding="utf-8"))
+        notes.assume(f"Run options (epochs, cos_lr) read from {sib.name} next to {path.name}.")
+        notes.settings["opt_file"] = str(sib)
+        return hyp, opt
+    notes.assume(
+        f"No opt.yaml next to {path.name}: YOLOv5 train.py defaults assumed "
+        f"(epochs {_V5_OPT_DEFAULTS['epochs']}, cos_lr false); pass the run's opt.yaml to "
+        "use the real ones."
+    )
+    return hyp, dict(_V5_OPT_DEFAULTS)
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    ultra = "hyp" not in data and "lr0" in data and bool(_ULTRA_KEYS & set(data))
+    if ultra:
+        hyp, opt = data, data
+        notes.settings["framework"] = "ultralytics"
+    else:
+        hyp, opt = _load_v5(path, data, notes)
+        notes.settings["framework"] = "yolov5"
+    pre = "" if ultra or hyp is opt else ("hyp." if "hyp" in data else "")
+    lr0 = float(notes.number(hyp, "lr0", 0.01, prefix=pre))
+    lrf = float(notes.number(hyp, "lrf", 0.01, prefix=pre))
+    wep = float(notes.number(hyp, "warmup_epochs", 3.0, prefix=pre))
+    wbias = float(notes.number(hyp, "warmup_bias_lr", 0.1, prefix=pre))
+    epochs = int(notes.number(opt, "epochs", 100, integer=True))
+    if epochs <= 0:
+        raise ConfigError(f"{notes.where('epochs')}: must be > 0, got {epochs}")
+    cos = to_bool(opt.get("cos_lr", False) or False, notes.where("cos_lr"))
+    notes.settings["cos_lr"] = cos
+    optimizer = opt.get("optimizer")
+    if optimizer is not None:
+        notes.settings["optimizer"] = optimizer
+    batch = opt.get("batch", opt.get("batch_size"))
+    if batch is not None:
+        notes.settings["batch" if ultra else "batch_size"] = batch
+
+    if ultra:
+        _ultralytics_notes(opt, notes, lr0, epochs)
+    if ultra and str(optimizer).lower() == "auto":
+        wbias = 0.0
+
+    end = lr0 * lrf
+    if cos:
+        sched_family, params = (
+            "cosine",
+            {"peak_lr": lr0, "end_lr": end, "decay_steps": epochs, "start_step": 1},
+        )
+    else:
+        sched_family, params = (
+            "polynomial",
+            {"init_lr": lr0, "end_lr": end, "decay_steps": epochs, "power": 1.0, "start_step": 1},
+        )
+    lag = "epoch e runs at lr0*lf(e-1) (YOLOv5 steps the scheduler after logging)"
+    if ultra:
+        lag = "the value logged at step k=e+1 is the LR of epoch e, lr0*lf(e)"
+    notes.assume(f"Scheduler stepped once per epoch; {lag}: the decay starts at logged step 1.")
+
+    nb = units.steps_per_epoch
+    if nb:
+        nw = max(round(wep * nb), 100) if (wep > 0 or not ultra) else 0
+        notes.settings["warmup_iterations"] = nw
+        k0 = 1 if ultra else 0  # the logged step of epoch 0
+        if nw > 0:
+            # logged value of groups 1-2 at step k during warmup: lr0 * (nb*(k - k0 + 1) - 1)/nw
+            start = lr0 * (nb * (1 - k0) - 1) / nw
+            length = (nw + 1 - nb * (1 - k0)) / nb
+            warm = linear_warmup(length, start)
+            notes.assume(
+                f"Warmup: {nw} iterations (max(round({fmt_num(wep)} x {nb}), 100)) = "
+                f"{fmt_num(nw / nb)} epochs, against warmup_epochs {fmt_num(wep)}; as logged at "
+                "each epoch's last batch it is the linear warmup through those points."
+            )
+        else:
+            warm = None
+        sched = schedule(sched_family, params, warm)
+        steps = np.arange(k0, epochs + k0)
+        exact = _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
+        approx = sched.evaluate(steps) if _family_known(sched_family) else None
+        notes.settings["logged_lr_exact"] = {"first_step": k0, "values": exact.tolist()}
+        notes.settings["bias_logged_lr_exact"] = {
+            "first_step": k0,
+            "values": _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, wbias).tolist(),
+        }
+        if approx is not None:
+            gap = float(np.max(np.abs(approx - exact) / np.maximum(np.abs(exact), 1e-300)))
+            notes.settings["warmup_linear_max_rel_gap"] = gap
+            if gap > 1e-9:
+                notes.assume(
+                    f"The linear-warmup form differs from the exact logged values by at most "
+                    f"{gap:.2%} (the warmup target lr0*lf(epoch) moves each epoch)."
+                )
+        horizon = epochs
+        unit = "epoch"
+    else:
+        warm = linear_warmup(wep, 0.0)
+        sched = schedule(sched_family, params, warm)
+        notes.assume(
+            f"Batches per epoch (nb) unknown: the warmup lasts max({fmt_num(wep)} epochs, "
+            "100 iterations / nb), so it may be longer than configured; pass "
+            "--steps-per-epoch to know it."
+        )
+        horizon = epochs
+        unit = "epoch"
+    notes.settings["warmup_bias_lr"] = wbias
+    if ultra:
+        tags = ("lr/pg1", "lr/pg0", "lr/pg2")
+        notes.settings["bias_group_tag"] = "lr/pg0 (ultralytics 8.3) or lr/pg2 (8.4)"
+        notes.assume(
+            "lr/pg1 is a weight group in every Ultralytics version; the bias group (lr/pg0 in "
+            "8.3, lr/pg2 in 8.4) falls from warmup_bias_lr during warmup."
+        )
+    else:
+        tags = ("x/lr1", "x/lr2", "x/lr0")
+        notes.settings["bias_group_tag"] = "x/lr0"
+        notes.assume(
+            f"x/lr0 is the bias group: it falls from warmup_bias_lr {fmt_num(wbias)} during "
+            "warmup; compare x/lr1 or x/lr2 with this schedule."
+        )
+    return intended(
+        sched,
+        notes,
+        "yolov5",
+        unit=unit,
+        log_unit="epoch",
+        steps_per_epoch=nb,
+        horizon=horizon,
+        world_size=units.world_size,
+        expected_tags=tags,
+    )
+
+
+def _family_known(name: str) -> bool:
+    from lraudit.schedules import families
+
+    return name in families()
+
+
+def _exact(
+    steps: np.ndarray,
+    lr0: float,
+    lrf: float,
+    epochs: int,
+    cos: bool,
+    nb: int,
+    nw: int,
+    k0: int,
+    start: float,
+) -> np.ndarray:
+    """The value logged at each step by the framework's own arithmetic (see module doc)."""
+
+    def lf(x: float) -> float:
+        if cos:
+            return max((1 - math.cos(x * math.pi / epochs)) / 2, 0.0) * (lrf - 1) + 1
+        return (1 - x / epochs) * (1 - lrf) + lrf
+
+    out = []
+    for k in steps.tolist():
+        e = k - k0
+        last = (e + 1) * nb - 1
+        if nw > 0 and last <= nw:
+            target = lr0 * lf(e)
+            out.append(start + (target - start) * last / nw)
+        elif nw > 0 and e * nb <= nw:
+            out.append(lr0 * lf(e))  # warmup ended inside this epoch at lr0*lf(e)
+        elif k0 == 0:
+            out.append(lr0 * lf(max(e - 1, 0)))
+        else:
+            out.append(lr0 * lf(e))
+    return np.array(out, dtype=float)
+
+
+def _ultralytics_notes(opt: dict[str, Any], notes: Notes, lr0: float, epochs: int) -> None:
+    if str(opt.get("optimizer", "auto")).lower() == "auto":
+        notes.settings["lr_unknown"] = "optimizer auto"
+        notes.assume(
+            f"optimizer: auto ignores lr0={fmt_num(lr0)} and momentum: Ultralytics uses SGD at "
+            "lr 0.01 when the run has more than 10,000 iterations, else AdamW at "
+            "round(0.002*5/(4+nc), 6); warmup_bias_lr becomes 0. The peak LR is therefore not "
+            "known from args.yaml (shape and timing still are)."
+        )
+    if opt.get("time"):
+        notes.settings["time"] = opt["time"]
+        notes.assume(
+            f"time={opt['time']} h overrides epochs={epochs}: Ultralytics re-plans the schedule "
+            "from measured epoch times, so the horizon is not known from the config."
+        )
+    if opt.get("resume"):
+        notes.assume("resume is set: the run continues an earlier one's schedule.")
+
+
+PARSER = register(ConfigParser("yolov5", detect, parse))

@@ -1,0 +1,237 @@
+"""Helpers shared by the hf, yolov5, keras, lightning, timm and lraudit config parsers.
+
+:class:`Notes` collects what a parser assumed (every default applied, every unit conversion) and
+the raw values worth quoting; :func:`schedule` builds a :class:`~lraudit.types.Schedule` and
+checks its parameter names against the contract vocabulary (:data:`lraudit.vocab.FAMILY_PARAMS`),
+so a parser can never emit a family or parameter that the rest of lraudit does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lraudit.configs._common import fmt, is_number, load_yaml
+from lraudit.errors import ConfigError
+from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.vocab import FAMILY_PARAMS
+
+_MISSING = object()
+
+
+@dataclass
+class Notes:
+    """Assumptions (sentences) and settings (raw values) gathered while parsing one file."""
+
+    path: Path
+    assumptions: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def assume(self, sentence: str) -> None:
+        if sentence not in self.assumptions:
+            self.assumptions.append(sentence)
+
+    def where(self, key: str) -> str:
+        return f"{self.path}: {key}"
+
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        default: Any = _MISSING,
+        *,
+        prefix: str = "",
+        why: str = "",
+        integer: bool = False,
+        quote: bool = True,
+    ) -> Any:
+        """``data[key]`` as a number; the default (recorded as an assumption) when absent/None.
+
+        Raises :class:`ConfigError` naming the file and key when the value is not a number, or
+        when it is absent and there is no default.
+        """
+        name = f"{prefix}{key}"
+        value = data.get(key) if isinstance(data, dict) else None
+        if value is None:
+            if default is _MISSING:
+                raise ConfigError(f"{self.where(name)} is missing{': ' + why if why else ''}")
+            if default is not None:
+                self.assume(f"{name} not set; the framework default {fmt_num(default)} applies.")
+            return default
+        value = to_number(value, self.where(name))
+        if integer:
+            if not float(value).is_integer():
+                raise ConfigError(f"{self.where(name)}: expected a whole number, got {value!r}")
+            value = int(value)
+        if quote:
+            self.settings[name] = value
+        return value
+
+
+def to_number(value: Any, where: str) -> float | int:
+    """An int or float from a config value (numeric strings such as ``"2e-5"`` accepted)."""
+    if is_number(value):
+        return value
+    if isinstance(value, str):
+        try:
+            f = float(value.strip())
+        except ValueError:
+            pass
+        else:
+            return int(f) if f.is_integer() and "." not in value and "e" not in value.lower() else f
+    raise ConfigError(f"{where}: expected a number, got {value!r}")
+
+
+def to_bool(value: Any, where: str) -> bool:
+    """A bool from a config value (YAML/JSON booleans, ``"true"``/``"false"``, 0/1)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if is_number(value) and value in (0, 1):
+        return bool(value)
+    raise ConfigError(f"{where}: expected true or false, got {value!r}")
+
+
+def fmt_num(x: Any) -> str:
+    return fmt(float(x)) if is_number(x) else repr(x)
+
+
+def schedule(
+    family: str,
+    params: dict[str, Any],
+    warmup: Warmup | None = None,
+    min_lr: float | None = None,
+) -> Schedule:
+    """A :class:`Schedule` whose family and params are exactly those of the vocabulary."""
+    names = FAMILY_PARAMS.get(family)
+    if names is None:  # a parser bug, not a user error
+        raise ValueError(f"family {family!r} is not in the vocabulary")
+    if set(params) != set(names):
+        raise ValueError(f"family {family!r} takes {names}, got {sorted(params)}")
+    ordered = {k: _clean(params[k]) for k in names}
+    return Schedule(family, ordered, warmup, min_lr)
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return v
+
+
+def linear_warmup(steps: float, start_lr: float) -> Warmup | None:
+    """A linear :class:`Warmup`, or None when ``steps`` is 0."""
+    if steps <= 0:
+        return None
+    return Warmup(
+        steps=float(steps) if not float(steps).is_integer() else int(steps),
+        start_lr=float(start_lr),
+        shape="linear",
+    )
+
+
+def read_mapping(path: Path, text: str) -> dict[str, Any]:
+    """A JSON or YAML file's top-level mapping (JSON tried first for ``.json``)."""
+    data: Any
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if path.suffix.lower() == ".json":
+                raise ConfigError(f"{path}: invalid JSON (line {exc.lineno}): {exc.msg}") from None
+            data = load_yaml(text, path)
+    else:
+        data = load_yaml(text, path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def try_mapping(path: Path, text: str) -> dict[str, Any] | None:
+    """Like :func:`read_mapping` but None instead of an error (for format detection)."""
+    try:
+        return read_mapping(path, text)
+    except ConfigError:
+        return None
+
+
+def intended(
+    sched: Schedule,
+    notes: Notes,
+    fmt_name: str,
+    *,
+    source: Path | str | None = None,
+    unit: str = "iteration",
+    log_unit: str = "iteration",
+    steps_per_epoch: int | None = None,
+    horizon: float | None = None,
+    world_size: int | None = None,
+    expected_tags: tuple[str, ...] = (),
+) -> IntendedSchedule:
+    """Assemble the :class:`IntendedSchedule` (horizon rounded up to a whole step)."""
+    h = None if horizon is None else int(math.ceil(horizon - 1e-9))
+    return IntendedSchedule(
+        schedule=sched,
+        source=str(source if source is not None else notes.path),
+        format=fmt_name,
+        unit=unit,
+        log_unit=log_unit,
+        steps_per_epoch=steps_per_epoch,
+        horizon=h,
+        world_size=world_size,
+        expected_tags=expected_tags,
+        assumptions=tuple(notes.assumptions),
+        settings=dict(notes.settings),
+    )
+
+
+def name_score(path: Path, names: tuple[str, ...], patterns: tuple[str, ...] = ()) -> bool:
+    """True when the file name is one of ``names`` or matches one of the glob ``patterns``."""
+    n = path.name.lower()
+    return n in names or any(Path(n).match(p) for p in patterns)
+
+
+#: Params of each family that count steps (scaled when converting epochs to iterations).
+TIME_PARAMS = {
+    "exponential": ("decay_steps", "start_step"),
+    "piecewise": ("boundaries",),
+    "cosine": ("decay_steps", "start_step"),
+    "cosine_restarts": ("first_period",),
+    "polynomial": ("decay_steps", "start_step"),
+    "inverse_time": ("decay_steps",),
+    "inverse_sqrt": ("timescale",),
+    "cyclic": ("step_size_up", "step_size_down"),
+    "one_cycle": ("total_steps",),
+    "warmup_stable_decay": ("stable_steps", "decay_steps"),
+    "constant": (),
+}
+
+
+def scale_time(sched: Schedule, factor: float) -> Schedule:
+    """``sched`` with every step count multiplied by ``factor``: ``new(s) = old(s / factor)``.
+
+    Exact for every family (each depends on steps only through these params), so an epoch
+    schedule becomes the iteration schedule that agrees with it at every epoch start.
+    """
+
+    def mul(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return [mul(x) for x in v]
+        r = v * factor
+        return int(round(r)) if abs(r - round(r)) < 1e-9 * max(1.0, abs(r)) else r
+
+    params = dict(sched.params)
+    for name in TIME_PARAMS[sched.family]:
+        params[name] = mul(params[name])
+    if sched.family == "cyclic" and params.get("mode") == "exp_range":
+        # exp_range scales by gamma**t per step: the same curve needs gamma**(1/factor)
+        params["gamma"] = float(params["gamma"]) ** (1.0 / factor)
+    warm = sched.warmup
+    if warm is not None:
+        warm = Warmup(steps=mul(warm.steps), start_lr=warm.start_lr, shape=warm.shape)
+    return Schedule(sched.family, params, warm, sched.min_lr)
