@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from pathlib import Path
@@ -331,3 +332,56 @@ def test_run_level_scalar_tags_from_the_zoo(tmp_path: Path) -> None:
     assert sorted(got) == ["half", "loss", "lr", "t/first_meta", "versioned"]
     assert got["t/first_meta"].steps.tolist() == [-5, 0, 7, 2**40]
     assert any("SessionLog START at step 4" in n for n in got["lr"].notes)
+
+
+def _trainer_state(path: Path, lrs: list[float]) -> None:
+    hist = [
+        {"loss": 1.0 / (i + 1), "learning_rate": lr, "epoch": i / 10, "step": 10 * (i + 1)}
+        for i, lr in enumerate(lrs)
+    ]
+    hist.append({"eval_loss": 0.5, "epoch": 1.0, "step": 10 * len(lrs)})
+    hist.append({"train_runtime": 12.5, "total_flos": 1e9, "epoch": 1.0})  # no step: skipped
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"global_step": 10 * len(lrs), "log_history": hist}))
+
+
+def test_hf_trainer_state_file_and_directory(tmp_path: Path) -> None:
+    _trainer_state(tmp_path / "out" / "checkpoint-20" / "trainer_state.json", [5e-5, 4e-5])
+    _trainer_state(tmp_path / "out" / "checkpoint-30" / "trainer_state.json", [5e-5, 4e-5, 3e-5])
+    (s,) = lraudit.read_lr_series(tmp_path / "out" / "checkpoint-20" / "trainer_state.json")
+    assert (s.run, s.tag, s.source) == (".", "learning_rate", "trainer_state")
+    assert s.steps.tolist() == [10, 20] and s.values.tolist() == [5e-5, 4e-5]
+    # a directory without event files: the latest checkpoint's history, run = its parent
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert (s.run, s.values.tolist()) == ("out", [5e-5, 4e-5, 3e-5])
+    assert np.isnan(s.wall_times).all()
+    tags = [x.tag for x in lraudit.read_scalars(tmp_path)]
+    assert tags == ["eval_loss", "learning_rate", "loss"]
+
+
+def test_tensorboard_csv_and_json_exports(tmp_path: Path) -> None:
+    csv_path = tmp_path / "run-train-tag-learning_rate.csv"
+    csv_path.write_text("Wall time,Step,Value\n1700000000.5,0,0.1\n1700000001.5,100,0.05\n")
+    (s,) = lraudit.read_lr_series(csv_path)
+    assert (s.run, s.tag, s.source) == ("train", "learning_rate", "csv")
+    assert s.steps.tolist() == [0, 100] and s.values.tolist() == [0.1, 0.05]
+    assert s.wall_times.tolist() == [1700000000.5, 1700000001.5]
+    js = tmp_path / "lr.json"
+    js.write_text(json.dumps([[1.0, 0, 0.1], [2.0, 5, 0.2]]))
+    (s,) = lraudit.read_lr_series(js)
+    assert (s.tag, s.source, s.values.tolist()) == ("lr", "json", [0.1, 0.2])
+    long = tmp_path / "scalars.csv"  # tbparse-style: one row per (run, tag, step)
+    long.write_text("dir_name,tag,step,value\nr1,lr,0,1.0\nr1,loss,0,3.0\nr2,lr,0,2.0\n")
+    got = lraudit.read_lr_series(long)
+    assert [(x.run, x.tag, x.values.tolist()) for x in got] == [
+        ("r1", "lr", [1.0]),
+        ("r2", "lr", [2.0]),
+    ]
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    with pytest.raises(LogReadError, match="not an event file"):
+        lraudit.read_lr_series(bad)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("a,b\n1,2\n")
+    with pytest.raises(LogReadError, match="not a TensorBoard scalar export"):
+        lraudit.read_lr_series(broken)

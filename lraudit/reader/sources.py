@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
 import math
 import os
@@ -130,49 +131,38 @@ def read_export(path: Path, wanted: str | Sequence[str] | None, run: str | None)
 
 
 def _glob_match(name: str, pattern: str) -> bool:
-    import fnmatch
-
     return name == pattern or fnmatch.fnmatchcase(name, pattern)
 
 
-def _all_tags(series: list[LRSeries]) -> list[str]:
-    return sorted({s.tag for s in series})
+def _select(
+    everything: list[LRSeries], wanted: str | Sequence[str] | None
+) -> tuple[list[LRSeries], list[str]]:
+    tags = sorted({s.tag for s in everything})
+    keep = set(select_tags(tags, wanted))
+    return [s for s in everything if s.tag in keep], tags
 
 
 def read_source(
     path: Path, wanted: str | Sequence[str] | None, run: str | None
 ) -> tuple[list[LRSeries], list[str]]:
-    """Series and all tags from one non-event file given as the path."""
-    if path.name.endswith(".json") and path.name != "trainer_state.json":
-        # a JSON export or a renamed trainer state: decide by content
+    """Series selected by ``wanted`` and every tag, from one non-event file given as the path."""
+    name = path.name.lower()
+    if name.endswith(".json"):
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise LogReadError(f"{path}: not valid JSON ({e})") from e
-        if isinstance(head, dict) and "log_history" in head:
-            return _with_tags(read_trainer_state, path, ".", run)(wanted)
-        return _both(read_export(path, wanted, run), read_export(path, "*", run))
-    if path.name == "trainer_state.json":
-        return _with_tags(read_trainer_state, path, ".", run)(wanted)
-    if path.suffix.lower() == ".csv":
-        return _both(read_export(path, wanted, run), read_export(path, "*", run))
+        if isinstance(head, dict) and "log_history" in head:  # a (renamed) trainer state
+            if run is not None and not _glob_match(".", run):
+                return [], []
+            return _select(read_trainer_state(path, ".", "*"), wanted)
+        return _select(read_export(path, "*", run), wanted)
+    if name.endswith(".csv"):
+        return _select(read_export(path, "*", run), wanted)
     raise LogReadError(
         f"{path}: not an event file (name without 'tfevents'), trainer_state.json or "
         f"TensorBoard CSV/JSON export; pass the log directory instead"
     )
-
-
-def _both(sel: list[LRSeries], everything: list[LRSeries]) -> tuple[list[LRSeries], list[str]]:
-    return sel, _all_tags(everything)
-
-
-def _with_tags(fn, path: Path, run_name: str, run: str | None):  # noqa: ANN001, ANN202
-    def call(wanted: str | Sequence[str] | None) -> tuple[list[LRSeries], list[str]]:
-        if run is not None and not _glob_match(run_name, run):
-            return [], []
-        return fn(path, run_name, wanted), _all_tags(fn(path, run_name, "*"))
-
-    return call
 
 
 def read_sources(
@@ -184,6 +174,7 @@ def read_sources(
     for r, p in found.items():
         if run is not None and not _glob_match(r, run):
             continue
-        out += read_trainer_state(p, r, wanted)
-        tags.update(s.tag for s in read_trainer_state(p, r, "*"))
+        sel, found_tags = _select(read_trainer_state(p, r, "*"), wanted)
+        out += sel
+        tags.update(found_tags)
     return out, sorted(tags)
