@@ -369,6 +369,17 @@ def _flat_head(ctx: Ctx) -> float | None:
     return None
 
 
+def _after_flat(ctx: Ctx) -> Ctx:
+    """``ctx`` re-based at the end of a flat head (hold / stable phase), for decay estimates."""
+    d = ctx.st.direction[ctx.i0 :]
+    k = 0
+    while k < d.size and d[k] == 0:
+        k += 1
+    if _flat_head(ctx) is None:
+        return ctx
+    return Ctx(ctx.x, ctx.y, ctx.st, ctx.i0 + k, ctx.top, ctx.ymax)
+
+
 def _decay_horizon(ctx: Ctx, end_frac: float = 0.0) -> float:
     """Rough decay length from where the curve stops falling, or by extrapolating a line."""
     st = ctx.st
@@ -387,7 +398,8 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
     top = ctx.top
     s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
     flat = _flat_head(ctx)
-    xp, yp = ctx.xp, ctx.yp
+    dctx = _after_flat(ctx)
+    xp, yp = dctx.xp, dctx.yp
     ends = [0.0]
     if ctx.st.tail_flat_from is not None:
         ends = [float(ctx.y[-1])]
@@ -398,7 +410,7 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
     q = (float(yp[-1]) - e0) / max(top - e0, 1e-300)
     q = min(max(q, -1.0), 1.0)
     ang = math.acos(2 * q - 1)
-    d0 = t_last * math.pi / ang if ang > 1e-9 else _decay_horizon(ctx)
+    d0 = t_last * math.pi / ang if ang > 1e-9 else _decay_horizon(dctx)
     if ctx.st.tail_flat_from is not None:
         d0 = float(ctx.x[ctx.st.tail_flat_from]) - (flat if flat is not None else s0)
     d0 = max(d0, 1.0)
@@ -427,7 +439,8 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     top = ctx.top
     s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
     flat = _flat_head(ctx)
-    xp, yp = ctx.xp, ctx.yp
+    dctx = _after_flat(ctx)
+    xp, yp = dctx.xp, dctx.yp
     e0 = float(ctx.y[-1]) if ctx.st.tail_flat_from is not None else 0.0
     out = []
     # after a warmup the decay clock starts at W in every framework we know (OD API, HF, optax,
@@ -435,7 +448,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     starts = [s0]
     for power in (1.0, 2.0):
         for st0 in starts:
-            d0 = _decay_horizon(ctx)
+            d0 = _decay_horizon(dctx)
             if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
                 slope = float(np.polyfit(xp, yp, 1)[0])
                 if slope < 0:
@@ -605,14 +618,14 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
         return []
     top = ctx.top
     e0 = float(ctx.y[-1]) if ctx.st.tail_flat_from is not None else 0.0
-    d0 = _decay_horizon(ctx)
+    d0 = _decay_horizon(_after_flat(ctx))
     out = []
     for shape in _choices(fam, "decay_shape") or ("linear",):
         fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
         frees = [
             free(fam, "peak_lr", top, log=True),
             free(fam, "stable_steps", max(flat - float(ctx.x[ctx.i0]), 1.0), 1.0, None, log=True),
-            free(fam, "decay_steps", max(d0 - flat, 1.0), 1.0, None, log=True),
+            free(fam, "decay_steps", max(d0, 1.0), 1.0, None, log=True),
             free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
         ]
         out.append(_c(fam, fixed, frees, f"wsd {shape}"))
@@ -631,14 +644,22 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
     mult = (sx[2] - sx[1]) / p0 if len(sx) >= 3 and p0 > 0 else 1.0
     dec = peaks[1] / peaks[0] if len(peaks) >= 2 and peaks[0] > 0 else 1.0
     top = ctx.top
-    frees = [
-        free(fam, "peak_lr", top, log=True),
-        free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
-        free(fam, "first_period", max(p0, 1.0), 1.0, None, log=True),
-        free(fam, "period_mult", max(mult, 1.0), 1.0, 64.0, log=True),
-        free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True),
-    ]
-    return [_c(fam, {}, frees)]
+    out = []
+    # the restart lies between two logged steps: start from several places inside that gap
+    r1 = starts[1] if len(starts) >= 2 else None
+    gap = float(x[r1] - x[r1 - 1]) if r1 is not None else 0.0
+    fracs = (1.0, 0.75, 0.5, 0.25) if gap > 1 else (1.0,)
+    for f in fracs:
+        p_start = max(p0 - (1 - f) * gap, 1.0)
+        frees = [
+            free(fam, "peak_lr", top, log=True),
+            free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
+            free(fam, "first_period", p_start, 1.0, None, log=True),
+            free(fam, "period_mult", max(mult, 1.0), 1.0, 64.0, log=True),
+            free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True),
+        ]
+        out.append(_c(fam, {}, frees, f"cosine_restarts T0={p_start:g}"))
+    return out
 
 
 def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
@@ -666,7 +687,15 @@ def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
             free(fam, "step_size_down", down0, 1.0, None, log=True),
         ]
         if mode == "exp_range":
-            frees.append(free(fam, "gamma", 0.9999, 0.5, 1.0, log=True))
+            # envelope ratio between the first two peaks over their distance: gamma per step
+            g0 = 1 - 1e-4
+            if len(st.peaks) >= 2 and y[st.peaks[0]] > base:
+                a = (y[st.peaks[1]] - base) / (y[st.peaks[0]] - base)
+                dist = float(x[st.peaks[1]] - x[st.peaks[0]])
+                if 0 < a < 1 and dist > 0:
+                    g0 = math.exp(math.log(a) / dist)
+            fp = free(fam, "gamma", min(g0, 1 - 1e-12), 0.0, 1.0, log=False)
+            frees.append(replace(fp, rate=True, lo=1e-300, hi=1 - 1e-15))
         elif _has(fam, "gamma"):
             fixed["gamma"] = 1.0
         out.append(_c(fam, fixed, frees, f"cyclic {mode}"))

@@ -45,16 +45,28 @@ class FreeParam:
     log: bool = False
     integer: bool = False
     scale: float = 1.0
+    #: a factor in (0, 1) close to 1 (CLR ``gamma`` per step): fitted as ``log(-log(v))``
+    rate: bool = False
 
     def to_z(self, v: float) -> float:
+        if self.rate:
+            v = min(max(v, 1e-300), 1 - 1e-16)
+            return math.log(-math.log(v))
         if self.log:
             return math.log(v) if v > 0 else -700.0
         return v / self.scale
 
     def from_z(self, z: float) -> float:
+        if self.rate:
+            return math.exp(-math.exp(min(z, 700.0)))
         return math.exp(min(z, 700.0)) if self.log else z * self.scale
 
     def zbounds(self) -> tuple[float, float]:
+        if self.rate:
+            # v in [lo, hi] maps to z decreasing in v
+            hi_v = min(self.hi, 1 - 1e-16)
+            lo_v = max(self.lo, 1e-300)
+            return self.to_z(hi_v), self.to_z(lo_v)
         lo = self.to_z(self.lo) if math.isfinite(self.lo) else -np.inf
         hi = self.to_z(self.hi) if math.isfinite(self.hi) else np.inf
         if self.log:
@@ -86,12 +98,17 @@ class Candidate:
     def n_params(self) -> int:
         return len(self.free) + self.n_structural
 
-    def schedule(self, values: Mapping[str, float]) -> Schedule:
-        """The schedule for free-parameter ``values`` (missing names fall back to ``init``)."""
+    def schedule(self, values: Mapping[str, float], exact: bool = True) -> Schedule:
+        """The schedule for free-parameter ``values`` (missing names fall back to ``init``).
+
+        With ``exact=False`` integer parameters stay fractional (a continuous relaxation that
+        gives the optimiser a gradient); they are rounded in the reported schedule.
+        """
         v = {p.name: values.get(p.name, p.init) for p in self.free}
-        for p in self.free:
-            if p.integer:
-                v[p.name] = round(v[p.name])
+        if exact:
+            for p in self.free:
+                if p.integer:
+                    v[p.name] = round(v[p.name])
         params = dict(self.fixed)
         params.update({k: val for k, val in v.items() if "." not in k and k != "min_lr"})
         warmup = None
@@ -179,11 +196,12 @@ def refine(
     ly = np.log(np.maximum(y, 0.0) + eps)
     free = cand.free
 
-    def sched_of(z: np.ndarray) -> Schedule:
-        return cand.schedule({p.name: p.from_z(float(zi)) for p, zi in zip(free, z, strict=True)})
+    def sched_of(z: np.ndarray, exact: bool = True) -> Schedule:
+        vals = {p.name: p.from_z(float(zi)) for p, zi in zip(free, z, strict=True)}
+        return cand.schedule(vals, exact)
 
     def fun(z: np.ndarray) -> np.ndarray:
-        return residuals(sched_of(z), xs, ly, eps)
+        return residuals(sched_of(z, exact=False), xs, ly, eps)
 
     if not free:
         sched = cand.schedule({})
@@ -227,7 +245,7 @@ def refine(
     z = res.x
     vals = _vals(free, z)
     sched = sched_of(z)
-    r = fun(z)
+    r = residuals(sched, xs, ly, eps)
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return Outcome(
         cand,
