@@ -183,6 +183,13 @@ def _parse_mmengine(
     spe = _spe(units, assumptions, any_epoch)
     axis = _Axis(spe, epoch_axis=any_epoch and spe is None)
 
+    for s in items:
+        if s["_type"] not in _MAIN and s["_type"] != "ConstantLR":
+            raise ConfigError(
+                f"{path}: param_scheduler[{s['_i']}] ({s['_type']}): scheduler type "
+                f"{s['_type']!r} is not supported; lraudit reads LinearLR/ConstantLR warmups and "
+                f"{', '.join(_MAIN)}"
+            )
     warm_item = None
     if items and _is_warmup(items[0]) and int(items[0].get("begin", 0)) == 0:
         warm_item = items.pop(0)
