@@ -47,7 +47,7 @@ def detect(path: Path, text: str) -> int:
         r"!(PiecewiseDecay|LinearWarmup|CosineDecay|ExpWarmup)|schedulers:", text
     ):
         return 2
-    if re.search(r"^_BASE_:\s*(\[|\n\s*-)", text, re.M):
+    if re.search(r"^_BASE_:\s*(\[|\n\s*-)", text, re.M) or re.search(r"^LearningRate:", text, re.M):
         return 1
     return 0
 
