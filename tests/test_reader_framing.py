@@ -82,3 +82,18 @@ def test_big_records_between_small_ones() -> None:
     img.summary.value[0].image.encoded_image_string = bytes(range(256)) * 400
     recs = [lt.frame(e.SerializeToString()) for e in evs[:2] + [img] + evs[2:]]
     _check(b"".join(recs))
+
+
+@pytest.mark.parametrize("window", [64, 200, 1000, 4096])
+def test_windowed_chain_search_matches_reference(
+    monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    from lraudit.reader import framing
+
+    monkeypatch.setattr(framing, "_WINDOW", window)
+    monkeypatch.setattr(framing, "_CHUNK", window)
+    buf = _file(200, seed=3)
+    _check(buf)
+    damaged = bytearray(buf)
+    damaged[len(buf) // 2] ^= 0x40
+    _check(bytes(damaged))

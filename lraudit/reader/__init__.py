@@ -58,6 +58,8 @@ __all__ = [
 # Files above this size are memory-mapped instead of read, so that image-heavy logs do not
 # need their size in RAM.
 _MMAP_ABOVE = 256 * 1024 * 1024
+# Records decoded at a time (the columnar decoder's temporaries scale with it).
+_DECODE_WINDOW = 2_000_000
 
 
 def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool = True) -> FileData:
@@ -66,7 +68,7 @@ def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool =
     ``fast=False`` decodes every record with protobuf (the reference decoder).
     """
     from lraudit.reader.columnar import decode_columnar
-    from lraudit.reader.decode import decode_protobuf
+    from lraudit.reader.decode import concat_filedata, decode_protobuf
     from lraudit.reader.framing import scan
 
     want = want or (lambda _t: True)
@@ -81,10 +83,14 @@ def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool =
     except OSError as e:
         raise LogReadError(f"{path}: cannot read ({e.strerror or e})") from e
     framing = scan(buf)
-    if fast:
-        fd = decode_columnar(buf, framing, want, path)
-    else:
-        fd = decode_protobuf(buf, framing, want, path)
+    decode = decode_columnar if fast else decode_protobuf
+    n = len(framing.starts)
+    if n <= _DECODE_WINDOW:
+        fd = decode(buf, framing, want, path)
+    else:  # bounded working memory for very large files: decode record windows in turn
+        offsets = list(range(0, n, _DECODE_WINDOW))
+        parts = [decode(buf, framing.window(i, i + _DECODE_WINDOW), want, path) for i in offsets]
+        fd = concat_filedata(path, parts, offsets)
     note = framing.note(name)
     if note:
         fd.notes.append(note)

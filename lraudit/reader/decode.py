@@ -178,3 +178,35 @@ def decode_protobuf(
         col.add(tag, step, value, wall, tensor)
     col.into(fd)
     return fd
+
+
+def concat_filedata(path: str, parts: list[FileData], offsets: list[int]) -> FileData:
+    """Join the results of decoding consecutive record windows of one file (in order).
+
+    ``offsets[i]`` is the index of the first record of window ``i``.
+    """
+    fd = FileData(path=path)
+    cols: dict[str, list[TagPoints]] = {}
+    for part, off in zip(parts, offsets, strict=True):
+        for tag, is_tensor in part.tags.items():
+            if tag not in fd.tags:
+                fd.tags[tag] = is_tensor
+                fd.first[tag] = part.first[tag] + off
+        for tag, name in part.plugins.items():
+            if tag not in fd.plugins:
+                fd.plugins[tag] = name
+                fd.plugin_at[tag] = part.plugin_at[tag] + off
+        for tag, tp in part.points.items():
+            cols.setdefault(tag, []).append(tp)
+        fd.sessions += part.sessions
+        fd.notes += part.notes
+        fd.n_records += part.n_records
+        fd.n_protobuf += part.n_protobuf
+    for tag, tps in cols.items():
+        fd.points[tag] = TagPoints(
+            np.concatenate([t.steps for t in tps]),
+            np.concatenate([t.values for t in tps]),
+            np.concatenate([t.wall_times for t in tps]),
+            tps[0].tensor,
+        )
+    return fd

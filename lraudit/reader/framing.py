@@ -58,6 +58,10 @@ class Framing:
     size: int
     stop: Stop | None = None
 
+    def window(self, i: int, j: int) -> Framing:
+        """Records ``i..j-1`` only (no stop: that belongs to the end of the file)."""
+        return Framing(self.starts[i:j], self.lengths[i:j], self.size)
+
     def note(self, path: str) -> str | None:
         """A one-line note about where and why the file stopped, or None."""
         if self.stop is None:
@@ -112,10 +116,12 @@ def _u32_at(buf: bytes, size: int) -> np.ndarray:
 class _Chains:
     """Vectorised record chain search over one buffer (see :meth:`chain`)."""
 
-    def __init__(self, buf: bytes, size: int) -> None:
+    def __init__(self, buf: bytes, size: int, lo: int, hi: int) -> None:
+        """Candidates ``p`` in ``[lo, hi)`` (a window, so that memory stays bounded)."""
         arr = np.frombuffer(buf, dtype=np.uint8, count=size)
-        if size >= 16:
-            cand = np.flatnonzero(arr[12 : size - 3] == 0x09).astype(np.int64)
+        self.hi = hi
+        if size >= 16 and lo + 12 < min(hi + 12, size - 3):
+            cand = lo + np.flatnonzero(arr[lo + 12 : min(hi + 12, size - 3)] == 0x09)
             # length < 2**32: bytes 4..7 of the length are zero
             u32 = _u32_at(buf, size)
             cand = cand[u32[cand + 4] == 0]
@@ -162,14 +168,20 @@ class _Chains:
         return cand[idx], int(self.nxt[idx[-1]])
 
 
+_WINDOW = 64 * 1024 * 1024  # bytes searched for record starts at a time
+
+
 def scan(buf: bytes, verify: bool = True) -> Framing:
     """Frame ``buf`` (a whole event file) into records; see the module docstring."""
     size = len(buf)
-    chains = _Chains(buf, size)
+    chains: _Chains | None = None
     parts: list[np.ndarray] = []
     pos, restarts = 0, 0
     unpack = _U64.unpack_from
     while pos + 12 <= size:
+        if chains is None or pos >= chains.hi:
+            chains = _Chains(buf, size, pos, min(size, pos + _WINDOW))
+            restarts = 0
         if restarts < 8:
             offs, end = chains.chain(pos)
             if len(offs):
