@@ -258,3 +258,18 @@ def test_detection():
     assert detect_format(mmdet("mmdet3__configs___base___schedules__schedule_1x.py")) == "mmengine"
     assert detect_format(mmdet("openpsg__configs___base___schedules__schedule_1x.py")) == "mmengine"
     assert detect_format(FIX / "mmcv_poly_80k.py") == "mmengine"
+
+
+def test_lazy_import_child_with_read_base_and_update(tmp_path: Path):
+    root = tmp_path / "configs"
+    (root / "_base_" / "schedules").mkdir(parents=True)
+    (root / "retina").mkdir()
+    shutil.copy(
+        mmdet("mmdet3_lazy__mmdet__configs___base___schedules__schedule_1x.py"),
+        root / "_base_" / "schedules" / "schedule_1x.py",
+    )
+    shutil.copy(FIX / "lazy_child_retina.py", root / "retina" / "retina_2x.py")
+    i = load_config(root / "retina" / "retina_2x.py", steps_per_epoch=100)
+    assert i.schedule.params["boundaries"] == [1600, 2200]
+    assert i.schedule.params["values"] == pytest.approx([0.01, 0.001, 0.0001])
+    assert i.horizon == 2400 and i.settings["log_step_offset"] == 1

@@ -563,6 +563,8 @@ class _Reader:
                 self.exec_block(stmt.body if test else stmt.orelse, scope)
         elif isinstance(stmt, ast.Return):
             raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
+        elif isinstance(stmt, ast.Expr) and self.mutate(stmt.value, scope):
+            pass
         elif isinstance(stmt, (ast.Expr, ast.Pass)):
             if isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Constant):
                 self.notes.append(
@@ -573,6 +575,38 @@ class _Reader:
                 f"{self.path.name}:{stmt.lineno}: {type(stmt).__name__} statement was not run "
                 "(lraudit reads configs without executing them)."
             )
+
+    def mutate(self, node: ast.expr, scope: dict[str, Any]) -> bool:
+        """``d.update(...)``, ``l.append(x)``, ``l.extend(xs)`` on config values; True if done."""
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "append", "extend")
+        ):
+            return False
+        obj = self.eval(node.func.value, scope)
+        args = [self.eval(a, scope) for a in node.args if not isinstance(a, ast.Starred)]
+        kwargs = {kw.arg: self.eval(kw.value, scope) for kw in node.keywords if kw.arg}
+        if len(args) != len(node.args) or len(kwargs) != len(node.keywords):
+            return False
+        if isinstance(obj, dict) and node.func.attr == "update" and len(args) <= 1:
+            if args and not isinstance(args[0], dict):
+                return False
+            obj.update(*args, **kwargs)
+            return True
+        if isinstance(obj, list) and node.func.attr == "append" and len(args) == 1 and not kwargs:
+            obj.append(args[0])
+            return True
+        if (
+            isinstance(obj, list)
+            and node.func.attr == "extend"
+            and len(args) == 1
+            and not kwargs
+            and isinstance(args[0], (list, tuple))
+        ):
+            obj.extend(args[0])
+            return True
+        return False
 
     def import_from(self, stmt: ast.ImportFrom, scope: dict[str, Any]) -> None:
         module = stmt.module or ""

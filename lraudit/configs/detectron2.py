@@ -373,7 +373,7 @@ def _result(
         world_size=world,
         expected_tags=("lr",),
         assumptions=tuple(assumptions),
-        settings=settings,
+        settings={**settings, "log_step_offset": 0},
     )
 
 

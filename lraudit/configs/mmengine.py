@@ -69,7 +69,7 @@ def detect(path: Path, text: str) -> int:
     """2 for a ``.py`` with ``param_scheduler =`` or ``lr_config =``; 1 for other mm configs."""
     if path.suffix != ".py":
         return 0
-    if re.search(r"^(param_scheduler|lr_config)\s*=", text, re.M):
+    if re.search(r"^(param_scheduler|lr_config)\s*=", text, re.M) or "read_base()" in text:
         return 2
     if re.search(r"^(_base_|optim_wrapper|optimizer|runner|train_cfg)\s*=", text, re.M):
         return 1
@@ -238,7 +238,7 @@ def _parse_mmengine(
         world_size=units.world_size,
         expected_tags=("lr", "train/lr"),
         assumptions=tuple(assumptions),
-        settings=settings,
+        settings={**settings, "log_step_offset": 1},
     )
 
 
@@ -637,7 +637,7 @@ def _parse_mmcv(
         world_size=units.world_size,
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
-        settings=settings,
+        settings={**settings, "log_step_offset": 1},
     )
 
 

@@ -262,7 +262,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         horizon=horizon,
         expected_tags=("learning_rate", "LearningRate/LearningRate/learning_rate"),
         assumptions=tuple(assumptions),
-        settings=settings,
+        settings={**settings, "log_step_offset": 0},
     )
 
 

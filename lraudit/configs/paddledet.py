@@ -212,7 +212,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         world_size=units.world_size,
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
-        settings=settings,
+        settings={**settings, "log_step_offset": 0},
     )
 
 
