@@ -413,3 +413,15 @@ def test_large_files_are_memory_mapped(monkeypatch: pytest.MonkeyPatch, tmp_path
     want = lraudit.read_lr_series(tmp_path)[0].values.tolist()
     monkeypatch.setattr(reader, "_MMAP_ABOVE", 0)
     assert lraudit.read_lr_series(tmp_path)[0].values.tolist() == want
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crc_valid_garbage_record_is_skipped_with_a_note(tmp_path: Path, fast: bool) -> None:
+    good = [lt.scalar_event("lr", i, 0.5, 1.0 + i).SerializeToString() for i in range(3)]
+    garbage = b"\x09" + bytes(8) + b"\x2a\x05\x0a\x03\x0a\x09lr"  # tag length past the end
+    p = tmp_path / "events.out.tfevents.1.h"
+    p.write_bytes(b"".join(lt.frame(x) for x in [good[0], garbage, good[1], good[2]]))
+    fd = read_file(str(p), fast=fast)
+    assert fd.points["lr"].steps.tolist() == [0, 1, 2]
+    (note,) = fd.notes
+    assert "not a valid Event" in note and "byte" in note

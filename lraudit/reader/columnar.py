@@ -29,6 +29,9 @@ from lraudit.reader.decode import FileData, TagPoints, decode_records
 from lraudit.reader.framing import Framing
 
 _U = np.uint64
+_PAD = 64  # zero bytes after the buffer, so that header reads past a record's end are safe
+# _WORD_MASKS[k] keeps the low k bytes of a little-endian uint64
+_WORD_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=_U)
 
 
 def _view(buf: bytes, size: int, dtype: str, width: int) -> np.ndarray:
@@ -37,16 +40,15 @@ def _view(buf: bytes, size: int, dtype: str, width: int) -> np.ndarray:
 
 
 def _varint(arr: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Decode one varint at each position ``p``: (value uint64, byte length, ok)."""
-    last = len(arr) - 1
-    b = arr[np.minimum(p, last)]
+    """Decode one varint at each position ``p`` of the padded ``arr``: (value, length, ok)."""
+    b = arr[p]
     val = (b & 0x7F).astype(_U)
     n = np.ones(len(p), dtype=np.int64)
     idx = np.flatnonzero(b & 0x80)  # only the longer varints take another round
     for k in range(1, 10):
         if len(idx) == 0:
             break
-        bb = arr[np.minimum(p[idx] + k, last)]
+        bb = arr[p[idx] + k]
         val[idx] |= (bb & 0x7F).astype(_U) << _U(7 * k)
         n[idx] = k + 1
         idx = idx[(bb & 0x80) != 0]
@@ -62,6 +64,8 @@ class _Walk:
         self.idx, self.pos = idx, pos
 
     def keep(self, mask: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+        if mask.all():  # the common case: every record still has the expected layout
+            return others
         self.idx, self.pos = self.idx[mask], self.pos[mask]
         return tuple(o[mask] for o in others)
 
@@ -85,15 +89,11 @@ def _tag_ids(
         start = ts + 8 * j
         rem = tl - 8 * j
         # near the end of the buffer an 8-byte read may not fit: read bytes one by one there
-        safe = start + 8 <= size
-        w = np.zeros(len(ts), dtype=_U)
-        w[safe] = u64[start[safe]]
-        for i in np.flatnonzero(~safe).tolist():
+        w = u64[np.minimum(start, size - 8)]
+        for i in np.flatnonzero(start + 8 > size).tolist():  # the last bytes of the buffer
             chunk = bytes(arr[start[i] : min(start[i] + 8, size)])
             w[i] = int.from_bytes(chunk.ljust(8, b"\0"), "little")
-        nbytes = np.clip(rem, 0, 8).astype(_U)
-        mask = np.where(nbytes >= 8, ~_U(0), (_U(1) << (nbytes * _U(8))) - _U(1))
-        w &= mask
+        w &= _WORD_MASKS[np.clip(rem, 0, 8)]
         words.append(w)
         h = (h ^ w) * _U(0x100000001B3) + _U(j + 1)
     codes, uniq = pd.factorize(h)
@@ -122,25 +122,27 @@ def decode_columnar(
     fd = FileData(path=path, n_records=n)
     if n == 0:
         return fd
-    arr = np.frombuffer(buf, dtype=np.uint8, count=size)
+    # a padded copy: header fields are read without bounds checks (positions stay < size + _PAD)
+    arr = np.zeros(size + _PAD, dtype=np.uint8)
+    arr[:size] = np.frombuffer(buf, dtype=np.uint8, count=size)
     ends = starts + lengths
     slow = np.zeros(n, dtype=bool)  # records for protobuf
 
     # -- Event: wall_time, step, then the `what` field
     w = _Walk(np.arange(n), starts.copy())
-    ok = (lengths >= 9) & (arr[np.minimum(w.pos, size - 1)] == 0x09)
+    ok = (lengths >= 9) & (arr[w.pos] == 0x09)
     slow[w.idx[~ok]] = True
     w.keep(ok)
     wall = _view(buf, size, "<f8", 8)[w.pos + 1]
     w.pos = w.pos + 9
-    has_step = arr[np.minimum(w.pos, size - 1)] == 0x10
+    has_step = arr[w.pos] == 0x10
     sv, sn, sok = _varint(arr, w.pos + 1)
     step = np.where(has_step, sv, _U(0)).view(np.int64)
     bad = has_step & ~sok
     slow[w.idx[bad]] = True
     (wall, step, has_step, sn) = w.keep(~bad, wall, step, has_step, sn)
     w.pos = w.pos + np.where(has_step, 1 + sn, 0)
-    key = arr[np.minimum(w.pos, size - 1)]
+    key = arr[np.minimum(w.pos, size)]
     at_end = w.pos >= ends[w.idx]
     # session logs (and anything unexpected) go to protobuf; file_version, graph_def,
     # log_message, tagged_run_metadata, meta_graph_def, source_metadata are not needed
@@ -153,84 +155,87 @@ def decode_columnar(
     sl, sln, sok = _varint(arr, w.pos + 1)
     p = w.pos + 1 + sln
     sum_end = p + sl.astype(np.int64)
-    ok = sok & (sum_end == ends[w.idx]) & (arr[np.minimum(p, size - 1)] == 0x0A)
+    rec_end = ends[w.idx]
+    ok = sok & (sum_end == rec_end) & (arr[p] == 0x0A)
     vl, vln, vok = _varint(arr, p + 1)
     val_end = p + 1 + vln + vl.astype(np.int64)
     ok &= vok & (val_end == sum_end)
-    empty = sok & (sum_end == ends[w.idx]) & (sl == 0)  # an empty Summary: nothing to read
+    empty = sok & (sum_end == rec_end) & (sl == 0)  # an empty Summary: nothing to read
     slow[w.idx[~ok & ~empty]] = True
     w.pos = p + 1 + vln
     (wall, step, val_end) = w.keep(ok, wall, step, val_end)
 
     # -- Value: tag, then the value field
-    ok = arr[np.minimum(w.pos, size - 1)] == 0x0A
     tl, tln, tok = _varint(arr, w.pos + 1)
-    ok &= tok
-    slow[w.idx[~ok]] = True
-    (wall, step, val_end, tl, tln) = w.keep(ok, wall, step, val_end, tl, tln)
     ts = w.pos + 1 + tln
+    ok = (arr[w.pos] == 0x0A) & tok & (ts + tl.astype(np.int64) <= val_end)
+    slow[w.idx[~ok]] = True
+    (wall, step, val_end, ts, tl) = w.keep(ok, wall, step, val_end, ts, tl)
     tl = tl.astype(np.int64)
-    q = ts + tl
-    vkey = arr[np.minimum(q, size - 1)]
-    simple = vkey == 0x15
-    tensor = vkey == 0x42
+    q = ts + tl  # <= val_end <= size
+    vkey = arr[q]
+    inside = q < val_end
+    simple = (vkey == 0x15) & (q + 5 <= val_end)
+    tensor = (vkey == 0x42) & inside
     # image (0x22), histo (0x2a), audio (0x32), obsolete old-style histogram (0x1a): not scalars
-    skip = np.isin(vkey, (0x1A, 0x22, 0x2A, 0x32)) & (q < val_end)
+    skip = np.isin(vkey, (0x1A, 0x22, 0x2A, 0x32)) & inside
     other = ~simple & ~tensor & ~skip
     slow[w.idx[other]] = True
 
     values = np.full(len(q), np.nan)
     f32 = _view(buf, size, "<f4", 4)
     f64 = _view(buf, size, "<f8", 8)
-    values[simple] = f32[q[simple] + 1]
-    meta_at = np.where(simple, q + 5, 0)
-
-    # -- TensorProto of a 0-d float/double tensor
-    tv, tvn, tvok = _varint(arr, q + 1)
-    t0 = q + 1 + tvn
-    t_end = t0 + tv.astype(np.int64)
-    tensor &= tvok & (t_end <= val_end)
-    dtype = arr[np.minimum(t0 + 1, size - 1)]
-    tensor_ok = tensor & (arr[np.minimum(t0, size - 1)] == 0x08)
-    half = tensor_ok & (dtype == 19)
-    slow[w.idx[half]] = True
-    is_float = tensor_ok & ((dtype == 1) | (dtype == 2))
-    r = t0 + 2
-    shape_key = arr[np.minimum(r, size - 1)]
-    shape_len = arr[np.minimum(r + 1, size - 1)]
-    empty_shape = (shape_key == 0x12) & (shape_len == 0)
-    ranked = (shape_key == 0x12) & (shape_len != 0)  # dims (or an odd shape): not a scalar
-    r = np.where(empty_shape, r + 2, r)
-    fk = arr[np.minimum(r, size - 1)]
-    fl = arr[np.minimum(r + 1, size - 1)]
-    is_f = dtype == 1
-    # (field key, length byte or None, payload offset, width): the value encodings we read
-    kinds = [
-        (0x22, 4, 2, "f4"),  # tensor_content, DT_FLOAT
-        (0x22, 8, 2, "f8"),  # tensor_content, DT_DOUBLE
-        (0x2A, 4, 2, "f4"),  # float_val, packed
-        (0x2D, None, 1, "f4"),  # float_val, unpacked
-        (0x32, 8, 2, "f8"),  # double_val, packed
-        (0x31, None, 1, "f8"),  # double_val, unpacked
-    ]
+    si = np.flatnonzero(simple)
+    values[si] = f32[q[si] + 1]
+    meta_at = np.where(simple, q + 5, val_end)
     got = np.zeros(len(q), dtype=bool)
-    for fkey, flen, off, width in kinds:
-        m = is_float & ~ranked & (fk == fkey) & (is_f == (width == "f4"))
-        if flen is not None:
-            m &= fl == flen
-        nbytes = 4 if width == "f4" else 8
-        m &= r + off + nbytes == t_end
-        if fkey == 0x22:  # content length must match the dtype
-            m &= (fl == 4) == is_f
-        src = f32 if width == "f4" else f64
-        values[m] = src[r[m] + off]
-        got |= m
-    # A float tensor in another layout (e.g. version_number set) and small ranked ones (an odd
-    # shape proto may still be rank 0) go to protobuf; non-float dtypes and larger ranked
-    # tensors (histograms, images) are not scalars and are skipped, as protobuf decoding would.
-    odd = is_float & ~got & (~ranked | (t_end - t0 <= 64))
-    slow[w.idx[odd]] = True
-    meta_at = np.where(got, t_end, meta_at)
+
+    # -- TensorProto of a 0-d float/double tensor (only the records holding a tensor)
+    ti = np.flatnonzero(tensor)
+    if len(ti):
+        qt, vend = q[ti], val_end[ti]
+        tv, tvn, tvok = _varint(arr, qt + 1)
+        t0 = qt + 1 + tvn
+        t_end = t0 + tv.astype(np.int64)
+        fine = tvok & (t_end <= vend)
+        dtype = arr[t0 + 1]
+        tensor_ok = fine & (arr[t0] == 0x08)
+        slow[w.idx[ti[tensor_ok & (dtype == 19)]]] = True  # DT_HALF: rare, protobuf
+        is_float = tensor_ok & ((dtype == 1) | (dtype == 2))
+        r = t0 + 2
+        shape_key, shape_len = arr[r], arr[r + 1]
+        empty_shape = (shape_key == 0x12) & (shape_len == 0)
+        ranked = (shape_key == 0x12) & (shape_len != 0)  # dims (or an odd shape)
+        r = np.where(empty_shape, r + 2, r)
+        fk, fl = arr[r], arr[r + 1]
+        is_f = dtype == 1
+        g = np.zeros(len(ti), dtype=bool)
+        vt = np.full(len(ti), np.nan)
+        # (field key, length byte or None, payload offset, width): the value encodings we read
+        for fkey, flen, off, width in (
+            (0x22, 4, 2, 4),  # tensor_content, DT_FLOAT
+            (0x22, 8, 2, 8),  # tensor_content, DT_DOUBLE
+            (0x2A, 4, 2, 4),  # float_val, packed
+            (0x2D, None, 1, 4),  # float_val, unpacked
+            (0x32, 8, 2, 8),  # double_val, packed
+            (0x31, None, 1, 8),  # double_val, unpacked
+        ):
+            m = is_float & ~ranked & (fk == fkey) & (is_f == (width == 4))
+            if flen is not None:
+                m &= fl == flen
+            m &= r + off + width == t_end
+            if m.any():
+                vt[m] = (f32 if width == 4 else f64)[r[m] + off]
+                g |= m
+        # A float tensor in another layout (e.g. version_number set) and small ranked ones (an
+        # odd shape proto may still be rank 0) go to protobuf; non-float dtypes and larger
+        # ranked tensors (histograms, images) are not scalars and are skipped, as protobuf
+        # decoding would skip them.
+        odd = is_float & ~g & (~ranked | (t_end - t0 <= 64))
+        slow[w.idx[ti[odd]]] = True
+        values[ti[g]] = vt[g]
+        meta_at[ti[g]] = t_end[g]
+        got[ti] = g
 
     cand = simple | got
     (wall, step, val_end, ts, tl, values, meta_at, tens) = w.keep(
@@ -264,6 +269,7 @@ def decode_columnar(
     sub = FileData(path=path)
     slow_pts = decode_records(buf, starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx)
     fd.sessions = sub.sessions
+    fd.notes += sub.notes
     fd.n_protobuf = len(slow_idx)
 
     # tags and plugins: the first appearance in record order decides (as protobuf decoding)

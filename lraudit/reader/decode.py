@@ -17,6 +17,7 @@ Image, histogram, audio, graph and run-metadata payloads are never decoded by th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -129,13 +130,24 @@ def decode_records(
     with points decoded elsewhere back into record order. Updates ``fd.tags``, ``fd.plugins``
     and ``fd.sessions``.
     """
+    out: list[tuple[int, str, int, float, float, bool]] = []
+    if len(starts) == 0:
+        return out
+    from google.protobuf.message import DecodeError
     from tensorboard.compat.proto import event_pb2
 
     from_string = event_pb2.Event.FromString
-    out: list[tuple[int, str, int, float, float, bool]] = []
     keys = range(len(starts)) if order is None else order.tolist()
-    for k, s, ln in zip(keys, starts.tolist(), lengths.tolist(), strict=False):
-        ev = from_string(buf[s : s + ln])
+    for k, s, ln in zip(keys, starts.tolist(), lengths.tolist(), strict=True):
+        try:
+            ev = from_string(buf[s : s + ln])
+        except DecodeError as e:
+            # CRC-valid bytes that are not an Event: skip the record, say where
+            fd.notes.append(
+                f"{os.path.basename(fd.path)}: record at byte {s - 12} is not a valid Event "
+                f"({e}); skipped"
+            )
+            continue
         what = ev.WhichOneof("what")
         if what == "summary":
             for v in ev.summary.value:

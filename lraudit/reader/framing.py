@@ -392,7 +392,7 @@ def _mask_int(crc: int) -> int:
 
 
 def _trunc_detail(nbytes: int) -> str:
-    return f"truncated record ({nbytes} byte(s); a writer may still be appending)"
+    return "truncated record (the file ends inside it; a writer may still be appending)"
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
