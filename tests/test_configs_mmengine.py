@@ -273,3 +273,10 @@ def test_lazy_import_child_with_read_base_and_update(tmp_path: Path):
     assert i.schedule.params["boundaries"] == [1600, 2200]
     assert i.schedule.params["values"] == pytest.approx([0.01, 0.001, 0.0001])
     assert i.horizon == 2400 and i.settings["log_step_offset"] == 1
+
+
+def test_reader_allows_config_names_that_shadow_builtins(tmp_path: Path):
+    v = read_python_config(tmp_path / "c.py", "input = dict(size=3)\nx = input['size']\n").values
+    assert v["x"] == 3
+    with pytest.raises(UnsafeConfigError):
+        read_python_config(tmp_path / "c.py", "__import__ = 1\nx = __import__\n")

@@ -399,9 +399,18 @@ def check_safe(tree: ast.AST, path: Path) -> None:
     ...
     lraudit.errors.UnsafeConfigError: x.py:1: refusing to read a config that uses '__import__' ...
     """
+    # A config may bind an ordinary name such as `input` itself; only the builtin is refused
+    # (the evaluator would look a bound name up in the config, never in builtins).
+    bound = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
     for node in ast.walk(tree):
         bad = None
-        if isinstance(node, ast.Name) and node.id in UNSAFE_NAMES:
+        if (
+            isinstance(node, ast.Name)
+            and node.id in UNSAFE_NAMES
+            and (node.id.startswith("__") or node.id not in bound)
+        ):
             bad = node.id
         elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
             bad = node.attr
