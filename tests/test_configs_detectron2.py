@@ -232,3 +232,15 @@ def test_detection(zoo: Path):
     assert detect_format(zoo / "COCO-Detection" / "faster_rcnn_R_50_FPN_3x.yaml") == "detectron2"
     assert detect_format(zoo / "common" / "coco_schedule.py") == "detectron2"
     assert detect_format(FIX / "lazy_saved_config.yaml") == "detectron2"
+
+
+REFERENCE = json.loads((FIX / "reference_lr.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_matches_fvcore_reference_curves(name: str):
+    """Curves computed with fvcore's schedulers (fixtures/configs/detectron2/generate_reference.py)."""
+    i = load_config(FIX / name)
+    needs_family(i.schedule.family)
+    ref = REFERENCE[name]
+    np.testing.assert_allclose(i.evaluate(ref["iters"]), ref["lr"], rtol=1e-9, atol=1e-15)
