@@ -30,6 +30,8 @@ has one inside it are handled the same way.
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -320,3 +322,15 @@ def _follows(s: LRSeries, ref: LRSeries, ref_end: float | None) -> bool:
     a = np.asarray(s.values, dtype=np.float64)[i][after]
     b = np.asarray(ref.values, dtype=np.float64)[j][after]
     return explains(relerr(a, b))
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``lraudit.audit`` (this module) rebinds the attribute ``lraudit.audit``, which
+    ``lraudit/__init__.py`` defines as a function, to this module; making the module callable
+    keeps ``lraudit.audit(path, ...)`` working either way."""
+
+    def __call__(self, path: str | os.PathLike[str], config: Any = None, **kwargs: Any) -> Any:
+        return audit(path, config, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -112,7 +112,6 @@ def diagnose(
     ok = np.isfinite(y_all)
     x, y = x_all[ok], y_all[ok]
     out += _rule_too_few(x, fit)
-    out += _rule_replaced(series)
     if intended is None:
         out += _rules_without_config(x, y, fit)
     elif intended.unit != intended.log_unit:
@@ -126,6 +125,8 @@ def diagnose(
             x, y = x[keep], y[keep]
         if x.size:
             out += _Compare(x, y, fit, intended, secondary=compare_from is not None).run()
+    # after the comparison: a reset it explains keeps its message (dedupe keeps the first)
+    out += _rule_replaced(series)
     return sort_findings(_dedupe(out))
 
 
@@ -472,7 +473,7 @@ def _rules_without_config(
         out.append(
             finding(
                 "constant_lr",
-                f"the LR stays at {_lr(y[0])} at all {n} logged points (steps {_st(x[0])}-"
+                f"the LR stays at {_lr(y[0])} at all {n:,} logged points (steps {_st(x[0])}-"
                 f"{_st(x[-1])}): no schedule ran (scheduler never stepped, TF1 global_step not "
                 "incremented) unless a constant LR was intended; pass --config to check",
                 severity=Severity.WARNING,
@@ -760,7 +761,7 @@ class _Compare:
                 "constant_lr",
                 f"the config ({describe(self.sched, self.unit)}) moves the LR from {_lr(a)} to "
                 f"{_lr(b)} ({_signed_pct(a, b)}) between {self.unit}s {_st(x[0])} and "
-                f"{_st(x[-1])}, but the logged LR stays at {_lr(y[0])}{where} at all {x.size} "
+                f"{_st(x[-1])}, but the logged LR stays at {_lr(y[0])}{where} at all {x.size:,} "
                 "points: the schedule never advanced (TF1 global_step not passed to minimize(), "
                 "or scheduler.step() never called)",
                 step=s_move,
@@ -834,7 +835,8 @@ class _Compare:
         st = _settings(self.it.settings)
         wi = _first(st, ("WARMUP_ITERS", "SOLVER.WARMUP_ITERS", "warmup_iters", "warmup_steps"))
         mi = _first(st, ("MAX_ITER", "SOLVER.MAX_ITER", "max_iter", "max_steps", "num_steps"))
-        peak = float(self.sched.evaluate([max(w, last + 1)])[0])
+        end = max(w, last + 1)
+        peak = float(self.sched.evaluate([end])[0])
         if wi is not None and mi is not None and float(wi) > float(mi):
             why = (
                 f"the configured warmup ({_st(float(wi))} {self.unit}s) is longer than the planned "
@@ -844,12 +846,14 @@ class _Compare:
             why = f"the configured warmup lasts {_units(w, self.unit)}"
             if horizon is not None:
                 why += f" and the planned run {_units(horizon, self.unit)}"
+            if self._yolo_floor(1.0) is not None or "yolo" in str(self.it.format).lower():
+                why += " (YOLO's warmup lasts at least 100 iterations, longer still on a small dataset)"
         self.out.append(
             finding(
                 "warmup_exceeds_run",
                 f"{why}, so the whole logged run ({self.unit}s {_st(x[0])}-{_st(last)}) is warmup: "
-                f"the LR reaches {_lr(y[-1])} at the last point "
-                f"and the configured {_lr(peak)} is never used",
+                f"the LR reaches {_lr(y[-1])} at the last point and the post-warmup LR "
+                f"the config gives from {self.unit} {_st(end)} ({_lr(peak)}) is never used",
                 step=last,
                 expected=w,
                 observed=last,
@@ -955,6 +959,9 @@ class _Compare:
             return x, y
         w_obs, to_end = observed_warmup_end(x, y, self.fit)
         w_int = self.w_int
+        ramp = self._ramp(x, y) if w_obs is not None else None
+        if ramp is not None:
+            w_obs = ramp[0]
         res = _interval(x, w_obs if w_obs is not None else w_int)
         unit = self.unit
         if to_end:
@@ -990,16 +997,27 @@ class _Compare:
                 )
             )
         elif w_obs is not None and abs(w_obs - w_int) > max(2 * res, 0.1 * w_int, 1.0):
-            self.out.append(
-                finding(
-                    "warmup_mismatch",
+            yolo = self._yolo_floor(ramp[1] if ramp else None)
+            if yolo is not None:
+                nb, eff = yolo
+                msg = (
+                    f"the warmup lasts ≈{_st(round(eff, 2))} epochs, not the configured "
+                    f"{_st(w_int)}: the logged ramp rises by {_pct(100 * nb / 100)} % of the "
+                    f"target per epoch, i.e. ≈{nb} iterations per epoch, and YOLO warms up for "
+                    f"max(warmup_epochs x iterations per epoch, 100) iterations, so the "
+                    f"100-iteration floor gives 100/{nb} = {_st(round(eff, 2))} epochs (the "
+                    f"logged ramp ends at ≈epoch {_st(round(w_obs, 1))} of the log)"
+                )
+                observed = round(eff, 3)
+            else:
+                msg = (
                     f"the logged warmup ends at ≈{unit} {_st(round(w_obs, 1))}, the config's at "
                     f"{unit} {_st(w_int)} ({_ratio(w_obs / w_int)} "
-                    f"{'longer' if w_obs > w_int else 'shorter'})" + self._warmup_hint(w_obs),
-                    step=w_obs,
-                    expected=w_int,
-                    observed=round(w_obs, 3),
+                    f"{'longer' if w_obs > w_int else 'shorter'})" + self._warmup_hint(w_obs)
                 )
+                observed = round(w_obs, 3)
+            self.out.append(
+                finding("warmup_mismatch", msg, step=w_obs, expected=w_int, observed=observed)
             )
         start = max(w_int, w_obs or 0.0)
         if start <= 0:
@@ -1007,15 +1025,43 @@ class _Compare:
         keep = x >= start + 1
         return x[keep], y[keep]
 
-    def _warmup_hint(self, w_obs: float) -> str:
+    def _ramp(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+        """``(end, slope)`` of the logged warmup as a fraction of the config's post-warmup LR.
+
+        During a warmup ``y(s) = r(s) target(s)`` with ``r`` rising linearly to 1; fitting ``r``
+        on the ramp points gives the end ``(1 - a) / b`` even when the target itself decays
+        (YOLO warms up towards ``lr0 lf(epoch)``) and between two logged points.
+        """
+        e, _ = _rise_end(x, y)
+        if e < 2:
+            return None
+        nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
+        tgt = np.asarray(nowarm.evaluate(x[:e]), dtype=np.float64)
+        ok = tgt > 0
+        if ok.sum() < 2:
+            return None
+        b, a = np.polyfit(x[:e][ok], y[:e][ok] / tgt[ok], 1)
+        if b <= 0:
+            return None
+        end = (1 - a) / b
+        if not (x[e - 1] <= end <= x[e] + _interval(x, x[e])):
+            return None
+        return float(end), float(b)
+
+    def _yolo_floor(self, slope: float | None) -> tuple[int, float] | None:
+        """``(iterations per epoch, warmup epochs)`` when YOLO's 100-iteration floor explains it."""
         fmt = (self.it.format or "").lower()
-        if fmt in ("yolov5", "ultralytics", "yolo") and self.unit == "epoch" and w_obs > self.w_int:
-            nb = 100.0 / w_obs
-            return (
-                f": YOLO warms up for max(warmup_epochs x iterations per epoch, 100) iterations, "
-                f"so with ≈{nb:.0f} iterations per epoch the 100-iteration floor gives "
-                f"≈{_st(round(w_obs, 1))} epochs"
-            )
+        framework = str(self.it.settings.get("framework", "")).lower() if self.it.settings else ""
+        if slope is None or self.unit != "epoch":
+            return None
+        if fmt not in ("yolov5", "ultralytics", "yolo") and "yolo" not in framework:
+            return None
+        nb = int(round(100 * slope))  # the fraction rises by nb / 100 per epoch
+        if nb < 1 or 100 / nb <= self.w_int:
+            return None
+        return nb, 100.0 / nb
+
+    def _warmup_hint(self, w_obs: float) -> str:
         if self.it.steps_per_epoch and self.w_int:
             r = w_obs / self.w_int
             spe = self.it.steps_per_epoch
