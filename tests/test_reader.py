@@ -79,6 +79,9 @@ def test_discovery_runs_spaces_nested_and_single_file(tmp_path: Path) -> None:
     got = {s.run: s.values[0] for s in lraudit.read_lr_series(tmp_path)}
     assert got == {".": 1.0, "a/train": 3.0, "mobile 320x320": 2.0}
     assert [s.run for s in lraudit.read_lr_series(tmp_path, run="mobile*")] == ["mobile 320x320"]
+    assert [s.run for s in lraudit.read_lr_series(tmp_path, run="train")] == ["a/train"]
+    assert [s.run for s in lraudit.read_lr_series(tmp_path, run="a/*")] == ["a/train"]
+    assert [s.run for s in lraudit.read_lr_series(tmp_path, run=".")] == ["."]
     (single,) = runs["mobile 320x320"]
     (s,) = lraudit.read_lr_series(single)
     assert (s.run, s.files) == (".", (single,))
@@ -425,3 +428,20 @@ def test_crc_valid_garbage_record_is_skipped_with_a_note(tmp_path: Path, fast: b
     assert fd.points["lr"].steps.tolist() == [0, 1, 2]
     (note,) = fd.notes
     assert "not a valid Event" in note and "byte" in note
+
+
+def test_each_stale_point_is_attributed_to_the_write_that_replaced_it(tmp_path: Path) -> None:
+    names = [f"events.out.tfevents.{t}.h" for t in (1, 2, 3)]
+    for k, name in enumerate(names):
+        lt.write_scalars(tmp_path, "lr", [0, 1, 2], [float(k)] * 3, name=name)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.values.tolist() == [2.0, 2.0, 2.0]
+    assert [(os.path.basename(r.file), r.values.tolist()) for r in s.replaced] == [
+        (names[0], [0.0] * 3),
+        (names[1], [1.0] * 3),
+    ]
+    resumes = [n for n in s.notes if n.startswith("resume")]
+    assert resumes == [
+        f"resume at step 0 in {names[1]} replaced 3 point(s) from {names[0]}",
+        f"resume at step 0 in {names[2]} replaced 3 point(s) from {names[1]}",
+    ]

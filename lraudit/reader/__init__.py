@@ -4,7 +4,8 @@ Public API
 ----------
 ``read_lr_series(path, tag=None, run=None) -> list[LRSeries]``
     One series per run x LR tag, sorted by (run, tag). ``tag`` (exact name or glob) overrides
-    LR detection (:data:`LR_TAG_PATTERNS`); ``run`` is a glob over run names.
+    LR detection (:data:`LR_TAG_PATTERNS`); ``run`` is a glob over run names (a pattern without
+    ``/`` also matches a run by its last directory name).
 ``read_scalars(path, tags=None, run=None) -> list[LRSeries]``
     The same for any scalar tag (``tags``: None for all, a name/glob or a list of them).
 ``discover_runs(path) -> dict[str, tuple[str, ...]]``
@@ -101,7 +102,14 @@ def _run_filter(run: str | None) -> Callable[[str], bool]:
     if run is None:
         return lambda _r: True
     rx = re.compile(fnmatch.translate(run))
-    return lambda r: r == run or rx.fullmatch(r) is not None
+
+    def keep(r: str) -> bool:
+        # the whole run name, or (for a pattern without "/") its last directory name
+        if r == run or rx.fullmatch(r) is not None:
+            return True
+        return "/" not in run and rx.fullmatch(r.rsplit("/", 1)[-1]) is not None
+
+    return keep
 
 
 def _read_runs(
@@ -161,7 +169,8 @@ def _not_found(path: Any, wanted: str | Sequence[str] | None, tags: list[str]) -
 def read_lr_series(path: Any, tag: str | None = None, run: str | None = None) -> list[LRSeries]:
     """Every learning-rate series under ``path``: one per run x LR tag, sorted by (run, tag).
 
-    ``tag``: exact tag or glob, overriding LR detection; ``run``: glob over run names. Raises
+    ``tag``: exact tag or glob, overriding LR detection; ``run``: glob over run names (a
+    pattern without ``/`` also matches a run by its last directory name). Raises
     :class:`~lraudit.errors.LogReadError` (missing path), :class:`NoEventFilesError` and
     :class:`TagNotFoundError` (``.tags`` lists the scalar tags found).
     """

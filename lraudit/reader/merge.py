@@ -75,10 +75,10 @@ def merge_tag(
     keep = order[last]
     replaced: list[ReplacedSegment] = []
     if not last.all():
-        stale = order[~last]
-        # the winning write of each stale point: the last element of its step group
-        grp_end = np.flatnonzero(last)
-        winner = order[grp_end[np.searchsorted(grp_end, np.flatnonzero(~last))]]
+        stale_at = np.flatnonzero(~last)
+        stale = order[stale_at]
+        # the write that replaced each stale point: the next write of the same step
+        winner = order[stale_at + 1]
         for src in np.unique(fidx[stale]).tolist():
             sel = stale[fidx[stale] == src]
             replaced.append(
