@@ -186,7 +186,8 @@ def intended(
         world_size=world_size,
         expected_tags=expected_tags,
         assumptions=tuple(notes.assumptions),
-        settings=dict(notes.settings),
+        # logged step s shows schedule step s - log_step_offset (0: alignment folded in)
+        settings={"log_step_offset": 0, **notes.settings},
     )
 
 

@@ -28,7 +28,7 @@ constant                    constant(lr): HF ignores warmup for it (recorded whe
 constant_with_warmup        constant(lr) + warmup
 inverse_sqrt                inverse_sqrt(lr, timescale (W, or 10,000 when W = 0)) + warmup
 cosine_with_min_lr          cosine(lr, lr*min_lr_rate, N-W, start W) + warmup
-warmup_stable_decay         warmup_stable_decay(lr, W+S, D, lr*min_lr_ratio, decay_type) +
+warmup_stable_decay         warmup_stable_decay(lr, S, D, lr*min_lr_ratio, decay_type) +
                             warmup from lr*min_lr_ratio
 reduce_lr_on_plateau        constant(lr): follows a metric, cannot be checked from the config
 ==========================  =================================================================
@@ -39,8 +39,8 @@ else ``ceil(num_train_epochs * steps_per_epoch)`` (optimizer updates per epoch).
 
 Logging: ``train/learning_rate`` at ``global_step`` s holds ``lr(s - 1)`` in transformers >=
 4.51 and ``lr(s)`` in <= 4.50; the schedule is kept in update indices and the two alignments
-are recorded in ``settings["step_offset"]`` (logged step s <-> schedule step s + offset,
-preferred first).
+are recorded as ``settings["log_step_offset"]`` (1: logged step s shows schedule step s - 1)
+and ``settings["log_step_offset_alternatives"]`` (newest convention first).
 """
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ def detect(path: Path, text: str) -> int:
     if "log_history" in data and "global_step" in data:
         return 2
     keys = set(data)
-    if "learning_rate" not in keys and "lr_scheduler_type" not in keys:
+    if "lr_scheduler_type" in keys:  # TrainingArguments' own name: no other format uses it
+        return 2
+    if "learning_rate" not in keys:
         return 0
     if len(keys & _ARGS_KEYS) >= 2:
-        return (
-            2 if name in ("training_args.json", "args.json") or "lr_scheduler_type" in keys else 1
-        )
+        return 2 if name in ("training_args.json", "args.json") else 1
     if len(keys & _AXOLOTL_KEYS) >= 2:
         return 1
     return 0
@@ -475,15 +475,11 @@ def build(
             )
         shape = kw.get("decay_type", "cosine")
         warm = Warmup(steps=w, start_lr=lr * m, shape="linear") if w > 0 else None
-        notes.assume(
-            "warmup_stable_decay: stable_steps counts from step 0 to the decay start "
-            "(warmup + stable)."
-        )
         return schedule(
             "warmup_stable_decay",
             {
                 "peak_lr": lr,
-                "stable_steps": w + stable,
+                "stable_steps": stable,
                 "decay_steps": dd,
                 "end_lr": lr * m,
                 "decay_shape": shape,
@@ -503,10 +499,11 @@ def build(
 
 
 def _alignment(notes: Notes) -> None:
-    notes.settings["step_offset"] = [-1, 0]
+    notes.settings["log_step_offset"] = 1
+    notes.settings["log_step_offset_alternatives"] = [1, 0]
     notes.assume(
         "train/learning_rate at global step s is the LR of update s-1 in transformers >= 4.51 "
-        "and of update s in <= 4.50 (offsets -1 and 0, newest first)."
+        "(log_step_offset 1) and of update s in <= 4.50 (offset 0)."
     )
 
 
@@ -568,7 +565,8 @@ def _parse_state(path: Path, state: dict[str, Any], notes: Notes, units: Units) 
     out = _finish(sched, n, notes, units, str(path))
     if off is not None:
         settings = dict(out.settings)
-        settings["step_offset"] = [off, -1 - off]
+        settings["log_step_offset"] = -off
+        settings["log_step_offset_alternatives"] = [-off, 1 + off]
         return replace(out, settings=settings)
     return out
 
