@@ -14,10 +14,21 @@ composition of warmup, family and floor is done once, here, in :func:`evaluate`:
 with :math:`w` the warmup shape going from ``start_lr`` at :math:`s=0` towards
 :math:`T = \\max(f(W), lr_{min})` at :math:`s = W`: linear :math:`start + (T - start) s / W`,
 constant :math:`start`, exponential :math:`start (T / start)^{s / W}`.
+
+Families are evaluated on absolute steps, except those registered with
+``warmup_relative=True`` (``warmup_stable_decay``, whose stable phase starts where the warmup
+ends, as in Hugging Face): their clock is :math:`s - W`, i.e. :math:`f(s - W)` replaces
+:math:`f(s)` above and the warmup target is :math:`\\max(f(0), lr_{min})`.
+
+Parameters are validated once, at :func:`evaluate` (kinds, bounds, choices and each family's own
+cross-parameter ``check``); the family functions themselves are plain vectorised math that the
+fitter calls directly many times.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +65,10 @@ class Family:
     params: tuple[ParamSpec, ...]
     guess: Callable[[np.ndarray, np.ndarray], dict[str, Any]] | None = None
     summary: str = ""
+    #: cross-parameter validation on the filled params; raises ScheduleError (one line)
+    check: Callable[[Mapping[str, Any]], None] | None = None
+    #: the family's clock starts at the end of the warmup (``f(s - W)``), see the module doc
+    warmup_relative: bool = False
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -93,7 +108,11 @@ def families() -> dict[str, Family]:
 
 
 def validate_params(family: Family, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill defaults and check that every param is known and present; returns a new dict."""
+    """Fill defaults and check every param (known, present, kind, bounds, choices).
+
+    Returns a new dict; raises :class:`~lraudit.errors.ScheduleError` naming the param, the bad
+    value and what is allowed.
+    """
     names = set(family.param_names)
     unknown = set(params) - names
     if unknown:
@@ -104,12 +123,56 @@ def validate_params(family: Family, params: Mapping[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for spec in family.params:
         if spec.name in params and params[spec.name] is not None:
-            out[spec.name] = params[spec.name]
+            out[spec.name] = _check_value(family, spec, params[spec.name])
         elif spec.default is not None:
             out[spec.name] = spec.default
         else:
             raise ScheduleError(f"family {family.name!r} needs parameter {spec.name!r}")
+    if family.check is not None:
+        family.check(out)
     return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def _check_value(family: Family, spec: ParamSpec, v: Any) -> Any:
+    where = f"{family.name}.{spec.name}"
+    if spec.kind in ("float", "int"):
+        if not _is_number(v) or not math.isfinite(float(v)):
+            raise ScheduleError(f"{where} must be a finite number, got {v!r}")
+        if spec.kind == "int" and not float(v).is_integer():
+            raise ScheduleError(f"{where} must be a whole number, got {v!r}")
+        _check_bounds(where, spec, float(v))
+        return v
+    if spec.kind == "bool":
+        if not isinstance(v, (bool, np.bool_)):
+            raise ScheduleError(f"{where} must be true or false, got {v!r}")
+        return bool(v)
+    if spec.kind == "choice":
+        if v not in spec.choices:
+            raise ScheduleError(f"{where} must be one of {list(spec.choices)}, got {v!r}")
+        return v
+    if spec.kind in ("floats", "ints"):
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+            raise ScheduleError(f"{where} must be a list of numbers, got {v!r}")
+        for x in v:
+            if not _is_number(x) or not math.isfinite(float(x)):
+                raise ScheduleError(f"{where} must hold finite numbers only, got {x!r}")
+            _check_bounds(where, spec, float(x))
+        return list(v)
+    return v
+
+
+def _check_bounds(where: str, spec: ParamSpec, x: float) -> None:
+    lo, hi = spec.bounds
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        raise ScheduleError(f"{where} = {x:g} is outside its range [{lo_s}, {hi_s}]")
 
 
 def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
@@ -134,10 +197,18 @@ def _apply_warmup(
     params: Mapping[str, Any],
     min_lr: float | None,
 ) -> np.ndarray:
+    if family.warmup_relative:
+        # the family's clock starts at the end of the warmup: recompute the post-warmup part
+        lr = np.asarray(family.fn(s - w.steps, **params), dtype=np.float64)
+        if min_lr is not None:
+            lr = np.maximum(lr, min_lr)
+        at = 0.0
+    else:
+        at = float(w.steps)
     mask = s < w.steps
     if not mask.any():
         return lr
-    target = float(family.fn(np.array([float(w.steps)]), **params)[0])
+    target = float(family.fn(np.array([at]), **params)[0])
     if min_lr is not None:
         target = max(target, min_lr)
     frac = np.clip(s[mask], 0.0, None) / w.steps
@@ -167,7 +238,13 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from lraudit.schedules import families as _families  # noqa: F401
+    # Importing the submodule ``families`` rebinds the package attribute of that name to the
+    # module; keep the public function ``families`` in place.
+    fn = globals()["families"]
+    try:
+        importlib.import_module("lraudit.schedules.families")
+    finally:
+        globals()["families"] = fn
 
 
 __all__ = [

@@ -1,0 +1,212 @@
+"""Cosine families: ``cosine`` (one half-period, then flat) and ``cosine_restarts`` (SGDR)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from lraudit.schedules import Family, ParamSpec, register
+from lraudit.schedules._common import FLAT_RTOL, check_positive, clean, flat_head_end
+
+# --------------------------------------------------------------------------- cosine
+
+
+def cosine(
+    steps: np.ndarray,
+    peak_lr: float,
+    end_lr: float,
+    decay_steps: float,
+    start_step: float = 0.0,
+) -> np.ndarray:
+    """Cosine decay, clamped (TF ``cosine_decay``, Keras ``CosineDecay``, torch
+    ``CosineAnnealingLR`` up to ``T_max``, HF ``cosine``, OD API ``cosine_decay_with_warmup``).
+
+    .. math::
+
+        lr(s) = \\begin{cases}
+            lr_p & s < s_0 \\\\
+            lr_e + \\frac{lr_p - lr_e}{2}
+                \\left(1 + \\cos\\frac{\\pi (s - s_0)}{D}\\right) & s_0 \\le s < s_0 + D \\\\
+            lr_e & s \\ge s_0 + D
+        \\end{cases}
+
+    with :math:`lr_p` = ``peak_lr``, :math:`lr_e` = ``end_lr``, :math:`D` = ``decay_steps``,
+    :math:`s_0` = ``start_step`` (the end of a warmup plus any hold at the peak). torch's
+    ``CosineAnnealingLR`` and HF's ``cosine`` rise again after :math:`s_0 + D`; this family
+    stays at ``end_lr`` (as TF, Keras, OD API and timm do).
+
+    >>> s = np.array([0, 9, 10, 60, 109, 110, 200])
+    >>> cosine(s, peak_lr=1.0, end_lr=0.1, decay_steps=100, start_step=10).round(6).tolist()
+    [1.0, 1.0, 1.0, 0.55, 0.100222, 0.1, 0.1]
+    """
+    t = np.clip(steps - start_step, 0.0, decay_steps)
+    return end_lr + (peak_lr - end_lr) * 0.5 * (1.0 + np.cos(np.pi * t / decay_steps))
+
+
+def _check_cosine(p: Mapping[str, Any]) -> None:
+    check_positive("cosine", p, "decay_steps")
+
+
+def _decay_part(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    i = int(np.argmax(y)) if y.size else 0
+    return x[i:], y[i:]
+
+
+def _guess_cosine(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    x, y = clean(steps, values)
+    if y.size < 2:
+        v = float(y[0]) if y.size else 1.0
+        return {"peak_lr": v, "end_lr": 0.0, "decay_steps": 1.0, "start_step": 0.0}
+    x, y = _decay_part(x, y)
+    peak = float(y[0])
+    start = max(flat_head_end(x, y), float(x[0]))
+    lo = float(y[-1])
+    # a flat tail means the decay completed: end_lr and the horizon are read off directly
+    tail = np.nonzero(np.abs(y - lo) > FLAT_RTOL * max(abs(lo), 1e-300))[0]
+    if tail.size and tail[-1] < y.size - 2:
+        end, d = lo, float(x[tail[-1] + 1]) - start
+    else:
+        end = 0.0
+        q = np.clip((lo - end) / max(peak - end, 1e-300), -1.0, 1.0)
+        ang = float(np.arccos(2 * q - 1))
+        d = (float(x[-1]) - start) * np.pi / ang if ang > 1e-6 else 10 * (float(x[-1]) + 1)
+    return {"peak_lr": peak, "end_lr": end, "decay_steps": max(d, 1.0), "start_step": start}
+
+
+register(
+    Family(
+        name="cosine",
+        fn=cosine,
+        params=(
+            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR at the decay start"),
+            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="LR after the decay"),
+            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="length D (> 0)"),
+            ParamSpec(
+                "start_step",
+                "float",
+                (0.0, None),
+                default=0,
+                doc="decay start (warmup + hold); flat at peak_lr before it",
+            ),
+        ),
+        guess=_guess_cosine,
+        summary="half cosine from peak_lr to end_lr over decay_steps from start_step, then flat",
+        check=_check_cosine,
+    )
+)
+
+# --------------------------------------------------------------------------- cosine_restarts
+
+
+def cosine_restarts(
+    steps: np.ndarray,
+    peak_lr: float,
+    end_lr: float,
+    first_period: float,
+    period_mult: float = 1.0,
+    peak_decay: float = 1.0,
+) -> np.ndarray:
+    """Cosine with warm restarts, SGDR (TF ``cosine_decay_restarts``, Keras
+    ``CosineDecayRestarts``, torch ``CosineAnnealingWarmRestarts``).
+
+    .. math::
+
+        lr(s) = lr_e + (lr_p - lr_e)\\, m^{i} \\, \\tfrac12 \\left(1 + \\cos \\pi \\varphi\\right)
+
+    where cycle :math:`i` starts at :math:`S_i = F (1 + t + \\dots + t^{i-1})` and lasts
+    :math:`F t^i` steps, :math:`\\varphi = (s - S_i) / (F t^i) \\in [0, 1)`; :math:`lr_p` =
+    ``peak_lr``, :math:`lr_e` = ``end_lr``, :math:`F` = ``first_period``, :math:`t` =
+    ``period_mult``, :math:`m` = ``peak_decay``. Only the amplitude decays; the floor is not
+    scaled (TF's ``alpha * lr``). The LR never reaches ``end_lr``: it restarts at ``peak`` first.
+
+    >>> s = np.array([0, 5, 9, 10, 20, 30])
+    >>> cosine_restarts(s, 1.0, 0.0, first_period=10, period_mult=2.0, peak_decay=0.5).round(
+    ...     6).tolist()
+    [1.0, 0.5, 0.024472, 0.5, 0.25, 0.25]
+    """
+    u = np.maximum(steps, 0.0) / first_period
+    if period_mult == 1.0:
+        i = np.floor(u)
+        phi = u - i
+        return end_lr + (peak_lr - end_lr) * np.power(float(peak_decay), i) * 0.5 * (
+            1.0 + np.cos(np.pi * phi)
+        )
+    t = float(period_mult)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        i = np.floor(np.log1p(u * (t - 1.0)) / np.log(t))
+    # snap rounding at exact restart positions: S_i <= u < S_{i+1}
+    s_i = np.expm1(i * np.log(t)) / (t - 1.0)
+    s_next = s_i + np.power(t, i)
+    tol = 1e-12 * np.maximum(u, 1.0)
+    up = u >= s_next - tol
+    down = u < s_i - tol
+    i = i + up - down
+    s_i = np.expm1(i * np.log(t)) / (t - 1.0)
+    phi = np.clip((u - s_i) / np.power(t, i), 0.0, 1.0)
+    return end_lr + (peak_lr - end_lr) * np.power(float(peak_decay), i) * 0.5 * (
+        1.0 + np.cos(np.pi * phi)
+    )
+
+
+def _check_restarts(p: Mapping[str, Any]) -> None:
+    # period_mult >= 1 is a ParamSpec bound: shrinking periods end after finitely many steps
+    check_positive("cosine_restarts", p, "first_period", "peak_decay")
+
+
+def _guess_restarts(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    x, y = clean(steps, values)
+    if y.size < 2:
+        v = float(y[0]) if y.size else 1.0
+        return {"peak_lr": v, "end_lr": 0.0, "first_period": 1.0}
+    # restarts: upward jumps
+    up = np.nonzero(np.diff(y) > 1e-3 * np.max(np.abs(y)))[0] + 1
+    peak = float(y[0])
+    end = max(float(np.min(y)) * 0.5, 0.0)
+    if up.size == 0:
+        return {
+            "peak_lr": peak,
+            "end_lr": end,
+            "first_period": max(float(x[-1] - x[0]) * 2, 1.0),
+            "period_mult": 1.0,
+            "peak_decay": 1.0,
+        }
+    starts = x[up]
+    first = float(starts[0])
+    mult = float((starts[1] - starts[0]) / first) if starts.size >= 2 and first > 0 else 1.0
+    decay = float((y[up[0]] - end) / max(peak - end, 1e-300))
+    return {
+        "peak_lr": peak,
+        "end_lr": end,
+        "first_period": max(first, 1.0),
+        "period_mult": max(mult, 1.0),
+        "peak_decay": min(max(decay, 1e-6), 1.0),
+    }
+
+
+register(
+    Family(
+        name="cosine_restarts",
+        fn=cosine_restarts,
+        params=(
+            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR at step 0"),
+            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="floor of every cycle"),
+            ParamSpec("first_period", "float", (0.0, None), log=True, doc="first cycle length"),
+            ParamSpec(
+                "period_mult", "float", (1.0, None), default=1.0, log=True, doc="cycle growth"
+            ),
+            ParamSpec(
+                "peak_decay",
+                "float",
+                (0.0, None),
+                default=1.0,
+                log=True,
+                doc="amplitude factor per cycle",
+            ),
+        ),
+        guess=_guess_restarts,
+        summary="SGDR: cosine cycles of length first_period * period_mult**i",
+        check=_check_restarts,
+    )
+)

@@ -1,0 +1,256 @@
+"""Exponential-type decays: ``exponential``, ``inverse_time`` and ``inverse_sqrt``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from lraudit.schedules import Family, ParamSpec, register
+from lraudit.schedules._common import (
+    check_positive,
+    clean,
+    flat_head_end,
+    jumps,
+    round_decade,
+    span,
+)
+
+# --------------------------------------------------------------------------- exponential
+
+
+def exponential(
+    steps: np.ndarray,
+    init_lr: float,
+    decay_rate: float,
+    decay_steps: float,
+    staircase: bool = False,
+    start_step: float = 0.0,
+) -> np.ndarray:
+    """Exponential decay (TF ``exponential_decay``, Keras/optax ``ExponentialDecay``, torch
+    ``ExponentialLR`` and ``StepLR``, the OD API burn-in schedule).
+
+    .. math::
+
+        lr(s) = \\begin{cases}
+            lr_0 & s < s_0 \\\\
+            lr_0 \\, r^{p(s)} & s \\ge s_0
+        \\end{cases}
+        \\qquad p(s) = \\frac{s - s_0}{D}
+        \\quad (\\lfloor \\cdot \\rfloor \\text{ if staircase})
+
+    with :math:`lr_0` = ``init_lr``, :math:`r` = ``decay_rate``, :math:`D` = ``decay_steps``,
+    :math:`s_0` = ``start_step``. A staircase drops at :math:`s_0 + kD` (``>=``: the new value
+    applies at the boundary step itself, as in TF's float floor).
+
+    >>> s = np.array([0, 5, 10, 15])
+    >>> exponential(s, init_lr=1.0, decay_rate=0.5, decay_steps=10).round(6).tolist()
+    [1.0, 0.707107, 0.5, 0.353553]
+    >>> exponential(s, 1.0, 0.5, 10, staircase=True).tolist()
+    [1.0, 1.0, 0.5, 0.5]
+    >>> exponential(np.array([0, 4, 5, 14, 15]), 1.0, 0.5, 10, True, start_step=5).tolist()
+    [1.0, 1.0, 1.0, 1.0, 0.5]
+    """
+    p = np.maximum(steps - start_step, 0.0) / decay_steps
+    if staircase:
+        p = np.floor(p)
+    return init_lr * np.power(float(decay_rate), p)
+
+
+def _check_exponential(p: Mapping[str, Any]) -> None:
+    check_positive("exponential", p, "decay_rate", "decay_steps")
+
+
+def _decay_part(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points from the maximum on (skips a warmup ramp)."""
+    i = int(np.argmax(y)) if y.size else 0
+    return x[i:], y[i:]
+
+
+def _guess_exponential(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    x, y = clean(steps, values)
+    x, y = _decay_part(x, y)
+    pos = y > 0
+    x, y = x[pos], y[pos]
+    if x.size < 2:
+        return {"init_lr": float(y[0]) if y.size else 1.0, "decay_rate": 1.0, "decay_steps": 1.0}
+    start = flat_head_end(x, y)
+    j = jumps(y)
+    # a staircase: mostly flat with a few large jumps
+    if j.size and j.size < 0.2 * y.size and np.all(np.abs(np.diff(np.log(y)))[j - 1] > 0):
+        levels = np.split(y, j)
+        ratios = [b[0] / a[-1] for a, b in zip(levels[:-1], levels[1:], strict=True)]
+        d = float(np.median(np.diff(x[j]))) if j.size >= 2 else float(x[j[0]] - x[0])
+        first = float(x[j[0]])
+        return {
+            "init_lr": float(y[0]),
+            "decay_rate": float(np.median(ratios)),
+            "decay_steps": max(d, 1.0),
+            "staircase": True,
+            "start_step": max(first - d, 0.0),
+        }
+    k = float(np.polyfit(x, np.log(y), 1)[0])
+    d = round_decade(span(x))
+    return {
+        "init_lr": float(y[0]),
+        "decay_rate": float(math.exp(min(k * d, 0.0))),
+        "decay_steps": d,
+        "staircase": False,
+        "start_step": start,
+    }
+
+
+register(
+    Family(
+        name="exponential",
+        fn=exponential,
+        params=(
+            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR before the decay"),
+            ParamSpec(
+                "decay_rate", "float", (0.0, None), log=True, doc="factor per decay_steps (> 0)"
+            ),
+            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="steps per factor (> 0)"),
+            ParamSpec("staircase", "bool", default=False, doc="floor the exponent"),
+            ParamSpec(
+                "start_step",
+                "float",
+                (0.0, None),
+                default=0,
+                doc="decay clock origin; flat at init_lr before it (OD API burnin_steps)",
+            ),
+        ),
+        guess=_guess_exponential,
+        summary="init_lr * decay_rate ** ((s - start_step) / decay_steps), optionally floored",
+        check=_check_exponential,
+    )
+)
+
+# --------------------------------------------------------------------------- inverse_time
+
+
+def inverse_time(
+    steps: np.ndarray,
+    init_lr: float,
+    decay_rate: float,
+    decay_steps: float,
+    staircase: bool = False,
+) -> np.ndarray:
+    """Inverse-time decay (TF ``inverse_time_decay``, Keras ``InverseTimeDecay``, Paddle).
+
+    .. math::
+
+        lr(s) = \\frac{lr_0}{1 + r \\, p(s)} \\qquad p(s) = \\frac{\\max(s, 0)}{D}
+        \\quad (\\lfloor \\cdot \\rfloor \\text{ if staircase})
+
+    with :math:`lr_0` = ``init_lr``, :math:`r` = ``decay_rate``, :math:`D` = ``decay_steps``.
+
+    >>> s = np.array([0, 5, 10, 20])
+    >>> inverse_time(s, init_lr=1.0, decay_rate=1.0, decay_steps=10).round(6).tolist()
+    [1.0, 0.666667, 0.5, 0.333333]
+    >>> inverse_time(s, 1.0, 1.0, 10, staircase=True).round(6).tolist()
+    [1.0, 1.0, 0.5, 0.333333]
+    """
+    p = np.maximum(steps, 0.0) / decay_steps
+    if staircase:
+        p = np.floor(p)
+    return init_lr / (1.0 + decay_rate * p)
+
+
+def _check_inverse_time(p: Mapping[str, Any]) -> None:
+    check_positive("inverse_time", p, "decay_steps")
+
+
+def _guess_inverse_time(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    x, y = clean(steps, values)
+    x, y = _decay_part(x, y)
+    pos = y > 0
+    x, y = x[pos], y[pos]
+    if x.size < 2:
+        return {"init_lr": float(y[0]) if y.size else 1.0, "decay_rate": 0.0, "decay_steps": 1.0}
+    # 1/lr is a straight line in s: lr0 / lr = 1 + r s / D
+    slope, icpt = np.polyfit(x, 1.0 / y, 1)
+    init = 1.0 / icpt if icpt > 0 else float(y[0])
+    d = round_decade(span(x))
+    return {
+        "init_lr": float(init),
+        "decay_rate": float(max(slope * init * d, 0.0)),
+        "decay_steps": d,
+        "staircase": False,
+    }
+
+
+register(
+    Family(
+        name="inverse_time",
+        fn=inverse_time,
+        params=(
+            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0"),
+            ParamSpec("decay_rate", "float", (0.0, None), log=True, doc="r in 1 / (1 + r s/D)"),
+            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="D (> 0)"),
+            ParamSpec("staircase", "bool", default=False, doc="floor s / D"),
+        ),
+        guess=_guess_inverse_time,
+        summary="init_lr / (1 + decay_rate * s / decay_steps), optionally floored",
+        check=_check_inverse_time,
+    )
+)
+
+# --------------------------------------------------------------------------- inverse_sqrt
+
+
+def inverse_sqrt(steps: np.ndarray, peak_lr: float, timescale: float) -> np.ndarray:
+    """Inverse square-root decay (Noam / "Attention is all you need", fairseq and HF
+    ``inverse_sqrt`` with the default ``timescale = num_warmup_steps``).
+
+    .. math::
+
+        lr(s) = \\begin{cases}
+            lr_p & s < \\tau \\\\
+            lr_p \\sqrt{\\tau / s} & s \\ge \\tau
+        \\end{cases}
+
+    with :math:`lr_p` = ``peak_lr`` and :math:`\\tau` = ``timescale``. With a warmup of
+    :math:`W = \\tau` steps this is Noam's
+    :math:`d^{-1/2} \\min(s^{-1/2}, s W^{-3/2})` with :math:`lr_p = (d W)^{-1/2}`.
+
+    >>> inverse_sqrt(np.array([0, 99, 100, 400]), peak_lr=1.0, timescale=100).tolist()
+    [1.0, 1.0, 1.0, 0.5]
+    """
+    return peak_lr * np.sqrt(timescale / np.maximum(steps, timescale))
+
+
+def _check_inverse_sqrt(p: Mapping[str, Any]) -> None:
+    check_positive("inverse_sqrt", p, "timescale")
+
+
+def _guess_inverse_sqrt(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    x, y = clean(steps, values)
+    x, y = _decay_part(x, y)
+    if y.size == 0:
+        return {"peak_lr": 1.0, "timescale": 1.0}
+    peak = float(y[0])
+    later = (x > 0) & (y > 0) & (y < peak * (1 - 1e-6))
+    if not later.any():
+        return {"peak_lr": peak, "timescale": max(float(x[-1]), 1.0)}
+    # lr = peak sqrt(tau / s)  =>  tau = s (lr / peak)^2
+    tau = float(np.median(x[later] * (y[later] / peak) ** 2))
+    return {"peak_lr": peak, "timescale": max(tau, 1.0)}
+
+
+register(
+    Family(
+        name="inverse_sqrt",
+        fn=inverse_sqrt,
+        params=(
+            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR for s <= timescale"),
+            ParamSpec(
+                "timescale", "float", (0.0, None), log=True, doc="step where the decay starts"
+            ),
+        ),
+        guess=_guess_inverse_sqrt,
+        summary="peak_lr * sqrt(timescale / max(s, timescale))",
+        check=_check_inverse_sqrt,
+    )
+)
