@@ -244,3 +244,8 @@ def test_matches_fvcore_reference_curves(name: str):
     needs_family(i.schedule.family)
     ref = REFERENCE[name]
     np.testing.assert_allclose(i.evaluate(ref["iters"]), ref["lr"], rtol=1e-9, atol=1e-15)
+
+
+def test_schedule_library_file_names_its_candidates(zoo: Path):
+    with pytest.raises(ConfigError, match=r"defines lr_multiplier_1x, lr_multiplier_2x"):
+        load_config(zoo / "common" / "coco_schedule.py")

@@ -395,6 +395,13 @@ def _parse_lazy(
     path: Path, values: dict[str, Any], units: Units, assumptions: list[str]
 ) -> IntendedSchedule:
     notes = list(assumptions)
+    if "lr_multiplier" not in values:
+        others = sorted(k for k in values if k.startswith("lr_multiplier"))
+        if others:
+            raise ConfigError(
+                f"{path}: lr_multiplier is not set; this file defines {', '.join(others)} - pass "
+                "the training config that imports one of them as lr_multiplier"
+            )
     mult = _need(values.get("lr_multiplier"), "lr_multiplier", path, notes)
     base = as_float(
         _need(lookup(values, "optimizer.lr"), "optimizer.lr", path, notes), f"{path}: optimizer.lr"
