@@ -445,3 +445,12 @@ def test_each_stale_point_is_attributed_to_the_write_that_replaced_it(tmp_path: 
         f"resume at step 0 in {names[1]} replaced 3 point(s) from {names[0]}",
         f"resume at step 0 in {names[2]} replaced 3 point(s) from {names[1]}",
     ]
+
+
+def test_unreadable_file_is_noted_and_the_rest_read(tmp_path: Path) -> None:
+    lt.write_scalars(tmp_path, "lr", [0, 1], [0.5, 0.25])
+    (tmp_path / "events.out.tfevents.2.h").mkdir()  # a directory is not an event file
+    os.symlink(tmp_path / "missing-target", tmp_path / "events.out.tfevents.3.h")  # dangling
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.values.tolist() == [0.5, 0.25]
+    assert any("cannot read" in n and "skipped" in n for n in s.notes)

@@ -98,6 +98,15 @@ def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool =
     return fd
 
 
+def _read_or_note(path: str, want: Callable[[str], bool], fast: bool) -> FileData:
+    """:func:`read_file`, or an empty result with a note when the file cannot be read at all
+    (one unreadable file should not hide the rest of the run)."""
+    try:
+        return read_file(path, want, fast=fast)
+    except LogReadError as e:
+        return FileData(path=path, notes=[f"{e}; skipped"])
+
+
 def _run_filter(run: str | None) -> Callable[[str], bool]:
     if run is None:
         return lambda _r: True
@@ -139,7 +148,7 @@ def _read_runs(
     out: list[LRSeries] = []
     all_tags: set[str] = set()
     for rname, files in chosen.items():
-        data = [read_file(f, want, fast=fast) for f in files]
+        data = [_read_or_note(f, want, fast) for f in files]
         plugins: dict[str, str] = {}
         for fd in data:
             for t, pl in fd.plugins.items():
