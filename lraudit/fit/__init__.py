@@ -389,7 +389,9 @@ def _identify(
     fam_params = dict(sched.params)
     exp_cont = cand.family in ("exponential", "inverse_time") and not fam_params.get("staircase")
     for name, value in fam_params.items():
-        if name in free_idx:
+        if name in cand.held:
+            est.append(ParamEstimate(name, value, False, None, f"{name}: {cand.held[name]}"))
+        elif name in free_idx:
             e = from_free(name, value)
             if exp_cont and name == "decay_rate":
                 e = replace(

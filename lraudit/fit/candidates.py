@@ -471,6 +471,18 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                 else:
                     fixed["start_step"] = _num(round(st0))
             out.append(_c(fam, fixed, frees, f"polynomial p0={power:g} start={st0:g}"))
+            if power == 1.0 and ctx.st.tail_flat_from is None:
+                # a straight line: only its slope and intercept are seen, so end_lr and
+                # decay_steps trade off; the canonical member decays to 0 at decay_steps
+                lin = [f for f in frees if f.name not in ("end_lr", "power")]
+                fx = {**fixed, "end_lr": 0.0, "power": 1.0}
+                c = _c(fam, fx, lin, f"linear start={st0:g}")
+                why = (
+                    "a straight line over the window: only its slope and intercept are "
+                    "identified; end_lr is held at 0 and decay_steps is where the line reaches 0"
+                )
+                c.held = {"end_lr": why, "power": why, "decay_steps": why}
+                out.append(c)
     return out
 
 
@@ -649,6 +661,27 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
     r1 = starts[1] if len(starts) >= 2 else None
     gap = float(x[r1] - x[r1 - 1]) if r1 is not None else 0.0
     fracs = (1.0, 0.75, 0.5, 0.25) if gap > 1 else (1.0,)
+    if len(sx) >= 2:
+        # restarts seen at logged steps: first period and multiplier fixed from their positions
+        fixed_fm = {"first_period": _num(sx[1] - sx[0])}
+        if len(sx) >= 3 and _has(fam, "period_mult"):
+            fixed_fm["period_mult"] = max(mult, 1.0)
+        frees = [
+            free(fam, "peak_lr", top, log=True),
+            free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
+        ]
+        if "period_mult" not in fixed_fm:
+            frees.append(free(fam, "period_mult", 1.0 + 1e-9, 1.0, 64.0, log=True))
+        frees.append(free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True))
+        out.append(
+            _c(
+                fam,
+                fixed_fm,
+                frees,
+                "cosine_restarts at logged restarts",
+                n_structural=len(fixed_fm),
+            )
+        )
     for f in fracs:
         p_start = max(p0 - (1 - f) * gap, 1.0)
         frees = [
@@ -671,14 +704,25 @@ def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
     mx = float(np.max(y))
     pk = st.peaks[0] if st.peaks else int(np.argmax(y))
     up0 = max(float(x[pk]) - float(x[0]), 1.0)
-    troughs = [i for i in range(1, y.size - 1) if st.direction[i - 1] < 0 and st.direction[i] >= 0]
+    dr = st.direction
+    troughs = np.nonzero((dr[:-1] < 0) & (dr[1:] >= 0))[0] + 1
     down0 = up0
-    if troughs:
-        t = [i for i in troughs if i > pk]
-        if t:
-            down0 = max(float(x[t[0]]) - float(x[pk]), 1.0)
+    t = troughs[troughs > pk]
+    if t.size:
+        down0 = max(float(x[t[0]]) - float(x[pk]), 1.0)
+    modes = list(_choices(fam, "mode") or ("triangular",))
+    if len(st.peaks) >= 2 and y[st.peaks[0]] > base:
+        # the envelope tells the mode: constant (triangular), halving (triangular2), geometric
+        a = (y[st.peaks[1]] - base) / (y[st.peaks[0]] - base)
+        # sampled peaks miss the true top: a constant envelope can look slightly shrinking
+        keep = {"exp_range", "triangular"}
+        if a >= 0.995:
+            keep = {"triangular"}
+        elif 0.3 < a < 0.7:
+            keep = {"triangular2", "exp_range"}
+        modes = [m for m in modes if m in keep] or modes
     out = []
-    for mode in _choices(fam, "mode") or ("triangular",):
+    for mode in modes:
         fixed: dict[str, Any] = {"mode": mode}
         frees = [
             free(fam, "base_lr", max(base, mx * 1e-9), log=True),

@@ -93,6 +93,8 @@ class Candidate:
     #: family params that follow another value (``start_step`` -> ``warmup.steps``: the decay
     #: clock starts where the warmup ends); the bool says whether to round to a whole step
     ties: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: params held at a conventional value because the data cannot fix them, with the reason
+    held: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_params(self) -> int:
@@ -242,10 +244,21 @@ def refine(
             f"least_squares failed: {exc}",
             (),
         )
-    z = res.x
+    z = res.x.copy()
+    # trf stops just inside a bound: a start/end LR of 1e-15 is a 0 the data cannot tell apart
+    for i, p in enumerate(free):
+        if not p.log and not p.rate and p.lo == 0.0 and 0.0 < z[i] * p.scale < 1e-7 * p.scale:
+            z[i] = 0.0
     vals = _vals(free, z)
     sched = sched_of(z)
     r = residuals(sched, xs, ly, eps)
+    if not np.array_equal(z, res.x):
+        r_raw = residuals(sched_of(res.x), xs, ly, eps)
+        if float(r_raw @ r_raw) < float(r @ r):
+            z = res.x
+            vals = _vals(free, z)
+            sched = sched_of(z)
+            r = r_raw
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return Outcome(
         cand,
