@@ -170,6 +170,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             # logged value of groups 1-2 at step k during warmup: lr0 * (nb*(k - k0 + 1) - 1)/nw
             start = lr0 * (nb * (1 - k0) - 1) / nw
             length = (nw + 1 - nb * (1 - k0)) / nb
+            fitted = _warmup_through_points(
+                schedule(sched_family, params), lr0, lrf, epochs, cos, nb, nw, k0
+            )
+            if fitted is not None:
+                length, start = fitted
             warm = linear_warmup(length, start)
             notes.assume(
                 f"Warmup: {nw} iterations (max(round({fmt_num(wep)} x {nb}), 100)) = "
@@ -233,6 +238,38 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         world_size=units.world_size,
         expected_tags=tags,
     )
+
+
+def _warmup_through_points(
+    family: Any, lr0: float, lrf: float, epochs: int, cos: bool, nb: int, nw: int, k0: int
+) -> tuple[float, float] | None:
+    """(steps, start_lr) of the linear warmup through the first and last logged warmup values.
+
+    The line through those two points meets the decay curve at ``W``, where lraudit's warmup
+    hands over (its target is the family's value at ``W``). None when the run logs fewer than
+    two warmup points or the family is not registered.
+    """
+    e_last = (nw + 1) // nb - 1  # last epoch whose final iteration is still in warmup
+    if e_last < 1 or e_last >= epochs or not _family_known(family.family):
+        return None
+    k1, kl = k0, k0 + e_last
+    v1, vl = _exact(np.array([k1, kl]), lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
+    slope = (vl - v1) / (kl - k1)
+    start = v1 - slope * k1
+
+    def gap(w: float) -> float:
+        return start + slope * w - float(family.evaluate([w])[0])
+
+    lo, hi = float(kl), float(kl) + 2.0
+    if gap(lo) > 0 or gap(hi) < 0:
+        return None
+    for _ in range(80):  # bisection: the line rises, the decay curve falls
+        mid = (lo + hi) / 2
+        if gap(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2, start
 
 
 def _family_known(name: str) -> bool:
