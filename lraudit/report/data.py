@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.types import AuditReport, FitResult, IntendedSchedule, RunAudit, Severity, _plain
 
 SCHEMA_VERSION = 1
@@ -60,7 +60,7 @@ def fit_to_data(fit: FitResult | None) -> dict[str, Any] | None:
             "unidentified": dict(fit.unidentified),
             "offset": int(fit.offset),
             "status": fit.status,
-            "description": describe_schedule(fit.schedule),
+            "description": describe_fit(fit),
         }
     )
 

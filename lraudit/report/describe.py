@@ -14,17 +14,36 @@ The line names the phases in order, with the numbers a person checks against a c
 'warmup 1000 (0.0267→0.08) + cosine 0.08→0 over steps 1000–50000'
 
 Numbers: learning rates with 3 significant digits (``fmt_lr``), steps as integers when whole
-(``fmt_step``), so the same report always gives the same line.
+(``fmt_step``), so the same report always gives the same line. In fitted schedules
+(:func:`describe_fit`) a value the logged window does not determine is followed by ``?``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lraudit.errors import LrauditError
-from lraudit.types import Schedule
+from lraudit.types import FitResult, Schedule
+
+
+class Unsure:
+    """A parameter value the data do not determine; formatted with a trailing ``?``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __str__(self) -> str:
+        return f"{self.value}?"
 
 
 def fmt_lr(x: Any) -> str:
@@ -33,6 +52,8 @@ def fmt_lr(x: Any) -> str:
     >>> fmt_lr(0.0266666), fmt_lr(0.08), fmt_lr(0.0), fmt_lr(1e-5), fmt_lr(float("nan"))
     ('0.0267', '0.08', '0', '1e-05', 'nan')
     """
+    if isinstance(x, Unsure):
+        return fmt_lr(x.value) + "?"
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -48,6 +69,8 @@ def fmt_step(x: Any) -> str:
     >>> fmt_step(50000.0), fmt_step(12.5), fmt_step(None)
     ('50000', '12.5', '?')
     """
+    if isinstance(x, Unsure):
+        return fmt_step(x.value) + "?"
     if x is None:
         return "?"
     try:
@@ -80,7 +103,10 @@ def _span(params: Mapping[str, Any]) -> str:
     start = _p(params, "start_step", 0)
     try:
         if float(start) > 0 and d is not None:
-            return f"steps {fmt_step(start)}–{fmt_step(float(start) + float(d))}"
+            end: Any = float(start) + float(d)
+            if isinstance(d, Unsure) or isinstance(start, Unsure):
+                end = Unsure(end)
+            return f"steps {fmt_step(start)}–{fmt_step(end)}"
     except (TypeError, ValueError):
         pass
     return fmt_step(d)
@@ -166,7 +192,35 @@ def warmup_target(schedule: Schedule) -> float | None:
         return float(values[0]) if values else None
 
 
-def describe_schedule(schedule: Schedule | None) -> str:
+def mark_unsure(params: Mapping[str, Any], unsure: Iterable[str]) -> dict[str, Any]:
+    """``params`` with the values named in ``unsure`` wrapped in :class:`Unsure`."""
+    names = set(unsure)
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        if k in names and v is not None:
+            out[k] = [Unsure(x) for x in v] if isinstance(v, (list, tuple)) else Unsure(v)
+        else:
+            out[k] = v
+    return out
+
+
+def describe_fit(fit: FitResult | None) -> str:
+    """The fitted schedule's line, with ``?`` after every value the data do not determine.
+
+    >>> from lraudit.types import FitResult, ParamEstimate
+    >>> f = FitResult(Schedule("cosine", {"peak_lr": 0.08, "end_lr": 0.0, "decay_steps": 49000,
+    ...     "start_step": 0}), 1e-8, params=(ParamEstimate("peak_lr", 0.08, True),
+    ...     ParamEstimate("end_lr", 0.0, False, reason="end not reached"),
+    ...     ParamEstimate("decay_steps", 49000, False, reason="4% seen")))
+    >>> describe_fit(f)
+    'cosine 0.08→0? over 49000?'
+    """
+    if fit is None:
+        return "—"
+    return describe_schedule(fit.schedule, unsure=fit.unidentified)
+
+
+def describe_schedule(schedule: Schedule | None, unsure: Iterable[str] = ()) -> str:
     """``warmup W (start→target) + <family line>[, floor m]`` in one line; ``—`` for None.
 
     >>> from lraudit.types import Warmup
@@ -176,16 +230,20 @@ def describe_schedule(schedule: Schedule | None) -> str:
     """
     if schedule is None:
         return "—"
-    line = describe_family(schedule.family, schedule.params)
+    unsure = set(unsure)
+    line = describe_family(schedule.family, mark_unsure(schedule.params, unsure))
     w = schedule.warmup
     if w is not None and w.steps > 0:
         target = warmup_target(schedule)
         tgt = fmt_lr(target) if target is not None else "?"
         shape = "" if w.shape == "linear" else f"{w.shape} "
+        steps = Unsure(w.steps) if "warmup.steps" in unsure else w.steps
+        start = Unsure(w.start_lr) if "warmup.start_lr" in unsure else w.start_lr
         if w.shape == "constant":
-            line = f"warmup {fmt_step(w.steps)} ({shape}{fmt_lr(w.start_lr)}) + {line}"
+            line = f"warmup {fmt_step(steps)} ({shape}{fmt_lr(start)}) + {line}"
         else:
-            line = f"warmup {fmt_step(w.steps)} ({shape}{fmt_lr(w.start_lr)}→{tgt}) + {line}"
+            line = f"warmup {fmt_step(steps)} ({shape}{fmt_lr(start)}→{tgt}) + {line}"
     if schedule.min_lr is not None:
-        line += f", floor {fmt_lr(schedule.min_lr)}"
+        floor = Unsure(schedule.min_lr) if "min_lr" in unsure else schedule.min_lr
+        line += f", floor {fmt_lr(floor)}"
     return line

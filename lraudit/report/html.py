@@ -11,7 +11,7 @@ import base64
 from html import escape
 
 from lraudit.report import Options, fail_rank
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.report.text import points_cell, summary_line
 from lraudit.types import AuditReport
 
@@ -58,7 +58,7 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
             f"<code>{e(r.run)}</code>",
             f"<code>{e(r.tag)}</code>",
             f'<span class="nowrap">{e(points_cell(r))}</span>',
-            e(describe_schedule(r.fit.schedule if r.fit else None)),
+            e(describe_fit(r.fit)),
         ]
         if with_intended:
             cells.append(e(describe_schedule(r.intended.schedule if r.intended else None)))

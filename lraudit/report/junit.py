@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from lraudit.report import Options, could_not_audit, failing
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.types import AuditReport, Finding
 
 
@@ -43,7 +43,7 @@ def format_junit(report: AuditReport, options: Options | None = None) -> str:
                     case, "failure", message=bad[0].message, type=f"{bad[0].code} {bad[0].name}"
                 )
                 el.text = "\n".join(_finding_line(f) for f in bad)
-        out = [f"inferred: {describe_schedule(r.fit.schedule if r.fit else None)}"]
+        out = [f"inferred: {describe_fit(r.fit)}"]
         if r.intended is not None:
             out.append(f"intended: {describe_schedule(r.intended.schedule)}")
         out += lines

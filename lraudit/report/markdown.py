@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lraudit.report import Options, fail_rank
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit
 from lraudit.report.text import intended_cell, points_cell, summary_line
 from lraudit.types import AuditReport
 
@@ -58,7 +58,7 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
             _code(md_cell(r.run)),
             _code(md_cell(r.tag)),
             points_cell(r),
-            md_cell(describe_schedule(r.fit.schedule if r.fit else None)),
+            md_cell(describe_fit(r.fit)),
         ]
         if with_intended:
             cells.append(md_cell(intended_cell(r)))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from lraudit.errors import LrauditError
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.types import AuditReport, IntendedSchedule, RunAudit, Schedule
 
 #: The LR range (in decades) above which the y axis is logarithmic.
@@ -170,7 +170,7 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
         ax.set_yscale("log")
     title = f"{run.run} · {run.tag} · {run.status}"
     ax.figure.suptitle(title, fontsize=10)
-    sub = "fit:      " + describe_schedule(fit.schedule if fit else None)
+    sub = "fit:      " + describe_fit(fit)
     if intended is not None:
         sub += "\nintended: " + describe_schedule(intended.schedule)
     ax.set_title(sub, fontsize=7, family="monospace", loc="left")

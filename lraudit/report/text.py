@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lraudit.report import Options
-from lraudit.report.describe import describe_schedule, fmt_step
+from lraudit.report.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.types import AuditReport, RunAudit
 
 
@@ -70,16 +70,18 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         title += f" vs {report.config_path}{fmt}"
     console.print(title, markup=False)
     with_intended = any(r.intended is not None for r in report.runs)
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("run", overflow="fold")
-    table.add_column("tag", overflow="fold")
-    table.add_column("points", no_wrap=True)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, leading=1)
+    # run and tag share a column (tag on the second line) to leave room for the schedules.
+    table.add_column("run\n  tag", overflow="fold", ratio=2)
+    table.add_column("points", ratio=1)
     table.add_column("inferred schedule", overflow="fold", ratio=3)
     if with_intended:
         table.add_column("intended", overflow="fold", ratio=3)
     table.add_column("status", no_wrap=True)
     for r in report.runs:
-        cells = [r.run, r.tag, points_cell(r), describe_schedule(r.fit.schedule if r.fit else None)]
+        n = len(r.series) if r.series is not None else 0
+        span = points_cell(r)[len(str(n)) :].strip()
+        cells = [f"{r.run}\n  {r.tag or '—'}", f"{n}\n{span}", describe_fit(r.fit)]
         if with_intended:
             cells.append(intended_cell(r))
         cells.append(r.status)
@@ -88,7 +90,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     findings = [(r, f) for r in report.runs for f in r.findings]
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
     if findings:
-        lines.append("findings:")
+        lines += ["", "findings:"]
         for r, f in findings:
             where = f" step {f.step}" if f.step is not None else ""
             head = f"  {f.severity.value:<7} {f.code} {f.name} [{r.run} {r.tag or '—'}{where}]"
