@@ -238,6 +238,11 @@ def schedule_from_keras(lr: Any, notes: Notes, key: str) -> Schedule:
         )
     # CosineDecayRestarts
     init, alpha = num("initial_learning_rate"), num("alpha", 0.0)
+    if alpha and cfg.get("m_mul", 1.0) != 1.0:
+        notes.assume(
+            "CosineDecayRestarts scales its floor alpha x lr by m_mul each cycle too; lraudit's "
+            "cosine_restarts keeps the floor fixed (cycles after the first differ slightly)."
+        )
     return schedule(
         "cosine_restarts",
         {
