@@ -29,8 +29,10 @@ has one inside it are handled the same way.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -112,6 +114,22 @@ def _jobs(jobs: int | None) -> int:
     return jobs
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool; ``fork`` only while this process has no other thread (a progress bar's
+    refresh thread may hold a lock that a forked child would inherit locked), else the
+    platform's safe start method (``forkserver``/``spawn``)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        ctx = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        # the server imports these once; every worker forked from it starts warm
+        ctx.set_forkserver_preload(["lraudit.audit", "lraudit.fit", "lraudit.reader"])
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def _fit(series: LRSeries) -> FitResult:
     from lraudit.fit import fit
 
@@ -161,7 +179,7 @@ def _read_and_fit(
         total = 1 + len(series)
         _tick(progress, 1, total, f"read {p}")
         if jobs > 1 and len(series) > 1:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(series))) as ex:
+            with _pool(min(jobs, len(series))) as ex:
                 futs = [ex.submit(_fit, s) for s in series]
                 fits = _collect_fits(futs, series, progress, 1, total)
         else:
@@ -206,7 +224,7 @@ def _pipelined(
     done = 0
     got: list[LRSeries] = []
     fit_futs: dict[Future[Any], LRSeries] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, max(len(runs), 2))) as ex:
+    with _pool(min(jobs, max(len(runs), 2))) as ex:
         read_futs: dict[Future[Any], str] = {ex.submit(_read_run, path, tag, r): r for r in runs}
         pending: set[Future[Any]] = set(read_futs)
         while pending:

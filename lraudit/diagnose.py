@@ -39,6 +39,7 @@ run (a warning: it may be intended), resets, and a warmup that never ends.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,18 +114,20 @@ def diagnose(
     x, y = x_all[ok], y_all[ok]
     out += _rule_too_few(x, fit)
     if intended is None:
-        out += _rules_without_config(x, y, fit)
+        out += _rules_without_config(x, y, fit, notes=series.notes)
     elif intended.unit != intended.log_unit:
         out += _rule_unknown_unit(intended)
         out += _rules_without_config(
-            x, y, fit, constant_ok=_is_constant_schedule(intended.schedule)
+            x, y, fit, constant_ok=_is_constant_schedule(intended.schedule), notes=series.notes
         )
     elif x.size:
         if compare_from is not None:
             keep = x >= compare_from
             x, y = x[keep], y[keep]
         if x.size:
-            out += _Compare(x, y, fit, intended, secondary=compare_from is not None).run()
+            out += _Compare(
+                x, y, fit, intended, secondary=compare_from is not None, notes=series.notes
+            ).run()
     # after the comparison: a reset it explains keeps its message (dedupe keeps the first)
     out += _rule_replaced(series)
     return sort_findings(_dedupe(out))
@@ -348,9 +351,10 @@ def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
     n = y.size
     out: list[tuple[int, int]] = []
     e, _ = _rise_end(x, y)
+    run_max = np.maximum.accumulate(y) if n else y
     i = e + 1
     while i < n:
-        prev_max = float(np.max(y[: i - 1])) if i >= 2 else y[i - 1]
+        prev_max = float(run_max[i - 2]) if i >= 2 else float(y[i - 1])
         if y[i] > y[i - 1] * (1 + JUMP) and prev_max > y[i - 1] * (1 + JUMP):
             start = i
             m = i - 1
@@ -463,7 +467,11 @@ def _name(path: str) -> str:
 
 
 def _rules_without_config(
-    x: np.ndarray, y: np.ndarray, fit: FitResult | None, constant_ok: bool = False
+    x: np.ndarray,
+    y: np.ndarray,
+    fit: FitResult | None,
+    constant_ok: bool = False,
+    notes: Sequence[str] = (),
 ) -> list[Finding]:
     out: list[Finding] = []
     n = x.size
@@ -483,7 +491,7 @@ def _rules_without_config(
         )
     periodic = fit is not None and fit.status != "failed" and _periodic(fit.schedule)
     if not periodic:
-        out += _reset_findings(x, y, None)
+        out += _reset_findings(x, y, None, notes)
     if n >= 3:
         _, to_end = _rise_end(x, y)
         fit_says = (
@@ -507,7 +515,7 @@ def _rules_without_config(
 
 
 def _reset_findings(
-    x: np.ndarray, y: np.ndarray, intended: IntendedSchedule | None
+    x: np.ndarray, y: np.ndarray, intended: IntendedSchedule | None, notes: Sequence[str] = ()
 ) -> list[Finding]:
     out: list[Finding] = []
     for start, jump in _find_resets(x, y):
@@ -516,7 +524,10 @@ def _reset_findings(
             f"the LR jumps back up at step {_st(x[jump])}, from {_lr(y[jump - 1])} to "
             f"{_lr(y[jump])}, after having decreased from {_lr(np.max(y[:jump]))}"
         )
-        restarted = intended is not None and _restarts_intended(x, y, start, intended)
+        near = _note_near(notes, x[max(start - 1, 0)], x[jump])
+        if near:
+            msg += f" (reader: {near})"
+        restarted = None if intended is None else _restarts_intended(x, y, start, intended)
         if restarted is not None:
             msg += (
                 f"; from step {_st(s0)} on it follows the configured schedule again from its "
@@ -535,6 +546,18 @@ def _reset_findings(
             )
         )
     return out
+
+
+_NOTE_STEP = re.compile(r"at step (-?\d+)")
+
+
+def _note_near(notes: Sequence[str], lo: float, hi: float) -> str | None:
+    """The first reader note about a step in ``[lo, hi]`` (a resume, a SessionLog START)."""
+    for n in notes:
+        for m in _NOTE_STEP.finditer(n):
+            if lo <= int(m.group(1)) <= hi:
+                return n
+    return None
 
 
 def _restarts_intended(
@@ -615,8 +638,10 @@ class _Compare:
         fit: FitResult | None,
         intended: IntendedSchedule,
         secondary: bool = False,
+        notes: Sequence[str] = (),
     ) -> None:
         self.x, self.y, self.fit, self.it = x, y, fit, intended
+        self.notes = notes
         self.sched = intended.schedule
         self.secondary = secondary
         self.unit = intended.log_unit or "step"
@@ -637,7 +662,7 @@ class _Compare:
         if not _periodic(self.sched):
             resets = _find_resets(x, y)
             if resets:
-                self.out += _reset_findings(x, y, self.it)
+                self.out += _reset_findings(x, y, self.it, self.notes)
                 cut = resets[0][0]
                 x, y = x[:cut], y[:cut]
                 if x.size == 0:

@@ -240,3 +240,20 @@ def test_bias_group_is_compared_after_the_sibling_warmup() -> None:
     starts = comparison_starts(series, [None, None], it)
     assert set(starts) == {("r", "x/lr0")} and 13 <= starts[("r", "x/lr0")] <= 14.5
     assert comparison_starts(series, [None, None], None) == {}
+
+
+def test_pool_does_not_fork_while_a_thread_runs() -> None:
+    """A progress bar runs a thread: the pool must then not fork (forkserver/spawn instead)."""
+    import threading
+
+    from lraudit.audit import _pool
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    try:
+        with _pool(1) as ex:  # no task submitted: no process is started
+            assert ex._mp_context.get_start_method() != "fork"
+    finally:
+        stop.set()
+        t.join()

@@ -176,9 +176,11 @@ def test_reset_without_config() -> None:
     x = np.arange(0, 3000, 10)
     y = 0.1 * 0.5 ** (x / 1000)
     y[x >= 2000] = 0.1 * 0.5 ** ((x[x >= 2000] - 2000) / 1000)  # restarted at step 2000
-    fs = diagnose(series(x, y), None, None)
+    note = "resume at step 2000 in events.2 replaced 10 point(s) from events.1"
+    fs = diagnose(series(x, y, notes=(note,)), None, None)
     f = only(fs, "schedule_reset")
     assert f.severity is Severity.ERROR and f.step == 2000 and "jumps back up" in f.message
+    assert f"(reader: {note})" in f.message and "configured" not in f.message
 
 
 def test_warmup_restart_without_config_is_placed_at_the_drop() -> None:
