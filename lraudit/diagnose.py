@@ -63,8 +63,10 @@ REL_TOL = 1e-4
 HYP_TOL = 1e-3
 #: Relative range below which a logged series is constant (a few float32 ulps).
 FLAT_TOL = 1e-6
-#: Relative upward jump, after a decrease, that counts as a reset.
+#: Relative upward jump, after a decrease, that counts as a reset ...
 JUMP = 0.01
+#: ... when it is also this fraction of the curve's range, in one logged interval.
+JUMP_RANGE = 0.05
 #: Fewer finite points than this cannot be fitted.
 MIN_POINTS = 5
 #: Without a config, a constant LR is reported from this many points on.
@@ -276,12 +278,21 @@ class _Match:
 
 
 def _best_offset(x: np.ndarray, y: np.ndarray, sched: Schedule) -> _Match:
-    """The alignment offset in {0, -1, +1} with the smallest worst-point error (0 on ties)."""
+    """The alignment offset in {0, -1, +1} that explains most points, then with the smallest
+    worst-point error (0 on ties)."""
     cands = []
     for d in (0, -1, 1):
         m = np.asarray(sched.evaluate(x + d), dtype=np.float64)
         cands.append(_Match(d, relerr(y, m), m))
-    return min(cands, key=lambda c: (round(c.worst, 12), float(c.err.mean()), abs(c.offset)))
+    return min(
+        cands,
+        key=lambda c: (
+            int(np.sum(c.err > HYP_TOL)),
+            round(c.worst, 12),
+            float(c.err.mean()),
+            abs(c.offset),
+        ),
+    )
 
 
 def _rel_range(v: np.ndarray) -> float:
@@ -344,25 +355,34 @@ def observed_warmup_end(
 def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
     """``(index of the first point after the restart, index of the jump)`` for each reset.
 
-    A reset is a rise of more than :data:`JUMP` after the LR had come down from a higher value
-    (the initial warmup is not one). When the rise follows a sharp drop (a warmup restarted from
-    ~0), the restart is placed at the drop.
+    A reset is, after the LR had come down from a higher value (the initial warmup is not one),
+    either a jump up of more than :data:`JUMP` relative and :data:`JUMP_RANGE` of the curve's
+    range in one logged interval, or a sharp drop (to below half, by more than a fifth of the
+    range: a warmup restarted from ~0) followed by a rise. Smooth rises (a cosine run past its
+    period, a triangular cycle logged densely) are neither. The restart is placed at the drop
+    when there is one, else at the jump.
     """
     n = y.size
     out: list[tuple[int, int]] = []
+    if n < 3:
+        return out
+    span = float(np.max(y) - np.min(y))
+    if span <= 0:
+        return out
     e, _ = _rise_end(x, y)
-    run_max = np.maximum.accumulate(y) if n else y
+    run_max = np.maximum.accumulate(y)
     i = e + 1
     while i < n:
         prev_max = float(run_max[i - 2]) if i >= 2 else float(y[i - 1])
-        if y[i] > y[i - 1] * (1 + JUMP) and prev_max > y[i - 1] * (1 + JUMP):
-            start = i
+        rises = y[i] > y[i - 1] * (1 + JUMP) and prev_max > y[i - 1] * (1 + JUMP)
+        if rises:
             m = i - 1
-            if m >= 1 and y[m] < 0.5 * y[m - 1]:
-                start = m
-            out.append((start, i))
-            while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
-                i += 1
+            dropped = m >= 1 and y[m] < 0.5 * y[m - 1] and y[m - 1] - y[m] > 0.2 * span
+            jumped = y[i] - y[i - 1] > JUMP_RANGE * span
+            if dropped or jumped:
+                out.append((m if dropped else i, i))
+                while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
+                    i += 1
         i += 1
     return out
 
@@ -1010,6 +1030,23 @@ class _Compare:
             if explains(mm.err):
                 self._warmup_missing(x, y, mm.model)
                 return x[x >= w_int + 1], y[x >= w_int + 1]
+        if w_int > 0 and w_obs is None and x[0] < w_int:
+            inside = x < w_int
+            mm = _best_offset(x[inside], y[inside], self.sched)
+            if inside.sum() >= 2 and not explains(mm.err):
+                xi, yi = x[inside], y[inside]
+                self.out.append(
+                    finding(
+                        "warmup_mismatch",
+                        f"during the configured warmup ({unit}s 0-{_st(w_int)}) the logged LR "
+                        f"goes from {_lr(yi[0])} to {_lr(yi[-1])} instead of rising from "
+                        f"{_lr(mm.model[0])} to {_lr(mm.model[-1])}: a different warmup, or a "
+                        "param group with its own (the YOLO bias group warms down)",
+                        step=xi[0],
+                        expected=[float(mm.model[0]), float(mm.model[-1])],
+                        observed=[float(yi[0]), float(yi[-1])],
+                    )
+                )
         if w_obs is not None and w_int <= 0:
             self.out.append(
                 finding(

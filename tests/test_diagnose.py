@@ -194,6 +194,14 @@ def test_warmup_restart_without_config_is_placed_at_the_drop() -> None:
     assert f.step == 2000
 
 
+def test_smooth_rises_are_not_resets() -> None:
+    x = np.arange(0, 30_000, 20)
+    cos = 0.05 * (1 + np.cos(np.pi * x / 10_000))  # torch CosineAnnealingLR run past T_max
+    tri = 0.001 + 0.009 * np.abs(((x / 2000) % 2) - 1)  # CyclicLR, triangular
+    for y in (cos + 1e-4, tri):
+        assert "schedule_reset" not in names(diagnose(series(x, y), None, None))
+
+
 def test_replaced_points_with_other_values_are_a_reset() -> None:
     x = np.arange(0, 2000, 100)
     y = 0.1 * 0.9 ** (x / 100)
@@ -476,7 +484,9 @@ def test_compare_from_skips_a_falling_bias_warmup() -> None:
     y = lin.evaluate(x)
     y[:13] = np.linspace(0.0937, y[12], 13)  # the bias group warms down from 0.1
     it = intended(lin, unit="epoch", log_unit="epoch")
-    assert names(diagnose(series(x, y), None, it), Severity.WARNING)  # compared whole: flagged
+    whole = diagnose(series(x, y), None, it)
+    assert names(whole, Severity.WARNING) == ["warmup_mismatch"]  # compared whole: flagged
+    assert "goes from 0.0937" in whole[0].message
     assert_clean(diagnose(series(x, y), None, it, compare_from=13.5))
 
 
