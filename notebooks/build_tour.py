@@ -30,7 +30,7 @@ TF2 summary writer (`fixtures/demo/generate.py`) and the job's `pipeline.config`
     ("code", """from pathlib import Path
 
 import lraudit
-from lraudit.report.describe import describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule
 
 DEMO = Path("..") / "fixtures" / "demo"
 LOGS, CONFIG = DEMO / "logs", DEMO / "pipeline.config\""""),
@@ -43,15 +43,15 @@ LOGS, CONFIG = DEMO / "logs", DEMO / "pipeline.config\""""),
     ("md", """## 2. Fit
 
 `fit` infers the schedule family and its parameters from the points alone, and says which
-parameters the observed window actually determines."""),
+parameters the observed window actually determines (a `?` follows the others)."""),
     ("code", """from lraudit.fit import fit
 
 for s in series:
     f = fit(s)
-    print(f"{s.run:12} {describe_schedule(f.schedule)}")
+    print(f"{s.run:12} {describe_fit(f)}   (rmse_log {f.rmse_log:.1e})")
     print(f"{'':12} identified: {', '.join(f.identified)}")
-    for name, why in f.unidentified.items():
-        print(f"{'':12} not identified: {name}: {why}")"""),
+    for why in f.unidentified.values():
+        print(f"{'':12} not identified: {why}")"""),
     ("md", """## 3. The intended schedule
 
 `load_config` parses the config without executing anything and records every default it

@@ -1,10 +1,11 @@
 """PNG plots of one run x tag: observed LR, fitted schedule, intended schedule, residuals.
 
-Top panel: the logged points, the fitted schedule over the observed window, the intended
+Top panel: the logged points; the fitted schedule over the observed window; the intended
 schedule (when a config was given) from step 0 to the config's horizon or the end of its last
-phase, whichever is later, so a run that stopped long before its decay ended shows as such, dotted markers at warmup ends and piecewise boundaries, and
-red markers at the steps findings point to. The y axis is logarithmic when the positive LRs span
-more than 1.5 decades. Bottom panel: the residuals ``log(observed) - log(fitted)`` and, with a config,
+phase, whichever is later, so a run that stopped long before its decay ended shows as such;
+dotted markers at warmup ends and piecewise boundaries; red lines at the steps findings point
+to. The y axis is logarithmic when the logged (and fitted) LRs span more than 1.5 decades.
+Bottom panel: the residuals ``log(observed) - log(fitted)`` and, with a config,
 ``log(observed) - log(intended)`` per point (how far, in log terms, the run is from each).
 
 matplotlib is an optional dependency (``pip install "lraudit[plot]"``); it is imported lazily
@@ -140,7 +141,6 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
         y = _safe_eval(intended, grid)
         if y is not None:
             ax.plot(grid, y, "--", color="tab:green", lw=1.5, label="intended (config)")
-            curves.append(y)
         for x in _markers(intended.schedule):
             ax.axvline(x, color="tab:green", ls=":", lw=1)
         if intended.horizon:
@@ -166,8 +166,12 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
         if f.step is not None:
             ax.axvline(float(f.step), color="tab:red", lw=1, alpha=0.7)
 
+    # The scale follows what was logged (and fitted over the same window): an intended cosine
+    # that reaches 0 long after the run must not squash the observed curve onto a log axis.
     if use_log_scale(curves):
         ax.set_yscale("log")
+        positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in curves])
+        ax.set_ylim(bottom=float(positive.min()) / 3)
     title = f"{run.run} · {run.tag} · {run.status}"
     ax.figure.suptitle(title, fontsize=10)
     sub = "fit:      " + describe_fit(fit)

@@ -60,6 +60,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         width=opts.width,
         color_system=None,
         force_terminal=False,
+        force_jupyter=False,
         highlight=False,
         emoji=False,
         soft_wrap=False,
