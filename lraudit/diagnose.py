@@ -797,10 +797,13 @@ class _Compare:
         moved = np.flatnonzero(relerr(m, np.full_like(m, m[0])) > REL_TOL)
         s_move = x[moved[0]] if moved.size else x[-1]
         a, b = float(m[0]), float(m[-1])
-        stuck = (
-            "at its initial value" if relerr(np.array([y[0]]), np.array([a]))[0] <= HYP_TOL else ""
-        )
-        where = f" {stuck}" if stuck else ""
+        at0 = float(self.sched.evaluate([0.0])[0])
+        if relerr(np.array([y[0]]), np.array([at0]))[0] <= HYP_TOL:
+            where = f", the configured LR at {self.unit} 0,"
+        elif relerr(np.array([y[0]]), np.array([a]))[0] <= HYP_TOL:
+            where = " (its first configured value)"
+        else:
+            where = ""
         self.out.append(
             finding(
                 "constant_lr",
