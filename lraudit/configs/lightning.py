@@ -140,6 +140,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 "use the saved config.yaml that names the class"
             )
         sched, base, heuristic = _from_model(data, notes, base)
+    if opt_name is None:
+        named = _find_key(data.get("model"), ("optimizer", "optimizer_name", "optim"))
+        if named is not None and isinstance(named[1], str) and named[1].isidentifier():
+            opt_name = class_name(named[1])
+            notes.assume(f"Optimizer class {opt_name} taken from {named[0]} (for the LR tag).")
     notes.settings["optimizer"] = opt_name
     notes.assume(
         "LightningCLI steps the scheduler once per epoch (Lightning's default interval "
