@@ -167,31 +167,45 @@ def _fit_points(
         few = [c for c in cands if c.n_params < x.size]
         cands = few or [c for c in cands if c.family == "constant"] or cands
 
+    # Candidates are tried simplest first (fewest parameters, then SIMPLICITY order): once one
+    # fits to float32 precision nothing after it can score better, so the rest are skipped.
+    cands.sort(key=_order_key)
     # stage 1: a few iterations for every candidate; stage 2: converge the promising ones
-    outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in cands]
+    outs: list[Outcome] = []
+    for c in cands:
+        o = engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV)
+        outs.append(o)
+        if select.rmse(o) <= NOISE_FLOOR:
+            break
     outs.sort(key=select.rank_key)
     b1 = select.bic(outs[0])
-    # a converged stage-1 winner at float32 precision can only lose to a simpler candidate
-    done = outs[0].status > 0 and select.rmse(outs[0]) <= NOISE_FLOOR
-    k1 = outs[0].candidate.n_params
+    solved: tuple[int, int] | None = None
+    for o in outs:
+        if select.rmse(o) <= NOISE_FLOOR:
+            solved = min(solved or _order_key(o.candidate), _order_key(o.candidate))
     for i, o in enumerate(outs):
-        if done and o.candidate.n_params >= k1:
+        if solved is not None and _order_key(o.candidate) > solved:
             continue
         near = i < STAGE2_TOP or select.bic(o) - b1 < STAGE2_MARGIN * math.log(max(o.n, 2))
-        if near and o.candidate.free and o.status == 0:
+        if near and o.candidate.free and o.status == 0 and select.rmse(o) > NOISE_FLOOR:
             o2 = engine.refine(engine.start_from(o.candidate, o.values), xs, ys, eps=eps)
             if o2.rss <= o.rss:
                 outs[i] = o2
+                if select.rmse(o2) <= NOISE_FLOOR:
+                    k = _order_key(o2.candidate)
+                    solved = k if solved is None else min(solved, k)
     if sub:
         outs = [engine.rescore(o, x, y, eps) for o in outs]
     outs.sort(key=select.rank_key)
     best = outs[0]
 
-    # a fit that is not at float32 precision on all points: polish on all of them
+    # a fit that is not at float32 precision on all points: polish on a denser subset
     if sub and select.rmse(best) > NOISE_FLOOR and best.candidate.free:
+        k2 = structure.keep_mask(x, y, st, 4 * budget)
         pol = engine.refine(
-            engine.start_from(best.candidate, best.values), x, y, eps=eps, max_nfev=50
+            engine.start_from(best.candidate, best.values), x[k2], y[k2], eps=eps, max_nfev=20
         )
+        pol = engine.rescore(pol, x, y, eps)
         if pol.rss < best.rss:
             best = pol
 
@@ -246,6 +260,12 @@ def _fit_points(
         status=status,
         warnings=tuple(warnings),
     )
+
+
+def _order_key(c: Candidate) -> tuple[int, int]:
+    """Simplest first: parameter count, then the family's place in ``SIMPLICITY``."""
+    simp = _cands.SIMPLICITY
+    return (c.n_params, simp.index(c.family) if c.family in simp else len(simp))
 
 
 def _rmse_log(sched: Schedule, x: np.ndarray, y: np.ndarray, offset: int) -> float:
@@ -542,7 +562,7 @@ def _profile(
 
     def fits(v: float) -> bool:
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v), best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=20)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=10)
         if sub:
             o = engine.rescore(o, x, y, eps)
         return o.rss / max(o.n, 1) <= tol
@@ -552,12 +572,12 @@ def _profile(
     while f >= 1 / 64:
         if fits(v0 * f):
             lo_ok = v0 * f
-            f /= 2
+            f /= 4
         else:
             lo_bad = v0 * f
             break
     if lo_bad is not None:
-        for _ in range(3):
+        for _ in range(2):
             mid = math.sqrt(lo_ok * lo_bad)
             if fits(mid):
                 lo_ok = mid

@@ -600,9 +600,30 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
     r = st.rise_end
     peak = float(y[r])
     total0 = max(float(x[-1]) + 1.0, 2.0)
+    # the rise tells the anneal: a straight ramp (linear) or a half cosine (cos)
+    anneals = list(_choices(fam, "anneal") or ("cos",))
+    xs, ys = x[: r + 1], y[: r + 1]
+    if xs.size >= 4 and xs[-1] > xs[0]:
+        q = (xs - xs[0]) / (xs[-1] - xs[0])
+        lin = np.max(np.abs(ys[0] + (ys[-1] - ys[0]) * q - ys))
+        cos = np.max(np.abs(ys[-1] + (ys[0] - ys[-1]) * 0.5 * (1 + np.cos(np.pi * q)) - ys))
+        if lin < 0.2 * cos:
+            anneals = [a for a in anneals if a == "linear"] or anneals
+        elif cos < 0.2 * lin:
+            anneals = [a for a in anneals if a == "cos"] or anneals
+    # three phases fall back to init_lr at about twice the peak step, then keep falling
+    threes = list(_choices(fam, "three_phase") or (False,))
+    x2 = 2.0 * float(x[r])
+    if x[-1] >= x2 and threes:
+        j = int(np.searchsorted(x, x2))
+        near = abs(float(y[min(j, y.size - 1)]) - float(y[0])) <= 0.2 * (peak - float(y[0]))
+        if not near:
+            threes = [t for t in threes if not t] or threes
+    elif threes:
+        threes = [t for t in threes if not t] or threes
     out = []
-    for anneal in _choices(fam, "anneal") or ("cos",):
-        for three in _choices(fam, "three_phase") or (False,):
+    for anneal in anneals:
+        for three in threes:
             fixed: dict[str, Any] = {}
             if _has(fam, "anneal"):
                 fixed["anneal"] = anneal
@@ -645,59 +666,52 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
 
 
 def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """SGDR: the restarts (jumps up) fix the first period and the multiplier to within the
+    logging interval; they are refined inside those intervals, where the fit is smooth."""
     st = ctx.st
     if not st.rises or st.rises_smooth and len(st.rises) > 3 * max(len(st.peaks), 1):
         return []
     x, y = ctx.x, ctx.y
-    starts = [ctx.i0, *[r for r in st.rises if r > ctx.i0]]
-    sx = [float(x[i]) for i in starts]
-    peaks = [float(y[i]) for i in starts]
-    p0 = sx[1] - sx[0] if len(sx) >= 2 else float(np.ptp(x))
-    mult = (sx[2] - sx[1]) / p0 if len(sx) >= 3 and p0 > 0 else 1.0
-    dec = peaks[1] / peaks[0] if len(peaks) >= 2 and peaks[0] > 0 else 1.0
-    top = ctx.top
+    rs = [r for r in st.rises if r > ctx.i0]
+    if not rs:
+        return []
+    top = float(y[ctx.i0])
+    r1 = rs[0]
+    f_lo, f_hi = float(x[r1 - 1]), float(x[r1])
+    f0 = f_hi
+    frees = [
+        free(fam, "peak_lr", top, log=True),
+        free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
+        free(fam, "first_period", f0, max(f_lo, 1e-3) * (1 + 1e-12), f_hi, log=True),
+    ]
+    held: dict[str, str] = {}
+    fixed: dict[str, Any] = {}
+    if len(rs) >= 2:
+        r2 = rs[1]
+        t0 = max(float(x[r2]) / f0 - 1.0, 1.0)
+        t_lo = max(float(x[r2 - 1]) / f_hi - 1.0, 1.0)
+        t_hi = max(float(x[r2]) / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
+        frees.append(free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True))
+    elif _has(fam, "period_mult"):
+        fixed["period_mult"] = 1.0
+        held["period_mult"] = "only one restart in the window: the period multiplier is not seen"
+    if len(rs) >= 1:
+        a = (float(y[r1]) - float(np.min(y))) / max(top - float(np.min(y)), 1e-300)
+        frees.append(free(fam, "peak_decay", min(max(a, 1e-3), 1.0), 1e-4, 1.0, log=True))
     out = []
-    # the restart lies between two logged steps: start from several places inside that gap
-    r1 = starts[1] if len(starts) >= 2 else None
-    gap = float(x[r1] - x[r1 - 1]) if r1 is not None else 0.0
-    fracs = (1.0, 0.75, 0.5, 0.25) if gap > 1 else (1.0,)
-    if len(sx) >= 2:
-        # restarts seen at logged steps: first period and multiplier fixed from their positions
-        fixed_fm = {"first_period": _num(sx[1] - sx[0])}
-        if len(sx) >= 3 and _has(fam, "period_mult"):
-            fixed_fm["period_mult"] = max(mult, 1.0)
-        frees = [
-            free(fam, "peak_lr", top, log=True),
-            free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
-        ]
-        if "period_mult" not in fixed_fm:
-            frees.append(free(fam, "period_mult", 1.0 + 1e-9, 1.0, 64.0, log=True))
-        frees.append(free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True))
-        out.append(
-            _c(
-                fam,
-                fixed_fm,
-                frees,
-                "cosine_restarts at logged restarts",
-                n_structural=len(fixed_fm),
-            )
-        )
-    for f in fracs:
-        p_start = max(p0 - (1 - f) * gap, 1.0)
-        frees = [
-            free(fam, "peak_lr", top, log=True),
-            free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
-            free(fam, "first_period", p_start, 1.0, None, log=True),
-            free(fam, "period_mult", max(mult, 1.0), 1.0, 64.0, log=True),
-            free(fam, "peak_decay", min(max(dec, 1e-3), 1.0), 1e-4, 1.0, log=True),
-        ]
-        out.append(_c(fam, {}, frees, f"cosine_restarts T0={p_start:g}"))
+    # the restart lies somewhere in (x[r1 - 1], x[r1]]: start at its end and in its middle
+    for f_start in (f_hi, (f_lo + f_hi) / 2) if f_hi - f_lo > 1 else (f_hi,):
+        fr = [replace(p, init=f_start) if p.name == "first_period" else p for p in frees]
+        c = _c(fam, fixed, fr, f"cosine_restarts F0={f_start:g}")
+        c.held = dict(held)
+        out.append(c)
     return out
 
 
 def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
-    if not st.peaks and not st.rises:
+    if not st.rises:
+        # one rise and one fall is a warmup and a decay, not a cycle
         return []
     x, y = ctx.x, ctx.y
     base = float(np.min(y))
@@ -763,6 +777,30 @@ BUILDERS: dict[str, Builder] = {
 #: Decaying families that may be clamped by a ``min_lr`` floor.
 _FLOORED = {"exponential", "cosine", "polynomial", "inverse_time", "inverse_sqrt"}
 
+#: Families that never go back up after they start to fall.
+_MONOTONE = {
+    "exponential",
+    "cosine",
+    "polynomial",
+    "inverse_time",
+    "inverse_sqrt",
+    "warmup_stable_decay",
+    "one_cycle",
+}
+
+
+def _rise_size(ctx: Ctx) -> float:
+    """Largest relative rise after the initial one (restarts, cycles, resets)."""
+    y = ctx.y
+    best = 0.0
+    for r in ctx.st.rises:
+        if r >= 1 and y[r - 1] > 0:
+            best = max(best, float(y[r] / y[r - 1] - 1.0))
+        elif r >= 1:
+            best = max(best, 1.0)
+    return best
+
+
 #: Families that model the initial rise themselves (a separate warmup is not added to them).
 _OWN_RISE = {"one_cycle", "cyclic"}
 
@@ -776,6 +814,9 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
     if st.constant:
         wanted = [n for n in wanted if n == "constant"] or wanted[:1]
     whole_rise = st.rise_end is not None and st.rise_end >= ctx.x.size - 1
+    if st.rises and _rise_size(ctx) > 0.01:
+        # the curve goes back up after falling: a monotone decay cannot explain that
+        wanted = [n for n in wanted if n not in _MONOTONE]
     for name in wanted:
         fam = fams[name]
         builder = BUILDERS.get(name)
