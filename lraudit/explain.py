@@ -8,6 +8,7 @@ half-way, horizon) so it can be compared by eye with TensorBoard.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,20 @@ def explain(
 # --------------------------------------------------------------------------- families
 
 
+def _without_doctests(doc: str) -> str:
+    r"""The docstring, dedented, up to its first doctest example (those are for the tests).
+
+    >>> _without_doctests("Constant.\n\n    .. math:: lr(s) = lr\n\n    >>> f(1)\n    1")
+    'Constant.\n\n.. math:: lr(s) = lr'
+    """
+    kept = []
+    for line in inspect.cleandoc(doc).splitlines():
+        if line.lstrip().startswith(">>>"):
+            break
+        kept.append(line)
+    return "\n".join(kept).rstrip()
+
+
 def families_data() -> dict[str, Any]:
     """The vocabulary: every registered family (params, summary, formula) and every finding."""
     from lraudit.schedules import families
@@ -179,7 +194,7 @@ def families_data() -> dict[str, Any]:
                     }
                     for p in fam.params
                 ],
-                "formula": fam.formula,
+                "formula": _without_doctests(fam.formula),
             }
         )
     findings = [
