@@ -343,6 +343,14 @@ def build(
     notes.settings["lr_scheduler_type"] = kind
     lr = notes.number(args, "learning_rate", 5e-5)
     lr = float(lr)
+    for key in (
+        "per_device_train_batch_size",
+        "gradient_accumulation_steps",
+        "logging_steps",
+        "num_train_epochs",
+    ):
+        if args.get(key) is not None:
+            notes.settings[key] = args[key]
     kw = _kwargs(args, notes)
     n = _total_steps(args, notes, units, state)
     if kind not in KNOWN:

@@ -181,6 +181,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 f"{fmt_num(nw / nb)} epochs, against warmup_epochs {fmt_num(wep)}; as logged at "
                 "each epoch's last batch it is the linear warmup through those points."
             )
+            if ultra:
+                notes.assume(
+                    "Ultralytics >= 8.4 drops the 100-iteration floor (nw = round(min("
+                    "warmup_epochs, epochs - 1) x nb)); this uses the YOLOv5 / 8.3 rule."
+                )
         else:
             warm = None
         sched = schedule(sched_family, params, warm)
