@@ -9,10 +9,12 @@ A record whose header CRC or data CRC does not match, or that the file ends insi
 file: everything before it is kept and :attr:`Framing.stop` says where and why (a truncated
 tail is normal while a writer is still appending).
 
-Speed: the offsets are found by a vectorised chain search (numpy) when every record payload
-starts like an ``Event`` with a wall time (byte ``0x09``), which is what every writer produces;
-otherwise, and from the first record that does not, by a plain Python loop. CRCs of the 8-byte
-length fields are computed vectorised; data CRCs by ``google_crc32c`` (C), one call per record.
+Speed: the offsets are found by a vectorised chain search (numpy, over 64 MB windows) when
+record payloads start like an ``Event`` with a wall time (byte ``0x09``), which is what every
+writer produces; a record that does not is framed by a plain Python loop and the search resumes
+after it. Both CRCs of every record are then verified in one ``google_crc32c`` (C) pass per
+32 MB chunk (see :func:`_all_crcs_ok`); only when that pass fails are the records checked one
+by one to find the first bad one.
 
 >>> from lraudit.testing import frame
 >>> buf = frame(b"\\x09" + bytes(8)) + frame(b"\\x09" + bytes(9))[:-3]
