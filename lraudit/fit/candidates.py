@@ -357,12 +357,16 @@ def _num(v: float) -> int | float:
     return int(v) if float(v).is_integer() else float(v)
 
 
+def _leading_flat(d: np.ndarray) -> int:
+    """Number of leading equal transitions."""
+    nz = np.flatnonzero(d)
+    return int(nz[0]) if nz.size else int(d.size)
+
+
 def _flat_head(ctx: Ctx) -> float | None:
     """End of a flat stretch at the start of the post-warmup part (hold / burn-in), or None."""
     d = ctx.st.direction[ctx.i0 :]
-    k = 0
-    while k < d.size and d[k] == 0:
-        k += 1
+    k = _leading_flat(d)
     # a smooth decay is flat to float32 for a few points at its start; a hold is longer
     if k >= max(3, 0.03 * d.size) and k < d.size:
         return float(ctx.x[ctx.i0 + k])
@@ -372,9 +376,7 @@ def _flat_head(ctx: Ctx) -> float | None:
 def _after_flat(ctx: Ctx) -> Ctx:
     """``ctx`` re-based at the end of a flat head (hold / stable phase), for decay estimates."""
     d = ctx.st.direction[ctx.i0 :]
-    k = 0
-    while k < d.size and d[k] == 0:
-        k += 1
+    k = _leading_flat(d)
     if _flat_head(ctx) is None:
         return ctx
     return Ctx(ctx.x, ctx.y, ctx.st, ctx.i0 + k, ctx.top, ctx.ymax)
