@@ -823,8 +823,10 @@ class _Compare:
         found = None
         for d in (match.offset, 0, -1, 1):
             m = np.asarray(self.sched.evaluate(x + d), dtype=np.float64)
-            ok = (m > 0) & (y > 0)
-            if ok.sum() < max(2, int(0.9 * x.size)):
+            tiny = 1e-6 * float(np.max(np.abs(m[np.isfinite(m)]), initial=0.0))
+            both_zero = (np.abs(m) <= tiny) & (np.abs(y) <= tiny)  # consistent with any k
+            ok = (m > tiny) & (y > tiny)
+            if ok.sum() < 2 or not explains((~ok & ~both_zero).astype(float)):
                 continue
             r = y[ok] / m[ok]
             k = float(np.median(r))
