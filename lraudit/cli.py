@@ -204,7 +204,12 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     if args.plot:
         from lraudit.report.plot import write_plots
 
-        paths = write_plots(report, args.plot)
+        bar = ProgressBar(stderr) if not args.no_progress and _isatty(stderr) else None
+        try:
+            paths = write_plots(report, args.plot, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         print(f"lraudit: wrote {len(paths)} plot(s) to {args.plot}", file=stderr)
     bad = sum(len(failing(r, fail_on)) for r in report.runs)
     line = f"lraudit: {summary_line(report)}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -214,8 +215,17 @@ def _safe_eval_fit(fit: Any, steps: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def write_plots(report: AuditReport, directory: str | Path, *, dpi: int = 100) -> list[Path]:
-    """Write one PNG per run x tag into ``directory`` (created); returns the paths in run order."""
+def write_plots(
+    report: AuditReport,
+    directory: str | Path,
+    *,
+    dpi: int = 100,
+    progress: Callable[[int, int, str], Any] | None = None,
+) -> list[Path]:
+    """Write one PNG per run x tag into ``directory`` (created); returns the paths in run order.
+
+    ``progress(done, total, label)`` is called after each file, as :func:`lraudit.audit` does.
+    """
     d = Path(directory)
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -235,4 +245,6 @@ def write_plots(report: AuditReport, directory: str | Path, *, dpi: int = 100) -
         except OSError as exc:
             raise LrauditError(f"--plot {p}: cannot write ({exc.strerror})") from None
         paths.append(p)
+        if progress is not None:
+            progress(len(paths), len(report.runs), f"plot {r.run} {r.tag}")
     return paths
