@@ -200,3 +200,32 @@ def test_opt_without_hyp_anywhere(tmp_path: Path) -> None:
     p.write_text("hyp: data/hyps/hyp.scratch-low.yaml\nepochs: 10\nlr0: 0.01\nlrf: 0.1\n")
     with pytest.raises(ConfigError, match="no hyp.yaml"):
         load_config(p, format="yolov5")
+
+
+def test_fixture_v5_cos_pair_reads_sibling_hyp() -> None:
+    from conftest import FIXTURES
+
+    it = load_config(FIXTURES / "configs" / "yolo" / "v5_cos" / "opt.yaml", steps_per_epoch=50)
+    assert it.settings["hyp_file"].endswith("hyp.yaml")
+    assert it.schedule.to_dict()["params"] == {
+        "peak_lr": 0.01,
+        "end_lr": pytest.approx(0.001),
+        "decay_steps": 40,
+        "start_step": 1,
+    }
+    assert it.settings["warmup_iterations"] == 100  # round(2 x 50) = 100
+    assert it.settings["warmup_epochs_effective"] == 2.0
+    if "cosine" in __import__("lraudit.schedules", fromlist=["x"]).families():
+        e = np.arange(3, 40)
+        ref = 0.01 * _lf(e - 1.0, 0.1, 40, True)
+        np.testing.assert_allclose(it.evaluate(e), ref, rtol=1e-12)
+
+
+def test_fixture_ultralytics_cos() -> None:
+    from conftest import FIXTURES
+
+    it = load_config(FIXTURES / "configs" / "yolo" / "ultralytics_cos_args.yaml")
+    assert it.schedule.family == "cosine"
+    assert it.schedule.params["peak_lr"] == 0.02
+    assert it.settings["lr0"] == 0.02 and it.settings["warmup_epochs"] == 3.0
+    assert "lr_unknown" not in it.settings

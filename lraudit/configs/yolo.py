@@ -60,6 +60,9 @@ def detect(path: Path, text: str) -> int:
     data = try_mapping(path, text)
     if not data:
         return 0
+    if isinstance(data.get("hyp"), str) and {"epochs", "imgsz"} <= set(data):
+        # a YOLOv5 opt.yaml that names its hyp file instead of embedding it
+        return 2 if path.name.lower() == "opt.yaml" else 1
     hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else data
     if not set(hyp) >= _HYP_KEYS and not {"lr0", "lrf"} <= set(hyp):
         return 0
@@ -128,6 +131,8 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     lrf = float(notes.number(hyp, "lrf", 0.01, prefix=pre))
     wep = float(notes.number(hyp, "warmup_epochs", 3.0, prefix=pre))
     wbias = float(notes.number(hyp, "warmup_bias_lr", 0.1, prefix=pre))
+    # plain keys whatever the file layout, for findings to quote
+    notes.settings.update(lr0=lr0, lrf=lrf, warmup_epochs=wep, warmup_bias_lr=wbias)
     epochs = int(notes.number(opt, "epochs", 100, integer=True))
     if epochs <= 0:
         raise ConfigError(f"{notes.where('epochs')}: must be > 0, got {epochs}")
@@ -165,6 +170,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     if nb:
         nw = max(round(wep * nb), 100) if (wep > 0 or not ultra) else 0
         notes.settings["warmup_iterations"] = nw
+        notes.settings["warmup_epochs_effective"] = nw / nb
         k0 = 1 if ultra else 0  # the logged step of epoch 0
         if nw > 0:
             # logged value of groups 1-2 at step k during warmup: lr0 * (nb*(k - k0 + 1) - 1)/nw
