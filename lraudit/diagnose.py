@@ -1086,11 +1086,38 @@ class _Compare:
             self.out.append(
                 finding("warmup_mismatch", msg, step=w_obs, expected=w_int, observed=observed)
             )
+        elif w_obs is not None and w_int > 0:
+            self._warmup_values(x, y, min(w_obs, w_int))
         start = max(w_int, w_obs or 0.0)
         if start <= 0:
             return x, y
         keep = x >= start + 1
         return x[keep], y[keep]
+
+    def _warmup_values(self, x: np.ndarray, y: np.ndarray, end: float) -> None:
+        """Same warmup length: the values on the ramp must agree too (its start, its shape)."""
+        inside = x < end
+        if inside.sum() < 2:
+            return
+        xi, yi = x[inside], y[inside]
+        mm = _best_offset(xi, yi, self.sched)
+        if explains(mm.err):
+            return
+        w = self.sched.warmup
+        assert w is not None
+        j = int(np.argmax(mm.err))
+        self.out.append(
+            finding(
+                "warmup_mismatch",
+                f"the warmup has the configured length ({_units(self.w_int, self.unit)}) but "
+                f"other values: at {self.unit} {_st(xi[j])} the config gives "
+                f"{_lr(mm.model[j])} ({w.shape} from {_lr(w.start_lr)}), the log "
+                f"{_lr(yi[j])}",
+                step=xi[j],
+                expected=float(mm.model[j]),
+                observed=float(yi[j]),
+            )
+        )
 
     def _ramp(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
         """``(end, slope)`` of the logged warmup as a fraction of the config's post-warmup LR.

@@ -369,6 +369,16 @@ def test_warmup_longer_than_configured() -> None:
     assert names(fs, Severity.WARNING) == ["warmup_mismatch"]
 
 
+def test_warmup_with_another_start_value() -> None:
+    x = np.arange(0, 5000, 50)
+    y = Schedule("constant", {"lr": 0.1}, Warmup(1000, 0.05)).evaluate(x)
+    fs = diagnose(series(x, y), None, intended(WARM))
+    f = only(fs, "warmup_mismatch")
+    assert "configured length (1,000 iterations) but other values" in f.message
+    assert f.step == 0 and f.expected == pytest.approx(0, abs=2e-4)
+    assert f.observed == pytest.approx(0.05)
+
+
 def test_warmup_not_configured_but_logged() -> None:
     x = np.arange(0, 5000, 50)
     y = Schedule("constant", {"lr": 0.1}, Warmup(1000, 0.0)).evaluate(x)
