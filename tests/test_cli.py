@@ -365,3 +365,16 @@ def test_jobs_do_not_change_the_report(capsys) -> None:
     code2, out2, _ = run(capsys, *args, "--jobs", "2")
     assert code1 == code2 == 0
     assert out1 == out2
+
+
+def test_explain_markdown_and_output_file(capsys, tmp_path: Path) -> None:
+    try:
+        lraudit.load_config(DEMO_CONFIG).evaluate([0])
+    except lraudit.LrauditError as exc:
+        pytest.skip(f"families not registered yet: {exc}")
+    target = tmp_path / "explain.md"
+    code, out, _ = run(capsys, "explain", DEMO_CONFIG, "--format", "markdown", "-o", str(target))
+    assert code == 0 and out == ""
+    md = target.read_text()
+    assert md.startswith("## Intended schedule of `")
+    assert "| iteration | learning rate |" in md and "| 1000 | 0.08 |" in md
