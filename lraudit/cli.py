@@ -174,10 +174,8 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     from lraudit.report.text import summary_line
 
     fmt = resolve_format(args.format)
-    if fmt == "text" and args.format == "auto" and args.output is None:
-        width = _terminal_width(stdout)
-    else:
-        width = 100
+    # Fixed width (deterministic) unless the table goes straight to a terminal.
+    width = _terminal_width(stdout) if fmt == "text" and args.output is None else 100
     fail_on = getattr(args, "fail_on", "error")
     progress = None
     if not args.no_progress and _isatty(stderr):
