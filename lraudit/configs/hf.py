@@ -28,6 +28,7 @@ constant                    constant(lr): HF ignores warmup for it (recorded whe
 constant_with_warmup        constant(lr) + warmup
 inverse_sqrt                inverse_sqrt(lr, timescale (W, or 10,000 when W = 0)) + warmup
 cosine_with_min_lr          cosine(lr, lr*min_lr_rate, N-W, start W) + warmup
+cosine_warmup_with_min_lr   cosine(lr, floor, N-W, start W-1) + warmup over W-1 from lr/W
 warmup_stable_decay         warmup_stable_decay(lr, S, D, lr*min_lr_ratio, decay_type) +
                             warmup from lr*min_lr_ratio
 reduce_lr_on_plateau        constant(lr): follows a metric, cannot be checked from the config
@@ -315,7 +316,14 @@ def _warmup_steps(args: dict[str, Any], notes: Notes, n: int | None) -> int:
     return w
 
 
-_NEEDS_N = {"linear", "cosine", "cosine_with_restarts", "polynomial", "cosine_with_min_lr"}
+_NEEDS_N = {
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "cosine_with_min_lr",
+    "cosine_warmup_with_min_lr",
+}
 KNOWN = sorted(
     _NEEDS_N
     | {
@@ -397,6 +405,8 @@ def build(
         return schedule(
             "cosine", {"peak_lr": lr, "end_lr": end, "decay_steps": d, "start_step": w}, warm
         ), n
+    if kind == "cosine_warmup_with_min_lr":
+        return _cosine_warmup_min(lr, kw, n, w, notes), n
     if kind == "cosine_with_restarts":
         cycles = int(kw.get("num_cycles", 1))
         if cycles == 1:
@@ -501,6 +511,39 @@ def build(
         "the config (intended schedule taken as constant at learning_rate)."
     )
     return schedule("constant", {"lr": lr}), n
+
+
+def _cosine_warmup_min(lr: float, kw: dict[str, Any], n: int, w: int, notes: Notes) -> Schedule:
+    """transformers 5.x ``cosine_warmup_with_min_lr``: warmup indexed from 1, floor at t = N-1.
+
+    Warmup ``(t + 1)/W`` (or ``w0 + (1 - w0) t/(W - 1)`` with ``warmup_lr_rate`` w0) reaches
+    the peak at ``t = W - 1``; the cosine runs ``p = (t - W + 1)/(N - W)``. So the cosine
+    starts at ``W - 1`` over ``N - W`` steps and the warmup covers ``t < W - 1``.
+    """
+    cycles = float(kw.get("num_cycles", 0.5))
+    if cycles != 0.5:
+        raise ConfigError(
+            f"{notes.where('lr_scheduler_kwargs.num_cycles')}: cosine_warmup_with_min_lr with "
+            f"num_cycles {fmt_num(cycles)} is not a single decay; lraudit covers 0.5 only"
+        )
+    if ("min_lr" in kw) == ("min_lr_rate" in kw):
+        raise ConfigError(
+            f"{notes.where('lr_scheduler_kwargs')}: cosine_warmup_with_min_lr needs exactly one "
+            "of min_lr or min_lr_rate"
+        )
+    end = float(kw["min_lr"]) if "min_lr" in kw else lr * float(kw["min_lr_rate"])
+    w0 = kw.get("warmup_lr_rate")
+    start = lr * float(w0) if w0 is not None else lr / max(1, w)
+    warm = linear_warmup(w - 1, start) if w > 1 else None
+    notes.assume(
+        "cosine_warmup_with_min_lr counts its warmup from 1 (peak at update W-1) and reaches "
+        "the floor at update N-1."
+    )
+    return schedule(
+        "cosine",
+        {"peak_lr": lr, "end_lr": end, "decay_steps": max(1, n - w), "start_step": max(w - 1, 0)},
+        warm,
+    )
 
 
 # --------------------------------------------------------------------------- parse
