@@ -102,8 +102,11 @@ def failing(run: RunAudit, fail_on: str) -> list:
 
 
 def could_not_audit(run: RunAudit) -> bool:
-    """True when a run has no series or no fit: it could not be checked (JUnit ``<error>``)."""
-    return run.series is None or run.fit is None
+    """True when a run has no series, no fit or a failed fit: it could not be checked.
+
+    JUnit reports these as ``<error>`` rather than ``<failure>``.
+    """
+    return run.series is None or run.fit is None or run.fit.status == "failed"
 
 
 __all__ = [
