@@ -162,3 +162,89 @@ def test_constant_warmup_is_a_jump() -> None:
     assert r.schedule.warmup is not None and r.schedule.warmup.shape == "constant"
     assert r.schedule.warmup.steps == 300
     assert math.isclose(r.schedule.warmup.start_lr, 0.01, rel_tol=1e-6)
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+def need_families(*names: str) -> None:
+    missing = [n for n in names if n not in families()]
+    if missing:
+        pytest.skip(f"families not registered yet: {missing}")
+
+
+def test_million_point_staircase_is_decimated_around_the_jumps() -> None:
+    need_families("exponential")
+    x = np.arange(1_000_000, dtype=np.int64)
+    s = Schedule(
+        "exponential",
+        {
+            "init_lr": 0.1,
+            "decay_rate": 0.1,
+            "decay_steps": 300_000,
+            "staircase": True,
+            "start_step": 0,
+        },
+    )
+    y = f32(s.evaluate(x))
+    r = fit_arrays(x, y)
+    assert r.n_points == 1_000_000 and r.status == "ok"
+    assert r.rmse_log < 1e-6
+    fitted = r.schedule.evaluate(np.array([299_999, 300_000, 599_999, 600_000]))
+    assert np.allclose(
+        fitted, s.evaluate(np.array([299_999, 300_000, 599_999, 600_000])), rtol=1e-6
+    )
+
+
+def test_million_point_cosine_with_warmup() -> None:
+    need_families("cosine")
+    x = np.arange(0, 1_000_000, dtype=np.int64)
+    s = Schedule(
+        "cosine",
+        {"peak_lr": 3e-4, "end_lr": 3e-6, "decay_steps": 990_000, "start_step": 10_000},
+        Warmup(10_000, 0.0),
+    )
+    r = fit_arrays(x, f32(s.evaluate(x)))
+    assert r.schedule.family == "cosine" and r.rmse_log < 1e-6
+    est = {p.name: p for p in r.params}
+    assert abs(r.schedule.warmup.steps - 10_000) <= 1
+    assert math.isclose(est["decay_steps"].value, 990_000, rel_tol=1e-3)
+
+
+def test_sparse_per_epoch_logging_of_a_multistep_schedule() -> None:
+    need_families("piecewise")
+    x = np.arange(0, 90_000, 1000)  # one point per "epoch" of 1000 iterations
+    s = Schedule("piecewise", {"boundaries": [30_000, 60_000], "values": [0.1, 0.01, 0.001]})
+    r = fit_arrays(x, f32(s.evaluate(x)))
+    assert r.schedule.family in ("piecewise", "exponential")
+    assert r.rmse_log < 1e-6
+    # boundaries are known to within the logging interval and the fit says so
+    est = {p.name: p for p in r.params}
+    named = [p for p in est.values() if p.name in ("boundaries", "decay_steps")]
+    assert named and all(p.stderr is not None and p.stderr > 0 for p in named)
+
+
+def test_short_run_is_poor_not_an_exception() -> None:
+    need_families("exponential")
+    x = np.arange(0, 50, 10)
+    y = f32(0.1 * 0.9 ** (x / 10))
+    r = fit_arrays(x, y)
+    assert r.n_points == 5 and r.status == "poor"
+    assert any("too few" in w for w in r.warnings)
+    assert r.rmse_log < 1e-3
+
+
+def test_continuous_exponential_reports_only_the_rate() -> None:
+    need_families("exponential")
+    x = np.arange(0, 100_000, 100)
+    s = Schedule(
+        "exponential",
+        {"init_lr": 0.004, "decay_rate": 0.95, "decay_steps": 800_720, "staircase": False},
+    )
+    r = fit_arrays(x, f32(s.evaluate(x)))
+    assert r.schedule.family == "exponential" and not r.schedule.params["staircase"]
+    est = {p.name: p for p in r.params}
+    assert not est["decay_rate"].identified and not est["decay_steps"].identified
+    assert "per-step rate" in (est["decay_steps"].reason or "")
+    assert est["rate_per_step"].identified
+    assert math.isclose(est["rate_per_step"].value, math.log(0.95) / 800_720, rel_tol=1e-2)

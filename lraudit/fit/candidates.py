@@ -97,6 +97,14 @@ def registry() -> dict[str, Family]:
     return families()
 
 
+def _polyfit(x: np.ndarray, y: np.ndarray, deg: int) -> np.ndarray:
+    """``np.polyfit`` on at most 4000 evenly spaced points (starting values need no more)."""
+    if x.size > 4000:
+        idx = np.linspace(0, x.size - 1, 4000).astype(np.int64)
+        x, y = x[idx], y[idx]
+    return np.polyfit(x, y, deg)
+
+
 def _spec(fam: Family, name: str) -> ParamSpec | None:
     for p in fam.params:
         if p.name == name:
@@ -187,11 +195,11 @@ def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str
             continue
         if xs.size >= 2:
             if sh == "linear":
-                slope, icpt = np.polyfit(xs, ys, 1)
+                slope, icpt = _polyfit(xs, ys, 1)
                 start = max(float(icpt), 0.0)
                 w0 = (peak - icpt) / slope if slope > 0 else float(x[r])
             else:
-                slope, icpt = np.polyfit(xs, np.log(ys), 1)
+                slope, icpt = _polyfit(xs, np.log(ys), 1)
                 start = math.exp(icpt)
                 w0 = (math.log(peak) - icpt) / slope if slope > 0 else float(x[r])
         else:
@@ -251,7 +259,7 @@ def _c(
 
 
 def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
-    lr = float(np.median(ctx.yp)) if ctx.yp.size else ctx.top
+    lr = float(np.median(ctx.yp[:: max(ctx.yp.size // 4000, 1)])) if ctx.yp.size else ctx.top
     return [_c(fam, {}, [free(fam, "lr", max(lr, 1e-30), log=True)])]
 
 
@@ -329,11 +337,12 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
             ]
             out.append(_c(fam, fixed, frees, "exponential staircase", n_structural=2))
     if st.smooth_possible:
-        xp, yp = ctx.xp, ctx.yp
+        dctx = _after_flat(ctx)  # the slope of the decay, not of a burn-in before it
+        xp, yp = dctx.xp, dctx.yp
         pos = yp > 0
         k = -1e-6
         if pos.sum() >= 2 and np.ptp(xp[pos]) > 0:
-            k = float(np.polyfit(xp[pos], np.log(yp[pos]), 1)[0])
+            k = float(_polyfit(xp[pos], np.log(yp[pos]), 1)[0])
         k = min(k, -1e-12)
         span = max(float(np.ptp(ctx.x)), 1.0)
         d = float(10 ** round(math.log10(span)))
@@ -452,7 +461,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
         for st0 in starts:
             d0 = _decay_horizon(dctx)
             if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
-                slope = float(np.polyfit(xp, yp, 1)[0])
+                slope = float(_polyfit(xp, yp, 1)[0])
                 if slope < 0:
                     d0 = (top - e0) / -slope
             init = top
@@ -518,7 +527,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
     # 1/y is linear in s: top / y = 1 + rate * s / D
     rate = 1.0
     if xp.size >= 2 and np.all(yp > 0) and np.ptp(xp) > 0:
-        slope = float(np.polyfit(xp, top / yp, 1)[0])
+        slope = float(_polyfit(xp, top / yp, 1)[0])
         rate = max(slope * d, 1e-9)
     frees = [
         free(fam, "init_lr", top, log=True),
