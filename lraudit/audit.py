@@ -29,6 +29,7 @@ has one inside it are handled the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import sys
@@ -80,6 +81,11 @@ def audit(
             units["world_size"] = world_size
         # the config first: a broken config fails before any log is read
         intended = load_config(config, format=config_format, **units)
+        # what the caller said about the run, for the messages (k = world size, ...)
+        if world_size is not None and intended.world_size is None:
+            intended = dataclasses.replace(intended, world_size=world_size)
+        if steps_per_epoch is not None and intended.steps_per_epoch is None:
+            intended = dataclasses.replace(intended, steps_per_epoch=steps_per_epoch)
 
     series, fits = _read_and_fit(path, tag, run, n_jobs, progress)
     starts = comparison_starts(series, fits, intended)

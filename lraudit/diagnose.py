@@ -107,6 +107,16 @@ def diagnose(
     the comparison with the config start at that step: used for a secondary parameter group (the
     YOLO bias group falls during warmup while the schedule rises) so that only the part after the
     warmup, where every group follows the intended curve, is compared.
+
+    >>> import numpy as np
+    >>> from lraudit.types import LRSeries, Schedule, IntendedSchedule
+    >>> x = np.arange(0, 1000, 50)
+    >>> flat = LRSeries(".", "lr", x, np.full(x.size, 0.1), x * 1.0)
+    >>> [(f.name, f.severity.value) for f in diagnose(flat, None, None)]
+    [('constant_lr', 'warning')]
+    >>> meant = IntendedSchedule(Schedule("constant", {"lr": 0.1}), "cfg.yaml", "lraudit")
+    >>> diagnose(flat, None, meant)
+    ()
     """
     x_all = np.asarray(series.steps, dtype=np.float64)
     y_all = np.asarray(series.values, dtype=np.float64)
