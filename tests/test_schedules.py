@@ -358,3 +358,14 @@ def test_families_are_cheap_on_a_million_points() -> None:
         dt = time.perf_counter() - t0
         # no Python loop over steps: ~10 ms per call on this machine; generous for a busy box
         assert dt < 1.0, (name, dt)
+
+
+def test_families_doc_covers_every_family_and_param() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "families.md").read_text()
+    for name, params in FAMILY_PARAMS.items():
+        row = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{name}` |")), None)
+        assert row is not None, name
+        for p in params:
+            assert p in row, (name, p)
