@@ -133,3 +133,9 @@ def test_bad_args_are_named(tmp_path: Path, over: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match) as exc:
         load_config(p, format="timm")
     assert str(p) in str(exc.value)
+
+
+def test_num_steps_override_is_recorded(tmp_path: Path) -> None:
+    it = load_config(_args(tmp_path), num_steps=40)
+    assert it.horizon == 40
+    assert any("given by the caller" in a for a in it.assumptions)

@@ -172,8 +172,15 @@ def intended(
     horizon: float | None = None,
     world_size: int | None = None,
     expected_tags: tuple[str, ...] = (),
+    num_steps: int | None = None,
 ) -> IntendedSchedule:
-    """Assemble the :class:`IntendedSchedule` (horizon rounded up to a whole step)."""
+    """Assemble the :class:`IntendedSchedule` (horizon rounded up to a whole step).
+
+    ``num_steps`` (the caller's ``Units.num_steps``) replaces the horizon, in ``unit``s.
+    """
+    if num_steps is not None and num_steps != horizon:
+        notes.assume(f"Run length {num_steps} {unit}s given by the caller replaces the config's.")
+        horizon = num_steps
     h = None if horizon is None else int(math.ceil(horizon - 1e-9))
     return IntendedSchedule(
         schedule=sched,

@@ -329,6 +329,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 steps_per_epoch=nb,
                 horizon=epochs,
                 world_size=units.world_size,
+                num_steps=units.num_steps,
                 expected_tags=tags,
             )
         notes.assume(
@@ -350,6 +351,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         steps_per_epoch=nb,
         horizon=horizon,
         world_size=units.world_size,
+        num_steps=units.num_steps,
         expected_tags=tags,
     )
 
