@@ -179,3 +179,24 @@ def test_json_without_optimizer(tmp_path: Path) -> None:
     p.write_text(json.dumps({"class_name": "Dense", "config": {"units": 3}}))
     with pytest.raises(ConfigError, match="no serialised Keras optimizer"):
         load_config(p, format="keras")
+
+
+def test_dot_keras_zip_reads_only_config_json(tmp_path: Path, config_examples: Path) -> None:
+    import zipfile
+
+    from lraudit.configs import PARSERS, Units
+
+    cfg = config_examples / "keras" / "GENERATED__keras-3.15.1__model.keras__config.json"
+    z = tmp_path / "model.keras"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("metadata.json", '{"keras_version": "3.15.1"}')
+        zf.writestr("config.json", cfg.read_text())
+        zf.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
+    assert PARSERS["keras"].detect(z, "") == 2
+    it = PARSERS["keras"].parse(z, "", Units())
+    assert it.schedule.family == "piecewise"
+    assert it.source.endswith("model.keras!config.json")
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match="not a readable .keras zip"):
+        PARSERS["keras"].parse(bad, "", Units())

@@ -5,7 +5,8 @@ Accepted layouts (the optimizer is found wherever it sits):
 * ``optimizer.get_config()`` / ``keras.optimizers.serialize(opt)`` (Keras 3: ``module``,
   ``class_name``, ``config``, ``registered_name``; Keras 2 / tf.keras: no ``module``, ``lr``
   instead of ``learning_rate``);
-* a model's ``config.json`` from a ``.keras`` zip (``compile_config.optimizer``);
+* a model's ``config.json`` from a ``.keras`` zip (``compile_config.optimizer``), or the zip
+  itself (only ``config.json`` is read);
 * ad-hoc JSON holding either (e.g. kgcnn's ``training.compile.optimizer``), or a bare
   serialised schedule.
 
@@ -84,6 +85,8 @@ _OPTIMIZERS = {
 
 
 def detect(path: Path, text: str) -> int:
+    if path.suffix.lower() == ".keras":
+        return 2
     if path.suffix.lower() != ".json":
         return 0
     if '"class_name"' not in text:
@@ -287,7 +290,26 @@ def _to_epochs(sched: Schedule, nb: int) -> Schedule | None:
     return None
 
 
+def read_keras_zip(path: Path) -> str:
+    """``config.json`` from a Keras 3 ``.keras`` zip (the weights are never opened)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("config.json")
+            if info.file_size > 64 * 1024 * 1024:
+                raise ConfigError(f"{path}: config.json inside is implausibly large")
+            return zf.read(info).decode("utf-8")
+    except KeyError:
+        raise ConfigError(f"{path}: no config.json inside this .keras file") from None
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable .keras zip ({exc})") from None
+
+
 def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    if path.suffix.lower() == ".keras":
+        text = read_keras_zip(path)
+        path = Path(f"{path}!config.json")
     data = read_mapping(path, text)
     notes = Notes(path)
     found = _find_optimizer(data, "")
