@@ -44,7 +44,10 @@ def test_torch_schedulers_match_torch(tmp_path: Path, case: str) -> None:
     p = _cli(tmp_path, {"class_path": c["class_path"], "init_args": c["init_args"]})
     it = load_config(p)
     assert it.format == "lightning"
-    assert it.unit == "epoch" and it.log_unit == "iteration"
+    # OneCycleLR is sized in iterations: intended per iteration (LightningCLI's per-epoch
+    # stepping is then the step_unit_mismatch the audit reports)
+    unit = "iteration" if case == "OneCycleLR" else "epoch"
+    assert it.unit == unit and it.log_unit == "iteration"
     assert it.horizon == 40
     assert it.expected_tags[0] == "lr-SGD"
     _need(it.schedule.family)
@@ -70,9 +73,14 @@ def test_onecycle_per_epoch_trap() -> None:
     assert d["params"]["total_steps"] == 2000
     assert d["params"]["init_lr"] == pytest.approx(0.01 / 25)
     assert d["params"]["end_lr"] == pytest.approx(0.01 / 25 / 1e4)
-    assert it.horizon == 20  # 20 epochs stepped once each: OneCycle barely starts
+    assert it.unit == it.log_unit == "iteration"  # what the user meant: 2,000 iterations
+    assert it.horizon == 2000
+    assert it.settings["lightning_steps_scheduler_per"] == "epoch"
     assert it.expected_tags[0] == "lr-AdamW"
     assert any("once per epoch" in a and "OneCycleLR" in a for a in it.assumptions)
+    # with steps per epoch the planned run is max_epochs x steps, and total_steps is unscaled
+    it2 = load_config(LDIR / "cli_onecycle.yaml", steps_per_epoch=100)
+    assert it2.horizon == 2000 and it2.schedule.params["total_steps"] == 2000
 
 
 def test_sequential_warmup_then_cosine(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ argument mappings, at the top level or inside ``model.init_args``) and ``trainer
 ``trainer.max_steps``. The scheduler maps to a family as in :mod:`lraudit.configs._torch`.
 
 Units: LightningCLI's generated ``configure_optimizers`` returns the scheduler with Lightning's
-default ``interval="epoch"``, so it is stepped **once per epoch** (even OneCycleLR or CyclicLR
-sized in iterations: the classic trap). ``LearningRateMonitor`` logs ``lr-<Optimizer>`` against
+default ``interval="epoch"``, so it is stepped **once per epoch**. For OneCycleLR and CyclicLR,
+which are sized in iterations, the intended schedule is the per-iteration one the user meant
+(unit "iteration"): a log that moves once per epoch is then the classic trap, reported by the
+audit as a step-unit mismatch. ``LearningRateMonitor`` logs ``lr-<Optimizer>`` against
 the global step, at the start of each epoch for epoch-interval schedulers; with
 ``steps_per_epoch`` known, the schedule is time-scaled onto that iteration axis (exact at every
 epoch start), otherwise it stays in epochs and the assumption is recorded.
@@ -126,11 +128,14 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 raise ConfigError(f"{notes.where(okey)} is missing: no optimizer lr to schedule")
             base = float(to_number(found[1], notes.where(found[0]))) if found else 0.0
         notes.settings[skey] = sname
-        sched, _length = torch_schedule(sname, sargs, base, notes, f"{skey}.init_args")
-        if sname in _PER_ITERATION:
+        sched, length = torch_schedule(sname, sargs, base, notes, f"{skey}.init_args")
+        per_iteration = sname in _PER_ITERATION
+        if per_iteration:
+            notes.settings["lightning_steps_scheduler_per"] = "epoch"
             notes.assume(
-                f"{sname} is usually sized in iterations, but LightningCLI steps it once per "
-                "epoch (interval 'epoch'); the intended curve here is the per-epoch one."
+                f"{sname} is sized in iterations, so the intended schedule is per iteration; "
+                "LightningCLI steps it once per epoch (interval 'epoch'), which a log that "
+                "moves once per epoch reveals."
             )
         heuristic = False
     else:
@@ -140,16 +145,18 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 "use the saved config.yaml that names the class"
             )
         sched, base, heuristic = _from_model(data, notes, base)
+        per_iteration, length = False, None
     if opt_name is None:
         named = _find_key(data.get("model"), ("optimizer", "optimizer_name", "optim"))
         if named is not None and isinstance(named[1], str) and named[1].isidentifier():
             opt_name = class_name(named[1])
             notes.assume(f"Optimizer class {opt_name} taken from {named[0]} (for the LR tag).")
     notes.settings["optimizer"] = opt_name
-    notes.assume(
-        "LightningCLI steps the scheduler once per epoch (Lightning's default interval "
-        "'epoch'); the schedule counts epochs."
-    )
+    if not per_iteration:
+        notes.assume(
+            "LightningCLI steps the scheduler once per epoch (Lightning's default interval "
+            "'epoch'); the schedule counts epochs."
+        )
 
     max_steps = trainer.get("max_steps")
     max_epochs = trainer.get("max_epochs")
@@ -171,7 +178,12 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     spe = units.steps_per_epoch
     tag = f"lr-{opt_name}" if opt_name else "lr-Adam"
     tags = (tag, f"{tag}/pg0", f"{tag}/pg1") if opt_name else ()
-    if spe:
+    if per_iteration:
+        horizon = horizon_iters if horizon_iters is not None else length
+        if spe and horizon_iters is None:
+            horizon = horizon_epochs * spe
+        unit = "iteration"
+    elif spe:
         sched = scale_time(sched, spe)
         notes.assume(
             f"{spe} optimizer steps per epoch (given) place epoch e at global step e*{spe}, "
