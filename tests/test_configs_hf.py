@@ -176,12 +176,12 @@ def test_trainer_state_with_args_dump(tmp_path: Path) -> None:
     assert "lr_unknown" not in it.settings
 
 
-def _args_event(path: Path, args: dict, tag: str = "args/text_summary") -> Path:
+def _args_event(path: Path, args: dict, tag: str = "args/text_summary", wrap: str = "{}") -> Path:
     from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
 
     from lraudit.testing import write_events
 
-    tensor = tensor_pb2.TensorProto(dtype=7, string_val=[json.dumps(args).encode()])
+    tensor = tensor_pb2.TensorProto(dtype=7, string_val=[wrap.format(json.dumps(args)).encode()])
     meta = summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="text")
     )
@@ -340,3 +340,12 @@ def test_plateau_cannot_be_checked(tmp_path: Path) -> None:
 
 def test_trainer_state_real_is_shared() -> None:
     shared_path("config-examples", "hf")
+
+
+def test_event_args_in_code_fence_and_truncated_tail(tmp_path: Path) -> None:
+    args = {"learning_rate": 1e-3, "lr_scheduler_type": "constant", "max_steps": 10}
+    f = _args_event(tmp_path / "events.out.tfevents.4.h", args, wrap="```json\n{}\n```")
+    with f.open("ab") as fh:
+        fh.write(b"\x10\x00\x00")  # a record cut short by a crash
+    it = PARSERS["hf"].parse(f, "", Units())
+    assert it.schedule.to_dict()["params"] == {"lr": 1e-3}

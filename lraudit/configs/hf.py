@@ -80,7 +80,7 @@ _ARGS_KEYS = {
 }
 _AXOLOTL_KEYS = {"lr_scheduler", "micro_batch_size", "num_epochs", "base_model", "sample_packing"}
 TAGS = ("train/learning_rate", "learning_rate")
-_MAX_EVENT_BYTES = 512 * 1024 * 1024
+_MAX_RECORD_BYTES = 256 * 1024 * 1024
 
 
 def detect(path: Path, text: str) -> int:
@@ -109,71 +109,83 @@ def detect(path: Path, text: str) -> int:
 # --------------------------------------------------------------------------- sources
 
 
-def _iter_records(buf: bytes) -> Any:
-    """TFRecord payloads (length, crc, data, crc); stops at a truncated tail."""
-    pos, n = 0, len(buf)
-    while pos + 12 <= n:
-        (length,) = struct.unpack_from("<Q", buf, pos)
-        start = pos + 12
-        end = start + length
-        if end + 4 > n:
+def _iter_records(f: Any) -> Any:
+    """TFRecord payloads (length, crc, data, crc) streamed from an open binary file.
+
+    Stops at a truncated tail or an implausible length; CRCs are not checked (the JSON parse
+    that follows is the check that matters here).
+    """
+    while True:
+        head = f.read(12)
+        if len(head) < 12:
             return
-        yield buf[start:end]
-        pos = end + 4
+        (length,) = struct.unpack_from("<Q", head, 0)
+        if length > _MAX_RECORD_BYTES:
+            return
+        data = f.read(length)
+        if len(data) < length or len(f.read(4)) < 4:
+            return
+        yield data
 
 
 def read_event_args(path: Path) -> dict[str, Any] | None:
     """The TrainingArguments JSON the HF ``TensorBoardCallback`` wrote as text tag ``args``.
 
     ``path`` is an event file or a directory (searched recursively, newest file first). Returns
-    None when no event file holds it. Nothing is executed: the text is parsed as JSON.
+    None when no event file holds it. Nothing is executed: the text is parsed as JSON. The
+    callback writes it when training begins, so files are read record by record and the search
+    stops at the first hit.
     """
+    from google.protobuf.message import DecodeError
     from tensorboard.compat.proto import event_pb2
 
-    files = (
-        [path]
-        if path.is_file()
-        else sorted(
+    if path.is_file():
+        files = [path]
+    else:
+        files = sorted(
             (p for p in path.rglob("*") if "tfevents" in p.name and p.is_file()),
-            key=lambda p: p.stat().st_mtime,
+            key=lambda p: (p.stat().st_mtime, p.name),
             reverse=True,
         )
-    )
     for f in files:
         try:
-            if f.stat().st_size > _MAX_EVENT_BYTES:
-                continue
-            buf = f.read_bytes()
+            fh = f.open("rb")
         except OSError as exc:
             raise ConfigError(f"{f}: cannot read ({exc.strerror})") from None
-        for rec in _iter_records(buf):
-            if b"args" not in rec:
-                continue
-            try:
-                ev = event_pb2.Event.FromString(rec)
-            except Exception as exc:  # noqa: BLE001 - protobuf raises DecodeError subclasses
-                raise ConfigError(f"{f}: corrupt event record ({type(exc).__name__})") from None
-            for v in ev.summary.value:
-                if v.tag != "args" and not v.tag.startswith("args/"):
+        with fh:
+            for rec in _iter_records(fh):
+                if b"args" not in rec:
                     continue
-                raw = b""
-                if v.HasField("tensor") and v.tensor.string_val:
-                    raw = v.tensor.string_val[0]
-                text = raw.decode("utf-8", "replace")
                 try:
-                    data = json.loads(text)
-                except json.JSONDecodeError:
-                    # some writers wrap the JSON in markdown code fences
-                    m = re.search(r"\{.*\}", text, re.S)
-                    if not m:
-                        continue
-                    try:
-                        data = json.loads(m.group(0))
-                    except json.JSONDecodeError:
-                        continue
-                if isinstance(data, dict):
+                    ev = event_pb2.Event.FromString(rec)
+                except DecodeError:
+                    raise ConfigError(f"{f}: corrupt event record") from None
+                data = _args_from_event(ev)
+                if data is not None:
                     data["__source__"] = str(f)
                     return data
+    return None
+
+
+def _args_from_event(ev: Any) -> dict[str, Any] | None:
+    for v in ev.summary.value:
+        if v.tag != "args" and not v.tag.startswith("args/"):
+            continue
+        raw = v.tensor.string_val[0] if v.HasField("tensor") and v.tensor.string_val else b""
+        text = raw.decode("utf-8", "replace")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            # some writers wrap the JSON in markdown code fences
+            m = re.search(r"\{.*\}", text, re.S)
+            if not m:
+                continue
+            try:
+                data = json.loads(m.group(0))
+            except json.JSONDecodeError:
+                continue
+        if isinstance(data, dict):
+            return data
     return None
 
 
