@@ -15,10 +15,14 @@ What is logged, one point per epoch, is the LR of the last batch of the epoch:
 
 Both are therefore ``lr0 * lf(step - 1)`` on the logged axis: ``polynomial(lr0, lr0*lrf, E,
 power 1, start_step 1)`` or ``cosine(lr0, lr0*lrf, E, start_step 1)``. During warmup the logged
-value is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration ``ni`` (``(e+1)*nb - 1``); that
-is linear in the step up to the slow ``lf`` factor, so it becomes a linear :class:`Warmup`
-through the logged points (fractional length in epochs). The exact per-step values are kept in
-``settings["logged_lr_exact"]`` and the largest relative gap to the linear form is stated.
+value is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration ``ni`` (``(e+1)*nb - 1``): a
+parabola in ``e`` (a rising line times the falling ``lf``), which no warmup shape of the
+vocabulary reproduces. It becomes the linear :class:`Warmup` through the first and the last
+logged warmup values, handing over where that line meets the decay curve (fractional length in
+epochs); on the real run the line sags below the parabola by up to 4 % (relative) in the first
+epochs. The exact logged values are kept in ``settings["logged_lr_exact"]`` (groups 1-2) and
+``settings["bias_logged_lr_exact"]`` (group 0), ``{"first_step": k0, "values": [...]}``, and
+the largest relative gap of the linear form is in ``settings["warmup_linear_max_rel_gap"]``.
 Without ``nb`` (pass ``--steps-per-epoch``) the warmup length is only known to be
 ``max(warmup_epochs, 100/nb)`` epochs; the configured ``warmup_epochs`` is used and said so.
 
