@@ -17,6 +17,7 @@ errors go to stderr. Every :class:`~lraudit.errors.LrauditError` becomes one lin
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -197,7 +198,8 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             progress.close()
     if not report.runs:
         raise LrauditError(f"{args.path}: no learning-rate series found; pass --tag to choose one")
-    text = get_formatter(fmt)(report, Options(fail_on=fail_on, width=width))
+    color = args.output is None and _isatty(stdout) and not os.environ.get("NO_COLOR")
+    text = get_formatter(fmt)(report, Options(fail_on=fail_on, width=width, color=color))
     _write(text, args.output, stdout)
     if args.plot:
         from lraudit.report.plot import write_plots

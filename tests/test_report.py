@@ -186,3 +186,12 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_mpl)
     with pytest.raises(LrauditError, match=r'pip install "lraudit\[plot\]"'):
         plot.render_png(SAMPLES["demo"]().runs[0])
+
+
+def test_text_colour_only_when_asked() -> None:
+    rep = SAMPLES["demo"]()
+    plain = get_formatter("text")(rep, Options())
+    coloured = get_formatter("text")(rep, Options(color=True))
+    assert "\x1b[" not in plain
+    assert "\x1b[1;31merror" in coloured and "\x1b[32mok" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured).split() == plain.split()

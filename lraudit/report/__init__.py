@@ -27,11 +27,14 @@ class Options:
     ``fail_on``: the severity at which a finding fails the check (``error`` | ``warning``),
     used by JUnit (``<failure>``) and the status marks. ``width``: text table width in
     characters. ``embed_plots``: the HTML page embeds one PNG per run x tag (needs matplotlib).
+    ``color``: ANSI colours in the text table (the CLI sets it when stdout is a terminal and
+    ``NO_COLOR`` is not set).
     """
 
     fail_on: str = "error"
     width: int = 100
     embed_plots: bool = True
+    color: bool = False
 
 
 Formatter = Callable[[AuditReport, Options], str]

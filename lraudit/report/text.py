@@ -12,10 +12,18 @@ import textwrap
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lraudit.report import Options
 from lraudit.report.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.types import AuditReport, RunAudit
+
+_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "blue"}
+_ANSI = {"ok": "32", "warning": "33", "error": "1;31", "info": "34"}
+
+
+def _paint(text: str, status: str, color: bool) -> str:
+    return f"\x1b[{_ANSI[status]}m{text}\x1b[0m" if color and status in _ANSI else text
 
 
 def points_cell(run: RunAudit) -> str:
@@ -58,8 +66,8 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     console = Console(
         file=buf,
         width=opts.width,
-        color_system=None,
-        force_terminal=False,
+        color_system="standard" if opts.color else None,
+        force_terminal=opts.color,
         force_jupyter=False,
         highlight=False,
         emoji=False,
@@ -85,8 +93,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         cells = [f"{r.run}\n  {r.tag or '—'}", f"{n}\n{span}", describe_fit(r.fit)]
         if with_intended:
             cells.append(intended_cell(r))
-        cells.append(r.status)
-        table.add_row(*cells)
+        table.add_row(*cells, Text(r.status, style=_STYLE.get(r.status, "")))
     console.print(table)
     findings = [(r, f) for r in report.runs for f in r.findings]
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
@@ -94,7 +101,8 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         lines += ["", "findings:"]
         for r, f in findings:
             where = f" step {f.step}" if f.step is not None else ""
-            head = f"  {f.severity.value:<7} {f.code} {f.name} [{r.run} {r.tag or '—'}{where}]"
+            sev = _paint(f"{f.severity.value:<7}", f.severity.value, opts.color)
+            head = f"  {sev} {f.code} {f.name} [{r.run} {r.tag or '—'}{where}]"
             lines.append(head)
             lines += textwrap.wrap(
                 " ".join(f.message.split()),
