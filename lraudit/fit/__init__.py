@@ -225,7 +225,16 @@ def _fit_points(
     # identifiability is judged before snapping (a snapped value is no longer free)
     params = _identify(best, outs, x, y, eps, st)
     params = [_profile(e, best, xs, ys, x, y, eps, sub) for e in params]
-    params = [_check_identified(e, best, xs, ys, x, y, eps, sub) for e in params]
+    params = [
+        _check_identified(e, best, xs, ys, x, y, eps, sub) if e.name in _STEP_LIKE else e
+        for e in params
+    ]
+    if any(e.name in _STEP_LIKE and e.reason and "fits as well" in e.reason for e in params):
+        # a step parameter that slides between logged steps often drags a level with it
+        params = [
+            _check_identified(e, best, xs, ys, x, y, eps, sub) if e.name in _LR_LIKE else e
+            for e in params
+        ]
     snapped = _snap(best, xs, ys, x, y, eps, sub)
     if snapped is not best:
         best = snapped
@@ -369,7 +378,7 @@ def _try_offsets(
     penalty = math.log(max(best.n, 2))
     for off in [o for k in range(1, max_offset + 1) for o in (-k, k)]:
         c = engine.start_from(best.candidate, best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=off, max_nfev=100)
+        o = engine.refine(c, xs, ys, eps=eps, offset=off, max_nfev=30)
         if sub:
             o = engine.rescore(o, x, y, eps)
         if select.bic(o) + penalty < b0:
@@ -562,6 +571,9 @@ _STEP_LIKE = (
 )
 
 
+_LR_LIKE = ("peak_lr", "init_lr", "max_lr", "base_lr", "lr")
+
+
 def _check_identified(
     e: ParamEstimate,
     best: Outcome,
@@ -575,13 +587,23 @@ def _check_identified(
     """An identified step-scale parameter moved by 1 % with the others re-fitted must no longer
     fit; kinks that sit exactly on a logged step fool the Jacobian, this does not."""
     names = {p.name for p in best.candidate.free}
-    if not e.identified or e.name not in _STEP_LIKE or e.name not in names:
+    if not e.identified or e.name not in names:
         return e
     v0 = float(e.value)
+    if e.name in _STEP_LIKE and v0 > 0:
+        # only kinks that sit on (or next to) a logged step, or weakly determined values, can
+        # fool the Jacobian; skip the re-fits otherwise (they cost time)
+        start = float(best.schedule.params.get("start_step", 0) or 0)
+        where = np.array([v0, v0 + start])
+        i = np.clip(np.searchsorted(x, where), 1, max(x.size - 1, 1))
+        gap = np.minimum(np.abs(x[i] - where), np.abs(x[i - 1] - where))
+        weak = e.stderr is not None and e.stderr > 1e-4 * v0
+        if not weak and np.all(gap > 1e-3 * max(v0, 1.0)):
+            return e
     tol = max(2.0 * select.rmse(best), NOISE_FLOOR) ** 2
     for f in (0.99, 1.01):
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v0 * f), best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=10)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=6)
         if sub:
             o = engine.rescore(o, x, y, eps)
         if o.rss / max(o.n, 1) <= tol:
