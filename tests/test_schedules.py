@@ -369,3 +369,36 @@ def test_families_doc_covers_every_family_and_param() -> None:
         assert row is not None, name
         for p in params:
             assert p in row, (name, p)
+
+
+@pytest.mark.parametrize(
+    ("first", "mult", "decay"), [(3.0, 1.5, 0.7), (7.0, 2.0, 1.0), (2.5, 1.0, 0.9)]
+)
+def test_cosine_restarts_matches_a_step_by_step_sgdr_loop(first, mult, decay) -> None:
+    # torch CosineAnnealingWarmRestarts' own bookkeeping (T_cur += 1; wrap at T_i), with a
+    # per-cycle amplitude factor
+    peak, end = 1.0, 0.05
+    want, t_cur, t_i, amp = [], 0.0, first, 1.0
+    for _ in range(400):
+        want.append(end + (peak - end) * amp * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
+        t_cur += 1
+        while t_cur >= t_i:
+            t_cur -= t_i
+            t_i *= mult
+            amp *= decay
+    got = ev(
+        "cosine_restarts",
+        range(400),
+        peak_lr=peak,
+        end_lr=end,
+        first_period=first,
+        period_mult=mult,
+        peak_decay=decay,
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_cosine_restarts_with_very_many_cycles_stays_finite() -> None:
+    s = np.arange(0.0, 1e6, 10.0)
+    lr = get_family("cosine_restarts").fn(s, 1.0, 0.0, 1e-3, 1.0000001, 0.9)
+    assert np.all(np.isfinite(lr)) and np.all((lr >= 0) & (lr <= 1))

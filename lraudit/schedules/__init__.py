@@ -176,17 +176,25 @@ def _check_bounds(where: str, spec: ParamSpec, x: float) -> None:
 
 
 def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
-    """Learning rate of ``schedule`` at ``steps`` (any array-like of numbers), float64."""
+    """Learning rate of ``schedule`` at ``steps`` (any array-like of numbers, or a number),
+    float64 with the shape of ``steps``."""
     family = get_family(schedule.family)
     params = validate_params(family, schedule.params)
-    s = np.asarray(steps, dtype=np.float64)
-    lr = np.asarray(family.fn(s, **params), dtype=np.float64)
-    if schedule.min_lr is not None:
-        lr = np.maximum(lr, schedule.min_lr)
+    shape = np.shape(steps)
+    # family functions work in place on 1-d arrays; a scalar is evaluated as one point
+    s = np.asarray(steps, dtype=np.float64).reshape(-1)
     w = schedule.warmup
-    if w is not None and w.steps > 0:
+    warm = w is not None and w.steps > 0
+    if warm and family.warmup_relative:
+        lr = np.empty_like(s)  # _apply_warmup computes the family on its own clock
+    else:
+        lr = np.asarray(family.fn(s, **params), dtype=np.float64)
+        if schedule.min_lr is not None:
+            lr = np.maximum(lr, schedule.min_lr)
+    if warm:
+        assert w is not None
         lr = _apply_warmup(lr, s, w, family, params, schedule.min_lr)
-    return lr
+    return lr.reshape(shape)
 
 
 def _apply_warmup(

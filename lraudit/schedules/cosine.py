@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,8 +42,15 @@ def cosine(
     >>> cosine(s, peak_lr=1.0, end_lr=0.1, decay_steps=100, start_step=10).round(6).tolist()
     [1.0, 1.0, 1.0, 0.55, 0.100222, 0.1, 0.1]
     """
-    t = np.clip(steps - start_step, 0.0, decay_steps)
-    return end_lr + (peak_lr - end_lr) * 0.5 * (1.0 + np.cos(np.pi * t / decay_steps))
+    t = np.array(steps, dtype=np.float64)
+    t -= start_step
+    np.clip(t, 0.0, decay_steps, out=t)
+    t *= np.pi / decay_steps
+    np.cos(t, out=t)
+    t += 1.0
+    t *= 0.5 * (peak_lr - end_lr)
+    t += end_lr
+    return t
 
 
 def _check_cosine(p: Mapping[str, Any]) -> None:
@@ -126,28 +134,41 @@ def cosine_restarts(
     ...     6).tolist()
     [1.0, 0.5, 0.024472, 0.5, 0.25, 0.25]
     """
-    u = np.maximum(steps, 0.0) / first_period
+    u = np.maximum(steps, 0.0)
+    u /= first_period
     if period_mult == 1.0:
         i = np.floor(u)
         phi = u - i
-        return end_lr + (peak_lr - end_lr) * np.power(float(peak_decay), i) * 0.5 * (
-            1.0 + np.cos(np.pi * phi)
-        )
-    t = float(period_mult)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        i = np.floor(np.log1p(u * (t - 1.0)) / np.log(t))
-    # snap rounding at exact restart positions: S_i <= u < S_{i+1}
-    s_i = np.expm1(i * np.log(t)) / (t - 1.0)
-    s_next = s_i + np.power(t, i)
-    tol = 1e-12 * np.maximum(u, 1.0)
-    up = u >= s_next - tol
-    down = u < s_i - tol
-    i = i + up - down
-    s_i = np.expm1(i * np.log(t)) / (t - 1.0)
-    phi = np.clip((u - s_i) / np.power(t, i), 0.0, 1.0)
-    return end_lr + (peak_lr - end_lr) * np.power(float(peak_decay), i) * 0.5 * (
-        1.0 + np.cos(np.pi * phi)
-    )
+    else:
+        # cycle starts S_i = 1 + t + ... + t^(i-1) (in units of first_period), as a table; the
+        # cumulative sum is exact for whole t, so restarts fall exactly where torch and TF put them
+        u_max = float(np.max(u)) if u.size else 0.0
+        lt = math.log(period_mult)
+        n = int(math.log1p(u_max * (period_mult - 1.0)) / lt) + 2
+        if n <= 100_000:
+            starts = np.zeros(n + 1)
+            powers = np.power(float(period_mult), np.arange(n, dtype=np.float64))
+            np.cumsum(powers, out=starts[1:])
+            k = np.searchsorted(starts, u, side="right") - 1
+            phi = u - starts[k]
+            phi /= starts[k + 1] - starts[k]
+            i = k.astype(np.float64)
+        else:  # very many short cycles (a fitter far from the data): closed form
+            i = np.floor(np.log1p(u * (period_mult - 1.0)) / lt)
+            length = np.exp(i * lt)
+            phi = u - (length - 1.0) / (period_mult - 1.0)
+            phi /= length
+        np.clip(phi, 0.0, 1.0, out=phi)
+    # amplitude: (peak - end) * peak_decay^i * (1 + cos(pi phi)) / 2
+    phi *= np.pi
+    np.cos(phi, out=phi)
+    phi += 1.0
+    phi *= 0.5 * (peak_lr - end_lr)
+    if peak_decay != 1.0:
+        i *= math.log(peak_decay) if peak_decay > 0 else -np.inf
+        phi *= np.exp(i)
+    phi += end_lr
+    return phi
 
 
 def _check_restarts(p: Mapping[str, Any]) -> None:

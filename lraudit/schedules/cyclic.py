@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,16 +55,22 @@ def cyclic(
     s = np.maximum(steps, 0.0)
     total = step_size_up + step_size_down
     ratio = step_size_up / total
-    cyc = np.floor(1.0 + s / total)
-    x = 1.0 + s / total - cyc
-    h = np.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
-    if mode == "triangular":
-        amp: np.ndarray | float = 1.0
-    elif mode == "triangular2":
-        amp = np.power(0.5, cyc - 1.0)
-    else:
-        amp = np.power(float(gamma), s)
-    return base_lr + (max_lr - base_lr) * h * amp
+    x = s / total
+    cyc = np.floor(x)  # 0-based cycle index
+    x -= cyc
+    # rise x / r up to the peak, fall (1 - x) / (1 - r) after it: the smaller of the two
+    h = np.subtract(1.0, x)
+    h /= 1.0 - ratio
+    x /= ratio
+    np.minimum(x, h, out=h)
+    if mode == "triangular2":
+        cyc *= -math.log(2.0)
+        h *= np.exp(cyc, out=cyc)
+    elif mode == "exp_range":
+        h *= np.power(float(gamma), s)
+    h *= max_lr - base_lr
+    h += base_lr
+    return h
 
 
 def _check_cyclic(p: Mapping[str, Any]) -> None:

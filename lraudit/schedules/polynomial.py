@@ -42,8 +42,16 @@ def polynomial(
     ...            start_step=10).tolist()
     [1.0, 1.0, 0.25, 0.0, 0.0]
     """
-    t = np.clip(steps - start_step, 0.0, decay_steps)
-    return end_lr + (init_lr - end_lr) * np.power(1.0 - t / decay_steps, power)
+    t = np.array(steps, dtype=np.float64)
+    t -= start_step
+    np.clip(t, 0.0, decay_steps, out=t)
+    t /= -decay_steps
+    t += 1.0
+    if power != 1.0:
+        np.power(t, power, out=t)
+    t *= init_lr - end_lr
+    t += end_lr
+    return t
 
 
 def _check_polynomial(p: Mapping[str, Any]) -> None:
