@@ -30,8 +30,10 @@ has one inside it are handled the same way.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import multiprocessing
 import os
+import re
 import sys
 import threading
 import types
@@ -143,27 +145,36 @@ def _fit(series: LRSeries) -> FitResult:
 
 
 def _read_run(path: str, tag: str | None, run: str) -> list[LRSeries]:
-    """The series of exactly one run ([] when it has no LR tag)."""
+    """The series of exactly one run ([] when it has no LR tag).
+
+    The run's own directory is read (no walk over the whole logdir per run); runs nested below
+    it are left to their own task.
+    """
     from lraudit.reader import read_lr_series
 
+    target = path if run == "." else os.path.join(path, *run.split("/"))
     try:
-        got = read_lr_series(path, tag=tag, run=run)
+        got = read_lr_series(target, tag=tag, run=".")
     except TagNotFoundError:
         return []
-    return [s for s in got if s.run == run]
+    return [dataclasses.replace(s, run=run) for s in got if s.run == "."]
 
 
 def _runs_to_read(path: str, run: str | None) -> list[str] | None:
-    """Run names to read one by one, or None to read ``path`` in one call."""
-    from lraudit.reader import _run_filter
+    """Run names to read one by one, or None to read ``path`` in one call.
+
+    ``run`` selects as the reader does: the exact name, or a glob over run names.
+    """
     from lraudit.reader.discovery import discover_runs
 
     p = Path(path)
     if not p.is_dir():
         return None
     runs = discover_runs(p)
-    keep = _run_filter(run)
-    chosen = [r for r in runs if keep(r)]
+    if run is not None:
+        rx = re.compile(fnmatch.translate(run))
+        runs = {r: f for r, f in runs.items() if r == run or rx.fullmatch(r)}
+    chosen = list(runs)
     return chosen if len(chosen) > 1 else None
 
 

@@ -181,6 +181,7 @@ def _multi_run(tmp_path: Path) -> Path:
         tmp_path / "a", ["x/lr0", "x/lr1"], x, [np.full(x.size, 0.1), 0.1 * 0.5 ** (x / 1000)]
     )
     write_scalars(tmp_path / "c", "loss", x, np.ones(x.size))  # no LR: skipped
+    write_scalars(tmp_path / "a" / "sub run", "lr", x, 0.1 * 0.9 ** (x / 100))  # nested
     return tmp_path
 
 
@@ -190,14 +191,14 @@ def test_parallel_equals_serial_and_progress(tmp_path: Path) -> None:
     one = audit(root, jobs=1, progress=lambda d, t, lab: calls.append((d, t, lab)))
     two = audit(root, jobs=2)
     keys = [(r.run, r.tag) for r in one.runs]
-    assert keys == [("a", "x/lr0"), ("a", "x/lr1"), ("b", "lr")]
+    assert keys == [("a", "x/lr0"), ("a", "x/lr1"), ("a/sub run", "lr"), ("b", "lr")]
     assert keys == [(r.run, r.tag) for r in two.runs]
     for r1, r2 in zip(one.runs, two.runs, strict=True):
         assert r1.fit is not None and r2.fit is not None
         assert r1.fit.schedule == r2.fit.schedule
         assert r1.findings == r2.findings
     assert [c[0] for c in calls] == list(range(1, len(calls) + 1))
-    assert calls[-1][0] == calls[-1][1] == 4  # one read + three fits
+    assert calls[-1][0] == calls[-1][1] == 5  # one read + four fits
     assert calls[0][2].startswith("read") and calls[-1][2].startswith("fit")
 
 
@@ -206,9 +207,26 @@ def test_parallel_progress_counts_runs_and_series(tmp_path: Path) -> None:
     calls: list[tuple[int, int, str]] = []
     audit(root, jobs=2, progress=lambda d, t, lab: calls.append((d, t, lab)))
     labels = sorted(lab for _, _, lab in calls)
-    assert labels == ["fit a x/lr0", "fit a x/lr1", "fit b lr", "read a", "read b", "read c"]
-    assert calls[-1][0] == calls[-1][1] == 6
-    assert [c[0] for c in calls] == list(range(1, 7))
+    assert labels == sorted(
+        [
+            "fit a x/lr0",
+            "fit a x/lr1",
+            "fit a/sub run lr",
+            "fit b lr",
+            "read a",
+            "read a/sub run",
+            "read b",
+            "read c",
+        ]
+    )
+    assert calls[-1][0] == calls[-1][1] == 8
+    assert [c[0] for c in calls] == list(range(1, 9))
+    globbed = audit(root, run="a*", jobs=2)
+    assert [(r.run, r.tag) for r in globbed.runs] == [
+        ("a", "x/lr0"),
+        ("a", "x/lr1"),
+        ("a/sub run", "lr"),
+    ]
 
 
 def test_public_api_delegates(tmp_path: Path) -> None:
