@@ -378,3 +378,43 @@ def test_explain_markdown_and_output_file(capsys, tmp_path: Path) -> None:
     md = target.read_text()
     assert md.startswith("## Intended schedule of `")
     assert "| iteration | learning rate |" in md and "| 1000 | 0.08 |" in md
+
+
+# --------------------------------------------------------------------------- real logs
+
+
+def test_real_tfod_course_check_passes_with_horizon_info(capsys) -> None:
+    from conftest import shared_path
+
+    run_dir = shared_path(
+        "real-logs", "huzaifasharafat__TFODCourse", "Tensorflow", "workspace", "models"
+    )
+    run_dir = run_dir / "my_ssd_mobnet"
+    _needs_pipeline()
+    code, out, err = run(
+        capsys,
+        "check",
+        str(run_dir),
+        "--config",
+        str(run_dir / "pipeline.config"),
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    (only,) = json.loads(out)["runs"]
+    assert only["tag"] == "learning_rate" and only["fit"]["family"] == "cosine"
+    assert [f["name"] for f in only["findings"]] == ["horizon_exceeds_run"]
+
+
+def test_real_logs_json_validates(capsys) -> None:
+    from conftest import shared_path
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from lraudit.report.data import load_schema
+
+    logs = shared_path("real-logs")
+    code, out, err = run(capsys, "report", str(logs), "--format", "json", "--jobs", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    jsonschema.validate(data, load_schema())
+    assert data["summary"]["runs"] == len(data["runs"]) >= 5
