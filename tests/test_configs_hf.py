@@ -307,6 +307,15 @@ def test_unknown_scheduler_is_named(tmp_path: Path) -> None:
         ),
         ({"lr_scheduler_type": "linear", "lr_scheduler_kwargs": "{oops"}, "not valid JSON"),
         ({"lr_scheduler_type": "warmup_stable_decay"}, "num_decay_steps"),
+        ({"lr_scheduler_type": "inverse_sqrt"}, "timescale 10,000 and 0 warmup steps"),
+        (
+            {
+                "lr_scheduler_type": "inverse_sqrt",
+                "warmup_steps": 10,
+                "lr_scheduler_kwargs": {"timescale": 50},
+            },
+            "timescale equals warmup_steps",
+        ),
     ],
 )
 def test_bad_configs_name_file_and_key(tmp_path: Path, args: dict, match: str) -> None:

@@ -26,7 +26,8 @@ cosine_with_restarts        c = 1: as cosine; W = 0: cosine_restarts(lr, 0, N/c,
 polynomial                  polynomial(lr, lr_end (1e-7), N-W, power, start W) + warmup
 constant                    constant(lr): HF ignores warmup for it (recorded when set)
 constant_with_warmup        constant(lr) + warmup
-inverse_sqrt                inverse_sqrt(lr, timescale (W, or 10,000 when W = 0)) + warmup
+inverse_sqrt                inverse_sqrt(lr, W) + warmup when timescale = W (the default with
+                            a warmup); other timescales (10,000 without warmup) are refused
 cosine_with_min_lr          cosine(lr, lr*min_lr_rate, N-W, start W) + warmup
 cosine_warmup_with_min_lr   cosine(lr, floor, N-W, start W-1) + warmup over W-1 from lr/W
 warmup_stable_decay         warmup_stable_decay(lr, S, D, lr*min_lr_ratio, decay_type) +
@@ -474,11 +475,21 @@ def build(
                 f"inverse_sqrt timescale not set; HF uses {fmt_num(tau)} "
                 "(the warmup steps, or 10,000 without warmup)."
             )
+        tau = float(to_number(tau, notes.where("lr_scheduler_kwargs.timescale")))
+        if tau != w:
+            # HF: lr * sqrt(tau / (t - W + tau)); the family: peak * sqrt(tau / max(s, tau)).
+            # They agree only when tau = W.
+            raise ConfigError(
+                f"{notes.where('lr_scheduler_kwargs.timescale')}: inverse_sqrt with timescale "
+                f"{fmt_num(tau)} and {w} warmup steps decays as sqrt(tau / (t - W + tau)), which "
+                "lraudit's inverse_sqrt family (sqrt(tau / t) after t = tau) matches only when "
+                "timescale equals warmup_steps"
+            )
         notes.assume(
             "transformers <= 4.50 did not pass lr_scheduler_kwargs to inverse_sqrt: a timescale "
             "set there was ignored."
         )
-        return schedule("inverse_sqrt", {"peak_lr": lr, "timescale": float(tau)}, warm), n
+        return schedule("inverse_sqrt", {"peak_lr": lr, "timescale": tau}, warm), n
     if kind == "warmup_stable_decay":
         if kw.get("num_decay_steps") is None:
             raise ConfigError(
