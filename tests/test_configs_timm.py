@@ -139,3 +139,16 @@ def test_num_steps_override_is_recorded(tmp_path: Path) -> None:
     it = load_config(_args(tmp_path), num_steps=40)
     assert it.horizon == 40
     assert any("given by the caller" in a for a in it.assumptions)
+
+
+def test_cycles_become_cosine_restarts(tmp_path: Path) -> None:
+    it = load_config(_args(tmp_path, lr_cycle_limit=3, lr_cycle_mul=2.0, epochs=10))
+    assert it.schedule.to_dict()["params"] == {
+        "peak_lr": 0.05,
+        "end_lr": 1e-05,
+        "first_period": 10,
+        "period_mult": 2.0,
+        "peak_decay": 0.5,
+    }
+    assert it.horizon == 10 * (1 + 2 + 4) + 10  # timm: cycle lengths 10, 20, 40 + cooldown
+    assert any("cycles after the first differ" in a for a in it.assumptions)

@@ -125,6 +125,13 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                     "peak_decay": notes.number(data, "lr_cycle_decay", 0.5),
                 },
             )
+            decay = sched.params["peak_decay"]
+            if min_lr > 0 and decay != 1:
+                notes.assume(
+                    f"timm decays each cycle's peak as lr x {fmt_num(decay)}^i with the floor "
+                    "fixed, while lraudit's cosine_restarts decays peak - floor: cycles after "
+                    "the first differ slightly when min_lr > 0."
+                )
             if prefix and wep > 0:
                 raise ConfigError(
                     f"{notes.where('warmup_prefix')}: restarts after a prefix "
@@ -135,7 +142,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 "cosine",
                 {"peak_lr": lr, "end_lr": min_lr, "decay_steps": epochs, "start_step": start},
             )
-        horizon = epochs * max(limit, 1) + cooldown + start
+        mul = float(sched.params.get("period_mult", 1.0))
+        cycles = max(limit, 1)
+        # timm's get_cycle_length(): t_initial x (1 + mul + ... + mul^(cycles - 1))
+        length = epochs * cycles if mul == 1 else epochs * (mul**cycles - 1) / (mul - 1)
+        horizon = length + cooldown + start
     elif sched_name == "poly":
         notes.assume(f"timm's poly uses decay_rate {fmt_num(rate)} as the power.")
         sched = schedule(
