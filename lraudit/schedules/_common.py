@@ -68,3 +68,31 @@ def check_positive(family: str, params: Mapping[str, Any], *names: str) -> None:
     """Each named param must be strictly positive (bounds in ParamSpec are inclusive)."""
     for n in names:
         positive(f"{family}.{n}", float(params[n]))
+
+
+def log_rmse(model: np.ndarray, y: np.ndarray) -> float:
+    """RMS of ``log(model) - log(y)`` over points where both are positive (inf if none)."""
+    ok = (model > 0) & (y > 0)
+    if not ok.any():
+        return math.inf
+    with np.errstate(all="ignore"):
+        r = np.log(model[ok]) - np.log(y[ok])
+    v = float(np.sqrt(np.mean(r * r)))
+    return v if math.isfinite(v) else math.inf
+
+
+def best_of(
+    fn: Any, x: np.ndarray, y: np.ndarray, candidates: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The candidate param dict whose curve is closest to the data (log RMS); guesses use it to
+    settle discrete choices (shape, mode) and a few coarse values without a full fit."""
+    best, score = candidates[0], math.inf
+    for c in candidates:
+        try:
+            with np.errstate(all="ignore"):
+                v = log_rmse(np.asarray(fn(x, **c), dtype=np.float64), y)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            continue
+        if v < score:
+            best, score = c, v
+    return best

@@ -10,7 +10,7 @@ import numpy as np
 
 from lraudit.errors import ScheduleError
 from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import check_positive, clean
+from lraudit.schedules._common import best_of, check_positive, clean
 
 # --------------------------------------------------------------------------- cyclic
 
@@ -218,16 +218,22 @@ def _guess_one_cycle(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
         v = float(y[0]) if y.size else 1.0
         return {"max_lr": v, "total_steps": 2.0, "init_lr": v, "end_lr": v}
     i = int(np.argmax(y))
-    total = float(x[-1]) + 1.0
-    return {
-        "max_lr": float(y[i]),
-        "total_steps": total,
-        "pct_start": min(max((float(x[i]) + 1.0) / total, 0.01), 0.99),
-        "init_lr": float(y[0]),
-        "end_lr": float(y[-1]),
-        "anneal": "cos",
-        "three_phase": False,
-    }
+    # the curve is flat at end_lr from step T - 1 on; otherwise T is past the last point
+    lo = float(y[-1])
+    moved = np.nonzero(np.abs(y - lo) > 1e-5 * max(abs(lo), 1e-300))[0]
+    if moved.size and moved[-1] < y.size - 2:
+        totals = [float(x[moved[-1] + 1]) + 1.0]
+    else:  # the run ends inside the cycle, at T - 1 or up to one logging interval before
+        cad = float(np.median(np.diff(x))) if x.size > 1 else 0.0
+        totals = [float(x[-1]) + 1.0, float(x[-1]) + 1.0 + cad / 2, float(x[-1]) + 1.0 + cad]
+    cands = []
+    for total in totals:
+        pct = min(max((float(x[i]) + 1.0) / total, 0.01), 0.99)
+        base = {"max_lr": float(y[i]), "total_steps": total, "init_lr": float(y[0]), "end_lr": lo}
+        for a in _ANNEAL:
+            cands.append({**base, "pct_start": pct, "anneal": a, "three_phase": False})
+            cands.append({**base, "pct_start": min(pct, 0.5), "anneal": a, "three_phase": True})
+    return best_of(one_cycle, x, y, cands)
 
 
 register(

@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 
 from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import FLAT_RTOL, check_positive, clean, flat_head_end
+from lraudit.schedules._common import (
+    FLAT_RTOL,
+    best_of,
+    check_positive,
+    clean,
+    flat_head_end,
+)
 
 # --------------------------------------------------------------------------- polynomial
 
@@ -87,13 +93,25 @@ def _guess_polynomial(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
         end = 0.0
         slope = float(np.polyfit(x, y, 1)[0]) if x.size >= 2 and np.ptp(x) > 0 else 0.0
         d = (init - end) / -slope if slope < 0 else 10 * (float(x[-1]) + 1)
-    return {
-        "init_lr": init,
-        "end_lr": end,
-        "decay_steps": max(d, 1.0),
-        "power": 1.0,
-        "start_step": start,
-    }
+    d = max(d, 1.0)
+    power = 1.0
+    # (y - end) / (init - end) = (1 - t / D)^power: a straight line through 0 in log-log
+    t = (x - start) / d
+    q = (y - end) / (init - end) if init > end else np.zeros_like(y)
+    ok = (t > 0) & (t < 1) & (q > 0) & (q < 1)
+    if ok.sum() >= 2:
+        lx, ly = np.log1p(-t[ok]), np.log(q[ok])
+        power = float(np.clip(np.dot(lx, ly) / np.dot(lx, lx), 0.05, 20.0))
+    base = {"init_lr": init, "end_lr": end, "decay_steps": d, "start_step": start}
+    if stop is not None:
+        return {**base, "power": power}
+    # the horizon is not seen: power and D trade off; keep the best of a few pairs
+    cands = [{**base, "power": power}]
+    for pw in (0.5, 1.0, 2.0, 3.0):
+        slope = float(np.polyfit(x, y, 1)[0]) if np.ptp(x) > 0 else 0.0
+        dd = pw * (init - end) / -slope if slope < 0 else d
+        cands.append({**base, "power": pw, "decay_steps": max(dd, float(x[-1] - start) + 1)})
+    return best_of(polynomial, x, y, cands)
 
 
 register(
@@ -185,13 +203,9 @@ def _guess_wsd(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     tail = _flat_tail(x, y)
     end = float(y[-1]) if tail is not None else 0.0
     d = (tail - stop) if tail is not None else 2 * (float(x[-1]) - stop)
-    return {
-        "peak_lr": float(y[0]),
-        "stable_steps": stop,
-        "decay_steps": max(d, 1.0),
-        "end_lr": end,
-        "decay_shape": "cosine",
-    }
+    base = {"peak_lr": float(y[0]), "stable_steps": stop, "decay_steps": max(d, 1.0)}
+    cands = [{**base, "end_lr": end, "decay_shape": sh} for sh in _SHAPES]
+    return best_of(warmup_stable_decay, x, y, cands)
 
 
 register(
