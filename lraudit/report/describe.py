@@ -247,3 +247,27 @@ def describe_schedule(schedule: Schedule | None, unsure: Iterable[str] = ()) -> 
         floor = Unsure(schedule.min_lr) if "min_lr" in unsure else schedule.min_lr
         line += f", floor {fmt_lr(floor)}"
     return line
+
+
+def fit_details(fit: FitResult) -> list[str]:
+    """Plain-text lines on how well the data determine a fit, for the detail sections.
+
+    >>> from lraudit.types import FitResult, ParamEstimate
+    >>> f = FitResult(Schedule("constant", {"lr": 0.1}), 2e-8,
+    ...     params=(ParamEstimate("lr", 0.1, True),))
+    >>> fit_details(f)
+    ['rmse_log 2e-08, fit ok', 'identified: lr']
+    """
+    lines = [f"rmse_log {fit.rmse_log:.2g}, fit {fit.status}"]
+    if fit.offset:
+        lines[0] += f", step offset {fit.offset:+d}"
+    if fit.identified:
+        lines.append("identified: " + ", ".join(fit.identified))
+    for name, why in fit.unidentified.items():
+        why = why.removeprefix(f"{name}: ")
+        lines.append(f"not identified: {name}" + (f" ({why})" if why else ""))
+    if fit.alternatives:
+        alts = ", ".join(f"{a.family} (ΔBIC {a.delta_bic:.3g})" for a in fit.alternatives)
+        lines.append("alternatives: " + alts)
+    lines += [f"note: {w}" for w in fit.warnings]
+    return lines

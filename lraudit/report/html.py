@@ -11,7 +11,7 @@ import base64
 from html import escape
 
 from lraudit.report import Options, fail_rank
-from lraudit.report.describe import describe_fit, describe_schedule
+from lraudit.report.describe import describe_fit, describe_schedule, fit_details
 from lraudit.report.text import points_cell, summary_line
 from lraudit.types import AuditReport
 
@@ -76,6 +76,14 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
                 f"<code>{e(f.code)}</code> <b>{e(f.name)}</b> "
                 f"(<code>{e(r.run)}</code> <code>{e(r.tag)}</code>{where}): {e(f.message)}</li>"
             )
+        out.append("</ul>")
+    fitted = [r for r in report.runs if r.fit is not None]
+    if fitted:
+        out.append("<h2>Fit details</h2><ul>")
+        for r in fitted:
+            assert r.fit is not None
+            items = "".join(f"<li>{e(d)}</li>" for d in fit_details(r.fit))
+            out.append(f"<li><code>{e(r.run)}</code> <code>{e(r.tag)}</code><ul>{items}</ul></li>")
         out.append("</ul>")
     if report.intended is not None and report.intended.assumptions:
         out.append("<h2>Config assumptions</h2><ul>")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lraudit.report import Options, fail_rank
-from lraudit.report.describe import describe_fit
+from lraudit.report.describe import describe_fit, fit_details
 from lraudit.report.text import intended_cell, points_cell, summary_line
 from lraudit.types import AuditReport
 
@@ -73,6 +73,14 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
                 f"- {_SEV[f.severity.value]} {_code(f.code)} **{f.name}** "
                 f"({_code(r.run)} {_code(r.tag)}{where}): {md_text(f.message)}"
             )
+    fitted = [r for r in report.runs if r.fit is not None]
+    if fitted:
+        lines += ["", "<details><summary>Fit details</summary>", ""]
+        for r in fitted:
+            assert r.fit is not None
+            lines.append(f"- {_code(r.run)} {_code(r.tag)}")
+            lines += [f"  - {md_text(d)}" for d in fit_details(r.fit)]
+        lines += ["", "</details>"]
     assumptions = report.intended.assumptions if report.intended is not None else ()
     if assumptions:
         lines += ["", "<details><summary>Config assumptions</summary>", ""]
