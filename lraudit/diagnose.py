@@ -782,11 +782,15 @@ class _Compare:
                 f"the configured {s.family} decay over {_units(end, u)} changes the LR by "
                 f"{_pct(100 * change)} % ({_lr(a)} -> {_lr(b)}) over this {_st(last)}-{u} run"
             )
+        if s.family in ("exponential", "inverse_time"):
+            span = f"one {_st(end)}-{u} decay period"
+        else:
+            span = f"the schedule's {_st(end)}-{u} horizon"
         self.out.append(
             finding(
                 "horizon_exceeds_run",
-                f"{what}, which covers {_pct(cover)} % of the schedule's {_st(end)}-{u} horizon: "
-                "flat in TensorBoard and consistent with the config",
+                f"{what}, which covers {_pct(cover)} % of {span}: flat in TensorBoard and "
+                "consistent with the config",
                 expected=end,
                 observed=last,
             )
