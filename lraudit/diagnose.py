@@ -23,7 +23,8 @@ transformation of the intended curve that must explain the points to within :dat
 1. the logged LR never moves although the intended one does (``constant_lr``);
 2. an upward jump after a decrease (``schedule_reset``; the rest is compared before it);
 3. ``y = k m`` with a constant ``k`` (``lr_scale_mismatch``);
-4. the run ends inside the configured warmup (``warmup_exceeds_run``, ``warmup_missing``);
+4. the run ends inside the configured warmup (``warmup_exceeds_run``), or the log is the config
+   without its warmup (``warmup_missing``);
 5. ``y(s) = m(c s)``: the time axis is scaled (``step_unit_mismatch`` when ``c`` is the number of
    iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon);
 6. the staircase flag flipped (``staircase_mismatch``);
@@ -31,6 +32,11 @@ transformation of the intended curve that must explain the points to within :dat
    (``warmup_*``; then the post-warmup points alone must match);
 8. otherwise the fit decides between ``decay_mismatch`` (same family, an identified parameter
    differs) and ``family_mismatch``.
+
+A matching run gets nothing at warning or error, with two exceptions that are the config's own
+doing: ``horizon_exceeds_run`` (info) when the intended LR moves less than :data:`HORIZON_FLAT`
+over the run and the schedule's horizon is at least :data:`HORIZON_FACTOR` times the run, and
+``warmup_exceeds_run`` (warning) when the configured warmup is at least the planned run.
 
 Without a config only the logs speak: non-finite values, too few points, a constant LR over a long
 run (a warning: it may be intended), resets, and a warmup that never ends.
@@ -80,13 +86,15 @@ HORIZON_FACTOR = 2.0
 PERIODIC = frozenset({"cosine_restarts", "cyclic"})
 
 __all__ = [
-    "explains",
     "FLAT_TOL",
     "HYP_TOL",
     "REL_TOL",
+    "describe",
     "diagnose",
+    "explains",
     "finding",
     "observed_warmup_end",
+    "relerr",
     "sort_findings",
 ]
 
