@@ -598,7 +598,9 @@ def _check_identified(
         i = np.clip(np.searchsorted(x, where), 1, max(x.size - 1, 1))
         gap = np.minimum(np.abs(x[i] - where), np.abs(x[i - 1] - where))
         weak = e.stderr is not None and e.stderr > 1e-4 * v0
-        if not weak and np.all(gap > 1e-3 * max(v0, 1.0)):
+        w = best.schedule.warmup
+        at_warmup_end = w is not None and abs(float(w.steps) - v0) <= 1e-3 * max(v0, 1.0)
+        if not weak and not at_warmup_end and np.all(gap > 1e-3 * max(v0, 1.0)):
             return e
     tol = max(2.0 * select.rmse(best), NOISE_FLOOR) ** 2
     for f in (0.99, 1.01):

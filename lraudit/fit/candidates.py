@@ -134,7 +134,7 @@ def free(
     if log is None:
         log = bool(spec.log) if spec is not None else name in _LR_NAMES | _STEP_NAMES
     if log and lo_ <= 0:
-        lo_ = 1e-300 if name in _LR_NAMES else 1e-3
+        lo_ = 1e-300 if name in _LR_NAMES or name == "decay_rate" else 1e-3
     integer = bool(spec is not None and spec.kind == "int")
     init = min(max(init, lo_), hi_)
     if log and init <= 0:
@@ -344,8 +344,9 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
         if pos.sum() >= 2 and np.ptp(xp[pos]) > 0:
             k = float(_polyfit(xp[pos], np.log(yp[pos]), 1)[0])
         k = min(k, -1e-12)
-        span = max(float(np.ptp(ctx.x)), 1.0)
-        d = float(10 ** round(math.log10(span)))
+        # decay_steps is not identified (only k = ln(rate)/D is): hold it at a round number near
+        # the e-folding length so that decay_rate stays a readable factor
+        d = float(10 ** round(math.log10(max(1.0 / -k, 1.0))))
         rate = math.exp(k * d)
         # the burn-in (flat start) of OD API exponential_decay_with_burnin
         flat = _flat_head(ctx)
@@ -391,6 +392,20 @@ def _after_flat(ctx: Ctx) -> Ctx:
     return Ctx(ctx.x, ctx.y, ctx.st, ctx.i0 + k, ctx.top, ctx.ymax)
 
 
+def _decay_free(fam: Family, ctx: Ctx, d0: float, start: float | None) -> FreeParam:
+    """``decay_steps``: free from ``d0``; when the decay visibly ends in a flat tail and the start
+    is known, bounded to the logging gap where it ends (the fit is smooth inside it)."""
+    t = ctx.st.tail_flat_from
+    if start is not None and t is not None and t >= 1:
+        lo, hi = float(ctx.x[t - 1]) - start, float(ctx.x[t]) - start
+        if ctx.i0 > 0:
+            # the decay may start up to one logging interval before the first post-warmup point
+            hi += float(ctx.x[ctx.i0] - ctx.x[ctx.i0 - 1])
+        if lo > 0 and hi > lo:
+            return free(fam, "decay_steps", min(max(d0, lo), hi), lo * (1 + 1e-12), hi, log=True)
+    return free(fam, "decay_steps", d0, 1.0, None, log=True)
+
+
 def _decay_horizon(ctx: Ctx, end_frac: float = 0.0) -> float:
     """Rough decay length from where the curve stops falling, or by extrapolating a line."""
     st = ctx.st
@@ -431,7 +446,7 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
         frees = [
             free(fam, "peak_lr", top, log=True),
             free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
-            free(fam, "decay_steps", d0, 1.0, None, log=True),
+            _decay_free(fam, ctx, d0, None if flat is not None else st0),
         ]
         if _has(fam, "start_step"):
             if flat is not None:
@@ -473,7 +488,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
             frees = [
                 free(fam, "init_lr", init, log=True),
                 free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
-                free(fam, "decay_steps", max(d0, 1.0), 1.0, None, log=True),
+                _decay_free(fam, ctx, max(d0, 1.0), None if flat is not None else st0),
                 free(fam, "power", power, 0.01, 20.0, log=True),
             ]
             if _has(fam, "start_step"):
@@ -482,7 +497,8 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                 else:
                     fixed["start_step"] = _num(round(st0))
             out.append(_c(fam, fixed, frees, f"polynomial p0={power:g} start={st0:g}"))
-            if power == 1.0 and ctx.st.tail_flat_from is None:
+            tail = ctx.st.tail_flat_from
+            if power == 1.0 and (tail is None or float(ctx.y[-1]) == 0.0):
                 # a straight line: only its slope and intercept are seen, so end_lr and
                 # decay_steps trade off; the canonical member decays to 0 at decay_steps
                 lin = [f for f in frees if f.name not in ("end_lr", "power")]
@@ -492,7 +508,8 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                     "a straight line over the window: only its slope and intercept are "
                     "identified; end_lr is held at 0 and decay_steps is where the line reaches 0"
                 )
-                c.held = {"end_lr": why, "power": why, "decay_steps": why}
+                if tail is None:
+                    c.held = {"end_lr": why, "power": why, "decay_steps": why}
                 out.append(c)
     return out
 
@@ -632,6 +649,14 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
             threes = [t for t in threes if not t] or threes
     elif threes:
         threes = [t for t in threes if not t] or threes
+    held: dict[str, str] = {}
+    if len(threes) == 1 and x[-1] < x2 and _has(fam, "three_phase"):
+        held["three_phase"] = (
+            "the window ends before a third phase could show; a three-phase cycle with other "
+            "total_steps and pct_start fits as well"
+        )
+        for name in ("total_steps", "pct_start", "end_lr"):
+            held[name] = held["three_phase"]
     out = []
     for anneal in anneals:
         for three in threes:
@@ -650,7 +675,9 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
                 free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
                 free(fam, "end_lr", max(float(y[-1]) * 0.5, peak * 1e-9), log=True),
             ]
-            out.append(_c(fam, fixed, frees, f"one_cycle {anneal} three_phase={three}"))
+            c = _c(fam, fixed, frees, f"one_cycle {anneal} three_phase={three}")
+            c.held = dict(held)
+            out.append(c)
     return out
 
 
