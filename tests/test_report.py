@@ -195,3 +195,11 @@ def test_text_colour_only_when_asked() -> None:
     assert "\x1b[" not in plain
     assert "\x1b[1;31merror" in coloured and "\x1b[32mok" in coloured
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured).split() == plain.split()
+
+
+def test_github_annotations_point_at_a_relative_config() -> None:
+    out = render(SAMPLES["demo"](), "github").splitlines()
+    assert out[1].startswith("::error file=fixtures/demo/pipeline.config,title=lraudit LRA003")
+    rep = SAMPLES["demo"]()
+    absolute = type(rep)(rep.path, rep.runs, "/abs/pipeline.config", "odapi", rep.intended)
+    assert "file=" not in render(absolute, "github")

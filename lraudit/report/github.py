@@ -1,11 +1,13 @@
 """``--format github``: GitHub Actions workflow commands (``::error``/``::warning``/``::notice``).
 
-One annotation per finding, escaped per the runner's rules (``toolkit/packages/core/src/
+One annotation per finding (with ``file=`` the config when one was given as a relative path), escaped per the runner's rules (``toolkit/packages/core/src/
 command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in
 property values also ``:`` and ``,`` become ``%3A`` and ``%2C``.
 """
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 from lraudit.report import Options
 from lraudit.report.text import summary_line
@@ -35,12 +37,19 @@ def escape_property(s: str) -> str:
 def format_github(report: AuditReport, options: Options | None = None) -> str:
     """One ``::level title=...::message`` line per finding, then a ``::notice`` summary."""
     lines = []
+    # Annotations point at the config (when it is a relative path, as GitHub needs) so that in a
+    # pull request they show on the file the user would edit.
+    cfg = report.config_path
+    file_prop = ""
+    if cfg and not PurePath(cfg).is_absolute() and not str(cfg).startswith(".."):
+        file_prop = f"file={escape_property(PurePath(cfg).as_posix())},"
     for r in report.runs:
         for f in r.findings:
             title = f"lraudit {f.code} {f.name} ({r.run} {r.tag})"
             where = f" (step {f.step})" if f.step is not None else ""
+            props = file_prop if r.intended is not None else ""
             lines.append(
-                f"::{_LEVEL[f.severity.value]} title={escape_property(title)}::"
+                f"::{_LEVEL[f.severity.value]} {props}title={escape_property(title)}::"
                 f"{escape_data(f.message + where)}"
             )
     lines.append(f"::notice title=lraudit::{escape_data(summary_line(report))}")
