@@ -88,8 +88,10 @@ def load_config(path: str | Path, format: str = "auto", **units: Any) -> Intende
 def _read_text(p: Path) -> str:
     if not p.exists():
         raise ConfigError(f"{p}: config file not found")
-    if p.is_dir():
-        raise ConfigError(f"{p}: is a directory; pass the config file itself")
+    if p.is_dir() or "tfevents" in p.name or p.suffix == ".keras":
+        # Binary or directory inputs that a parser reads itself: the HF Trainer's `args` text
+        # summary inside an event file (or a run directory), and the `.keras` zip.
+        return ""
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
