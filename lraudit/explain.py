@@ -64,9 +64,17 @@ def key_steps(schedule: Schedule, end: float | None) -> list[float]:
 
 
 def explain_data(intended: IntendedSchedule, steps: int | None = None) -> dict[str, Any]:
-    """The plain data of ``explain``: schedule, units, horizon, assumptions and key points."""
+    """The plain data of ``explain``: schedule, units, horizon, assumptions and key points.
+
+    ``points`` are the LR at :func:`key_steps` up to the horizon (``steps`` or the config's),
+    then at the phase ends planned after it, flagged ``after_horizon``.
+    """
     end = steps if steps is not None else intended.horizon
     xs = key_steps(intended.schedule, None if end is None else float(end))
+    # Phase ends planned after the run's last step: the classic "total_steps 50000 but
+    # num_steps 5000" case, where the decay the user expects never happens.
+    later = [x for x in key_steps(intended.schedule, None) if end is not None and x > end]
+    xs = xs + later
     try:
         ys = [float(v) for v in intended.evaluate(np.asarray(xs))]
     except (LrauditError, ValueError, TypeError, KeyError) as exc:
@@ -86,7 +94,10 @@ def explain_data(intended: IntendedSchedule, steps: int | None = None) -> dict[s
         "world_size": intended.world_size,
         "expected_tags": list(intended.expected_tags),
         "assumptions": list(intended.assumptions),
-        "points": [{"step": _num(x), "lr": y} for x, y in zip(xs, ys, strict=True)],
+        "points": [
+            {"step": _num(x), "lr": y, "after_horizon": end is not None and x > end}
+            for x, y in zip(xs, ys, strict=True)
+        ],
     }
 
 
@@ -122,10 +133,11 @@ def format_explain(data: dict[str, Any], fmt: str = "text") -> str:
         lines += [("- " if md else "  - ") + a for a in data["assumptions"]]
     lines += ["", f"| {unit} | learning rate |", "|---:|---:|"] if md else [f"{unit:>12}  lr"]
     for pt in data["points"]:
+        note = "  (after the horizon: never reached)" if pt.get("after_horizon") else ""
         if md:
-            lines.append(f"| {fmt_step(pt['step'])} | {pt['lr']:.6g} |")
+            lines.append(f"| {fmt_step(pt['step'])} | {pt['lr']:.6g}{note} |")
         else:
-            lines.append(f"{fmt_step(pt['step']):>12}  {pt['lr']:.6g}")
+            lines.append(f"{fmt_step(pt['step']):>12}  {pt['lr']:.6g}{note}")
     return "\n".join(lines) + "\n"
 
 

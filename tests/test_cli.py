@@ -321,7 +321,10 @@ def test_explain_demo_config(capsys) -> None:
     assert rows["1000"] == pytest.approx(0.08, rel=1e-6)
     code, out, _ = run(capsys, "explain", DEMO_CONFIG, "--format", "json", "--steps", "2000")
     data = json.loads(out)
-    assert data["points"][-1]["step"] == 2000 and data["horizon"] == 2000
+    within = [p["step"] for p in data["points"] if not p["after_horizon"]]
+    after = [p["step"] for p in data["points"] if p["after_horizon"]]
+    assert within[-1] == 2000 and data["horizon"] == 2000
+    assert after[-1] == 50000  # the planned decay end, never reached in 2000 steps
     assert any("2,000" in a or "2000" in a for a in data["assumptions"])
 
 
