@@ -421,3 +421,17 @@ def test_real_logs_json_validates(capsys) -> None:
     data = json.loads(out)
     jsonschema.validate(data, load_schema())
     assert data["summary"]["runs"] == len(data["runs"]) >= 5
+
+
+def test_python_dash_m_lraudit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "lraudit", "check", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert_one_line_error(proc.stderr, "missing")
