@@ -126,3 +126,14 @@ def test_real_curve_with_injected_nan_and_sparse_logging() -> None:
     r = fit_arrays(x, y)
     assert r.schedule.family == "cosine" and r.n_points == len(x) - 2
     assert any("non-finite" in w for w in r.warnings)
+
+
+def test_yolov5_bias_group_falls_during_warmup() -> None:
+    _need("polynomial")
+    path = shared_path("real-logs", "Grafit-Kil__helmet-detection-yolov5", "runs", "train", "exp2")
+    r = fit(_series(path, tag="x/lr0"))
+    # warmup_bias_lr 0.1 falls towards lr0 over the same 100 iterations (12.5 epochs)
+    w = r.schedule.warmup
+    assert r.status == "ok" and r.schedule.family == "polynomial"
+    assert w is not None and 11.0 <= w.steps <= 13.0
+    assert 0.09 <= w.start_lr <= 0.1

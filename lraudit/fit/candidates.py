@@ -177,9 +177,10 @@ def _fnum(v: Any, default: float) -> float:
 def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str, float], int]]:
     """Ways to model the initial rise: ``(shape, free params, fixed values, n_structural)``."""
     st, x, y = ctx.st, ctx.x, ctx.y
-    if st.rise_end is None:
+    if st.warmup_end is None:
         return [(None, [], {}, 0)]
-    r = st.rise_end
+    falling = st.rise_end is None
+    r = st.warmup_end
     peak = float(y[r])
     whole = r >= x.size - 1  # the run ends inside the rise: the top is never seen
     shape = st.warmup_shape or "linear"
@@ -190,6 +191,11 @@ def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str
         xs, ys = xs[:-1], ys[:-1]
     opts: list[tuple[str | None, list[FreeParam], dict[str, float], int]] = []
     shapes = [shape] if xs.size >= 4 else ["linear", "exponential"]
+    if falling:
+        # a straight fall into a gentler decay: either a warmup from above or the family itself
+        opts.append((None, [], {}, 0))
+        shapes = ["linear"]
+    top_start = max(float(np.max(ys)) if ys.size else peak, peak) * 1.0001
     for sh in shapes:
         if sh == "exponential" and np.any(ys <= 0):
             continue
@@ -197,7 +203,7 @@ def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str
             if sh == "linear":
                 slope, icpt = _polyfit(xs, ys, 1)
                 start = max(float(icpt), 0.0)
-                w0 = (peak - icpt) / slope if slope > 0 else float(x[r])
+                w0 = (peak - icpt) / slope if slope != 0 else float(x[r])
             else:
                 slope, icpt = _polyfit(xs, np.log(ys), 1)
                 start = math.exp(icpt)
@@ -227,7 +233,7 @@ def warmup_options(ctx: Ctx) -> list[tuple[str | None, list[FreeParam], dict[str
         ]
         if sh == "linear":
             frees.append(
-                FreeParam("warmup.start_lr", start, 0.0, peak * 1.0001, scale=max(peak, 1e-30))
+                FreeParam("warmup.start_lr", start, 0.0, top_start, scale=max(peak, 1e-30))
             )
         else:
             frees.append(
@@ -867,6 +873,9 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
             continue
         for shape, wfree, wfixed, nstruct in warmup_options(ctx):
             sub = ctx
+            if shape is None and st.fall_end is not None:
+                # no warmup: the family explains the initial fall too
+                sub = Ctx(ctx.x, ctx.y, st, 0, float(ctx.y[0]), ctx.ymax)
             if shape is None and st.rise_end is not None:
                 # no separate warmup: the family has to produce the rise (rarely right; cheap
                 # families only)
@@ -908,7 +917,7 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
 
 
 def make_ctx(x: np.ndarray, y: np.ndarray, st: Structure) -> Ctx:
-    i0 = st.rise_end if st.rise_end is not None else 0
+    i0 = st.warmup_end if st.warmup_end is not None else 0
     i0 = min(i0, x.size - 1)
     top = float(y[i0])
     ymax = float(np.max(np.abs(y))) if y.size else 0.0

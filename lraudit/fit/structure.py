@@ -45,6 +45,14 @@ class Structure:
     flat_share: float
     tail_flat_from: int | None
     peaks: tuple[int, ...]
+    #: end of an initial straight *falling* ramp followed by a much gentler slope (a warmup
+    #: that starts above its target, e.g. YOLOv5's bias group), as an index like ``rise_end``
+    fall_end: int | None = None
+
+    @property
+    def warmup_end(self) -> int | None:
+        """Index where a warmup (rising, or falling straight ramp) hands over to the family."""
+        return self.rise_end if self.rise_end is not None else self.fall_end
 
     @property
     def n(self) -> int:
@@ -155,6 +163,7 @@ def detect(x: np.ndarray, y: np.ndarray) -> Structure:
 
     peaks = _peaks(y, dirs)
     del ymax
+    fall_end = _fall_end(x, y, dirs) if rise_end is None else None
     return Structure(
         x=x,
         y=y,
@@ -166,7 +175,31 @@ def detect(x: np.ndarray, y: np.ndarray) -> Structure:
         flat_share=flat_share,
         tail_flat_from=tail_flat_from,
         peaks=peaks,
+        fall_end=fall_end,
     )
+
+
+def _fall_end(x: np.ndarray, y: np.ndarray, dirs: np.ndarray) -> int | None:
+    """Index after an initial straight fall whose slope then drops by 3x or more (or None).
+
+    The ramp must hold at least 3 points with slopes within 20 % of the first one, and the
+    curve must keep changing after it (a decay, not a floor).
+    """
+    n = x.shape[0]
+    if n < 8 or dirs.size == 0 or dirs[0] >= 0:
+        return None
+    slope = np.diff(y) / np.maximum(np.diff(x), 1e-300)
+    s0 = slope[0]
+    off = np.nonzero(np.abs(slope - s0) > 0.2 * abs(s0))[0]
+    if off.size == 0:
+        return None
+    k = int(off[0])  # first transition whose slope differs: the ramp ends in (x[k], x[k + 1]]
+    if k < 2 or n - (k + 1) < 3:
+        return None
+    after = slope[k + 1 :]
+    if np.mean(dirs[k + 1 :] != 0) < 0.5 or np.median(np.abs(after)) > abs(s0) / 3:
+        return None
+    return k + 1
 
 
 def _rise_end(y: np.ndarray, dirs: np.ndarray, rel: np.ndarray) -> int | None:
@@ -230,8 +263,8 @@ def keep_mask(x: np.ndarray, y: np.ndarray, st: Structure, budget: int) -> np.nd
         return np.ones(n, dtype=bool)
     keep = np.zeros(n, dtype=bool)
     marks = list(st.jumps) + list(st.rises) + list(st.peaks)
-    if st.rise_end is not None:
-        marks.append(st.rise_end)
+    if st.warmup_end is not None:
+        marks.append(st.warmup_end)
     if st.tail_flat_from is not None:
         marks.append(st.tail_flat_from)
     marks += [0, n - 1]
