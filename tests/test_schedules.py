@@ -403,3 +403,32 @@ def test_cosine_restarts_with_very_many_cycles_stays_finite() -> None:
     s = np.arange(0.0, 1e6, 10.0)
     lr = get_family("cosine_restarts").fn(s, 1.0, 0.0, 1e-3, 1.0000001, 0.9)
     assert np.all(np.isfinite(lr)) and np.all((lr >= 0) & (lr <= 1))
+
+
+@pytest.mark.parametrize(
+    ("warmup", "min_lr", "match"),
+    [
+        (Warmup(10, 0.0, "cosine"), None, "unknown warmup shape"),
+        (Warmup(10, -0.1), None, r"warmup.start_lr must be"),
+        (Warmup(float("nan"), 0.0), None, r"warmup.steps must be"),
+        (Warmup(10, 0.0, "exponential"), None, "exponential warmup needs"),
+        (None, -1.0, "min_lr must be"),
+    ],
+)
+def test_invalid_warmup_or_floor_is_rejected_even_outside_the_warmup(warmup, min_lr, match) -> None:
+    with pytest.raises(ScheduleError, match=match):
+        Schedule("constant", {"lr": 0.1}, warmup=warmup, min_lr=min_lr).evaluate([100, 200])
+
+
+def test_fractional_warmup_and_min_lr_compose() -> None:
+    lr = ev(
+        "exponential",
+        [0, 6.25, 12.5, 13, 1000],
+        warmup=Warmup(12.5, 0.0),
+        min_lr=0.01,
+        init_lr=0.1,
+        decay_rate=0.5,
+        decay_steps=100,
+    )
+    top = 0.1 * 0.5**0.125
+    np.testing.assert_allclose(lr, [0.0, top / 2, top, 0.1 * 0.5**0.13, 0.01])

@@ -180,6 +180,7 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     float64 with the shape of ``steps``."""
     family = get_family(schedule.family)
     params = validate_params(family, schedule.params)
+    _validate_extras(schedule)
     shape = np.shape(steps)
     # family functions work in place on 1-d arrays; a scalar is evaluated as one point
     s = np.asarray(steps, dtype=np.float64).reshape(-1)
@@ -195,6 +196,31 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
         assert w is not None
         lr = _apply_warmup(lr, s, w, family, params, schedule.min_lr)
     return lr.reshape(shape)
+
+
+WARMUP_SHAPES = ("linear", "constant", "exponential")
+
+
+def _validate_extras(schedule: Schedule) -> None:
+    """The warmup and the floor: finite, non-negative, a known warmup shape."""
+    m = schedule.min_lr
+    if m is not None and not (_is_number(m) and math.isfinite(float(m)) and float(m) >= 0):
+        raise ScheduleError(f"min_lr must be a finite number >= 0 or None, got {m!r}")
+    w = schedule.warmup
+    if w is None:
+        return
+    for name, v in (("steps", w.steps), ("start_lr", w.start_lr)):
+        if not (_is_number(v) and math.isfinite(float(v)) and float(v) >= 0):
+            raise ScheduleError(f"warmup.{name} must be a finite number >= 0, got {v!r}")
+    if w.shape not in WARMUP_SHAPES:
+        raise ScheduleError(
+            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant' or 'exponential'"
+        )
+    if w.shape == "exponential" and w.steps > 0 and float(w.start_lr) <= 0:
+        raise ScheduleError(
+            f"an exponential warmup needs warmup.start_lr > 0, got {w.start_lr!r}; use a "
+            "linear warmup to start from 0"
+        )
 
 
 def _apply_warmup(
@@ -226,7 +252,10 @@ def _apply_warmup(
         wv = np.full_like(frac, w.start_lr)
     elif w.shape == "exponential":
         if w.start_lr <= 0 or target <= 0:
-            raise ScheduleError("exponential warmup needs start_lr > 0 and a positive target LR")
+            raise ScheduleError(
+                f"an exponential warmup needs warmup.start_lr > 0 and a positive LR at its end, "
+                f"got {w.start_lr!r} -> {target!r}"
+            )
         wv = w.start_lr * (target / w.start_lr) ** frac
     else:
         raise ScheduleError(
