@@ -39,6 +39,7 @@ import threading
 import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -185,11 +186,29 @@ def _read_and_fit(
     jobs: int,
     progress: Progress | None,
 ) -> tuple[list[LRSeries], list[FitResult]]:
-    from lraudit.reader import read_lr_series
 
     p = os.fspath(path)
     if not Path(p).exists():
         raise LogReadError(f"{p}: no such file or directory")
+    if jobs > 1:
+        try:
+            return _read_and_fit_jobs(p, tag, run, jobs, progress)
+        except (OSError, BrokenProcessPool):
+            # no usable process pool here (a sandbox without semaphores, a killed worker):
+            # the same work in this process gives the same report
+            pass
+    return _read_and_fit_jobs(p, tag, run, 1, progress)
+
+
+def _read_and_fit_jobs(
+    p: str,
+    tag: str | None,
+    run: str | None,
+    jobs: int,
+    progress: Progress | None,
+) -> tuple[list[LRSeries], list[FitResult]]:
+    from lraudit.reader import read_lr_series
+
     runs = _runs_to_read(p, run) if jobs > 1 else None
     if runs is None:
         series = read_lr_series(p, tag=tag, run=run)  # raises when nothing can be audited

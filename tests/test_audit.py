@@ -275,3 +275,20 @@ def test_pool_does_not_fork_while_a_thread_runs() -> None:
     finally:
         stop.set()
         t.join()
+
+
+def test_no_process_pool_falls_back_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lraudit.audit as mod
+
+    def no_pool(workers: int) -> None:
+        raise PermissionError("[Errno 13] sem_open: Permission denied")
+
+    root = _multi_run(tmp_path)
+    monkeypatch.setattr(mod, "_pool", no_pool)
+    got = audit(root, jobs=2)
+    want = audit(root, jobs=1)
+    assert [(r.run, r.tag, r.findings) for r in got.runs] == [
+        (r.run, r.tag, r.findings) for r in want.runs
+    ]
