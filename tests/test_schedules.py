@@ -432,3 +432,29 @@ def test_fractional_warmup_and_min_lr_compose() -> None:
     )
     top = 0.1 * 0.5**0.125
     np.testing.assert_allclose(lr, [0.0, top / 2, top, 0.1 * 0.5**0.13, 0.01])
+
+
+DEGENERATE = {
+    "empty": (np.array([]), np.array([])),
+    "one point": (np.array([5.0]), np.array([0.1])),
+    "two points": (np.array([0.0, 1.0]), np.array([0.1, 0.05])),
+    "all nan": (np.arange(10.0), np.full(10, np.nan)),
+    "flat": (np.arange(100.0), np.full(100, 0.1)),
+    "zeros": (np.arange(100.0), np.zeros(100)),
+    "negative": (np.arange(100.0), -np.linspace(0.1, 0.2, 100)),
+    "rising": (np.arange(100.0), np.linspace(0.001, 0.1, 100)),
+    "one repeated step": (np.zeros(10), np.linspace(0.1, 0.01, 10)),
+    "noise": (np.arange(200.0), np.random.default_rng(0).uniform(0.01, 0.1, 200)),
+    "unsorted with inf": (np.array([3.0, 1.0, 2.0, np.inf]), np.array([0.1, 0.3, 0.2, 0.1])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEGENERATE))
+@pytest.mark.parametrize("name", sorted(FAMILY_PARAMS))
+def test_guess_is_total_on_degenerate_data(name: str, case: str, recwarn) -> None:
+    fam = get_family(name)
+    x, y = DEGENERATE[case]
+    g = fam.guess(x, y)
+    params = sched.validate_params(fam, g)
+    assert np.all(np.isfinite(fam.fn(np.arange(10.0), **params)))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -84,11 +84,83 @@ REGISTRY: dict[str, Family] = {}
 
 
 def register(family: Family) -> Family:
-    """Add ``family`` to the registry (names are unique)."""
+    """Add ``family`` to the registry (names are unique).
+
+    Its ``guess`` is wrapped by :func:`robust_guess`: whatever the data (empty, non-finite,
+    negative, repeated steps), the registered guess returns params that pass
+    :func:`validate_params`.
+    """
     if family.name in REGISTRY:
         raise ValueError(f"family {family.name!r} registered twice")
+    if family.guess is not None:
+        family = replace(family, guess=robust_guess(family, family.guess))
     REGISTRY[family.name] = family
     return family
+
+
+#: what a family's raw guess may raise on degenerate data (numpy's LinAlgError is a ValueError)
+_GUESS_ERRORS = (ValueError, ZeroDivisionError, FloatingPointError, IndexError, OverflowError)
+
+
+def robust_guess(
+    family: Family, raw: Callable[[np.ndarray, np.ndarray], dict[str, Any]]
+) -> Callable[[np.ndarray, np.ndarray], dict[str, Any]]:
+    """``raw`` made total: finite points only, numbers clamped into the ParamSpec bounds, and
+    when the data give nothing usable, the family's own guess for a single point at the median
+    positive value (a flat curve at that level)."""
+
+    def guess(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+        x = np.asarray(steps, dtype=np.float64).ravel()
+        y = np.asarray(values, dtype=np.float64).ravel()
+        n = min(x.size, y.size)
+        ok = np.isfinite(x[:n]) & np.isfinite(y[:n])
+        x, y = x[:n][ok], y[:n][ok]
+        if x.size:
+            order = np.argsort(x, kind="stable")
+            x, y = x[order], y[order]
+        for attempt in (0, 1):
+            if attempt:
+                pos = y[y > 0]
+                level = float(np.median(pos)) if pos.size else 1e-3
+                x, y = np.zeros(1), np.array([level])
+            try:
+                with np.errstate(all="ignore"):
+                    g = _clamped(family, raw(x, y))
+                validate_params(family, g)
+                return g
+            except (*_GUESS_ERRORS, ScheduleError):
+                continue
+        return {}
+
+    guess.__doc__ = raw.__doc__
+    return guess
+
+
+def _clamped(family: Family, g: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in family.params:
+        if spec.name not in g:
+            continue
+        v = g[spec.name]
+        if spec.kind in ("float", "int") and _is_number(v):
+            f = float(v)
+            if not math.isfinite(f):
+                continue
+            lo, hi = spec.bounds
+            if lo is not None:
+                f = max(f, lo)
+            if hi is not None:
+                f = min(f, hi)
+            v = round(f) if spec.kind == "int" else f
+        elif spec.kind in ("floats", "ints") and not isinstance(v, (str, bytes)):
+            lo, hi = spec.bounds
+            v = [float(e) for e in v]
+            if lo is not None:
+                v = [max(e, lo) for e in v]
+            if hi is not None:
+                v = [min(e, hi) for e in v]
+        out[spec.name] = v
+    return out
 
 
 def get_family(name: str) -> Family:
@@ -292,5 +364,6 @@ __all__ = [
     "families",
     "get_family",
     "register",
+    "robust_guess",
     "validate_params",
 ]

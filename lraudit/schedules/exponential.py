@@ -84,7 +84,7 @@ def _guess_exponential(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     x, y = _decay_part(x, y)
     pos = y > 0
     x, y = x[pos], y[pos]
-    if x.size < 2:
+    if x.size < 2 or np.ptp(x) == 0:
         return {"init_lr": float(y[0]) if y.size else 1.0, "decay_rate": 1.0, "decay_steps": 1.0}
     start = flat_head_end(x, y)
     j = jumps(y)
@@ -180,7 +180,7 @@ def _guess_inverse_time(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]
     x, y = _decay_part(x, y)
     pos = y > 0
     x, y = x[pos], y[pos]
-    if x.size < 2:
+    if x.size < 2 or np.ptp(x) == 0:
         return {"init_lr": float(y[0]) if y.size else 1.0, "decay_rate": 0.0, "decay_steps": 1.0}
     # 1/lr is a straight line in s: lr0 / lr = 1 + r s / D
     slope, icpt = np.polyfit(x, 1.0 / y, 1)
