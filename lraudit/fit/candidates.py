@@ -900,9 +900,17 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                 out.append(c)
                 if st.tail_flat_from is not None and name in _FLOORED:
                     # a flat tail after a decay: a min_lr clamp (OD API min_learning_rate)
+                    # the clamp, not the end of the decay, makes the tail: free the horizon
+                    unb = [
+                        replace(p, lo=1.0, hi=math.inf, init=p.init * 1.5)
+                        if p.name == "decay_steps"
+                        else p
+                        for p in c.free
+                    ]
                     out.append(
                         replace(
                             c,
+                            free=unb,
                             min_lr=float(ctx.y[-1]),
                             n_structural=c.n_structural + 1,
                             fixed=dict(c.fixed),
