@@ -500,6 +500,23 @@ def _identify(
             if "min_lr" in free_idx
             else ParamEstimate("min_lr", sched.min_lr, True, None, None)
         )
+    # inverse_sqrt whose flat part (s < timescale) is hidden by the warmup or before the first
+    # logged step: lr = peak_lr * sqrt(timescale / s) fixes only peak_lr * sqrt(timescale)
+    if cand.family == "inverse_sqrt" and "timescale" in fam_params:
+        tau = float(fam_params["timescale"])
+        first_seen = max(float(w.steps) if w is not None else 0.0, float(x[0]))
+        flat_seen = np.any((x >= first_seen) & (x < tau * (1 - 1e-9)))
+        if not flat_seen:
+            why = (
+                "the flat part before timescale is not observed (warmup or first logged step "
+                "after it): only peak_lr * sqrt(timescale) is identified"
+            )
+            est = [
+                replace(e, identified=False, reason=f"{e.name}: {why}")
+                if e.name in ("peak_lr", "timescale")
+                else e
+                for e in est
+            ]
     # the peak of a warmup that never ends is not seen
     if w is not None and st.rise_end is not None and st.rise_end >= st.n - 1:
         est = [
