@@ -2,20 +2,40 @@
 
 Algorithm
 ---------
-1. **Clean**: keep finite points (non-finite ones are counted in ``warnings``), sort by step.
-2. **Structure** (:mod:`lraudit.fit.structure`): equal-to-float32 runs, jumps, the initial rise
-   (warmup) and its shape, later rises (restarts, cycles), a flat tail (floor).
-3. **Candidates** (:mod:`lraudit.fit.candidates`): families pruned by structure, discrete params
-   fixed from structure (boundaries, levels, staircase width), continuous starting points from
-   closed-form reads of the curve and each family's ``guess``.
+1. **Clean**: keep finite, non-negative points (the others are counted in ``warnings``), sort by
+   step, keep the last value of a repeated step.
+2. **Structure** (:mod:`lraudit.fit.structure`): runs equal to float32 rounding, jumps between
+   flat stretches, the initial rise (warmup) and its shape, a straight initial fall into a gentler
+   slope (a warmup that starts above its target), later rises (restarts, cycles), a flat tail.
+3. **Candidates** (:mod:`lraudit.fit.candidates`): families pruned by structure (no jumps: no
+   piecewise/staircase; no rise after the first fall: no cycles or restarts; rises: no monotone
+   decays), discrete values read off the curve (boundaries, levels, staircase width and start,
+   restart positions), continuous starting points from closed-form reads of the curve and each
+   family's ``guess``; a decay after a warmup starts its clock at the warmup end.
 4. **Refine** (:mod:`lraudit.fit.engine`): ``least_squares(method="trf")`` on log-ratio residuals,
-   log-transformed LR- and step-scale params, bounds. Long series are fitted on a subset that keeps
-   every point near structure (:func:`lraudit.fit.structure.keep_mask`) and scored on all points.
-5. **Select** (:mod:`lraudit.fit.select`): floored BIC, simpler family on ties; the best of every
-   other family becomes an :class:`~lraudit.types.Alternative`. The winner is re-fitted with a
-   step offset of ``-max_offset..max_offset`` and the offset kept only when it wins by more than
-   one parameter's penalty.
-6. **Identifiability**: SVD of the Jacobian on all points; reasons for what is not identified.
+   log-transformed LR- and step-scale params, bounds (kinks such as a restart or the end of a
+   decay are bounded to the logging gap where the curve shows them). Candidates are tried simplest
+   first (fewest parameters, then :data:`~lraudit.fit.candidates.SIMPLICITY`): a short first pass
+   for each, stopping as soon as one fits to float32 precision (nothing after it can score
+   better), then a full second pass for the best few. Long series are fitted on
+   :data:`FIT_BUDGET` points that keep every point near structure
+   (:func:`lraudit.fit.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`) points.
+5. **Select** (:mod:`lraudit.fit.select`): BIC with the noise floored at
+   :data:`~lraudit.fit.select.NOISE_FLOOR` (float32), so curves that are indistinguishable go to
+   the family with fewer parameters; the best of every other family tried becomes an
+   :class:`~lraudit.types.Alternative` with its BIC difference. The winner is re-fitted with a
+   step offset in ``-max_offset..max_offset`` (kept only when it wins by more than one
+   parameter's penalty); values indistinguishable from round ones are snapped (a start LR of 0,
+   whole steps).
+6. **Identifiability**: SVD of the Jacobian (covariance and null directions), conventions the
+   data cannot fix (the ``decay_steps`` of a continuous exponential, the end of a straight line,
+   a warmup that outlasts the run), a 1 % profile of step parameters that sit on a logged step,
+   and, for unidentified horizons, the range of values that still fit.
+
+``status`` is ``ok`` when the RMS log error is at most :data:`POOR_RMSE` and there are at least
+:data:`MIN_POINTS` points, ``poor`` otherwise (with a warning saying why), ``failed`` when there
+is nothing to fit (no positive finite value, fewer than 3 points). A fit above
+:data:`PRECISE_RMSE` but ``ok`` gets a warning that it is not at float32 precision.
 
 >>> import numpy as np
 >>> r = fit_arrays(np.arange(0, 1000, 10), np.full(100, 0.1, dtype=np.float32))

@@ -412,7 +412,7 @@ def _decay_free(fam: Family, ctx: Ctx, d0: float, start: float | None) -> FreePa
     return free(fam, "decay_steps", d0, 1.0, None, log=True)
 
 
-def _decay_horizon(ctx: Ctx, end_frac: float = 0.0) -> float:
+def _decay_horizon(ctx: Ctx) -> float:
     """Rough decay length from where the curve stops falling, or by extrapolating a line."""
     st = ctx.st
     if st.tail_flat_from is not None and st.tail_flat_from > ctx.i0:

@@ -122,7 +122,6 @@ def detect(x: np.ndarray, y: np.ndarray) -> Structure:
     """
     n = x.shape[0]
     dirs = directions(y)
-    ymax = float(np.max(np.abs(y))) if n else 0.0
     rel = np.zeros(max(n - 1, 0))
     if n > 1:
         scale = np.maximum(np.maximum(np.abs(y[1:]), np.abs(y[:-1])), 1e-300)
@@ -162,7 +161,6 @@ def detect(x: np.ndarray, y: np.ndarray) -> Structure:
             tail_flat_from = k + 1
 
     peaks = _peaks(y, dirs)
-    del ymax
     fall_end = _fall_end(x, y, dirs) if rise_end is None else None
     return Structure(
         x=x,
