@@ -639,7 +639,7 @@ def _check_identified(
         at_warmup_end = w is not None and abs(float(w.steps) - v0) <= 1e-3 * max(v0, 1.0)
         if not weak and not at_warmup_end and np.all(gap > 1e-3 * max(v0, 1.0)):
             return e
-    tol = max(2.0 * select.rmse(best), NOISE_FLOOR) ** 2
+    tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2
     for f in (0.99, 1.01):
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v0 * f), best.values)
         o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=6)
@@ -668,14 +668,16 @@ def _profile(
     """For an unidentified step-scale parameter: the range of values that still fit.
 
     The parameter is held at multiples of its fitted value with the others re-fitted; a value
-    fits when the RMS stays within ``max(2 * rmse, NOISE_FLOOR)`` (float32 precision). The
+    fits when the RMS stays within ``max(1.2 * rmse, NOISE_FLOOR)`` (float32 precision). The
     search goes down to 1/64 and up to 1000 times the fitted value (then "any value above").
     """
     names = {p.name for p in best.candidate.free}
     if e.identified or e.name not in _PROFILED or e.name not in names:
         return e
+    if e.name in best.candidate.held:
+        return e
     v0 = float(e.value)
-    tol = max(2.0 * select.rmse(best), NOISE_FLOOR) ** 2
+    tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2
 
     def fits(v: float) -> bool:
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v), best.values)
@@ -701,15 +703,16 @@ def _profile(
             else:
                 lo_bad = mid
     hi_open = fits(v0 * 1000.0)
+    how = "within float32 precision" if select.rmse(best) <= NOISE_FLOOR else "as well as the best"
     sched = best.schedule
     # the horizon counts from step 0 (OD API total_steps includes warmup and hold)
     start = float(sched.params.get("start_step", 0) or 0)
     frac = float(x[-1]) / (start + v0) if v0 > 0 else 0.0
     pct = f"{100 * frac:.0f}%" if frac >= 0.01 else f"{100 * frac:.1g}%"
     if hi_open:
-        rng = f"any value above {lo_ok:,.0f} fits within float32 precision"
+        rng = f"any value above {lo_ok:,.0f} fits {how}"
     else:
-        rng = f"values from about {lo_ok:,.0f} up fit within float32 precision"
+        rng = f"values from about {lo_ok:,.0f} up fit {how}"
     lead = f"only {pct} of the horizon observed; " if frac < 0.5 else ""
     return replace(e, reason=f"{e.name}: {lead}{rng}")
 
