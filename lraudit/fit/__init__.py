@@ -67,6 +67,8 @@ FIT_BUDGET = 300
 STAGE1_NFEV = 5
 STAGE2_TOP = 2
 STAGE2_MARGIN = 10.0
+#: While no candidate fits to float32 precision, up to this many get the second pass.
+STAGE2_MAX = 5
 #: Series longer than this are scored (not only fitted) on a structure-preserving subset.
 SCORE_BUDGET = 20_000
 #: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
@@ -211,11 +213,16 @@ def _fit_points(
     for o in outs:
         if select.rmse(o) <= NOISE_FLOOR:
             solved = min(solved or _order_key(o.candidate), _order_key(o.candidate))
+    done = 0
     for i, o in enumerate(outs):
         if solved is not None and _order_key(o.candidate) > solved:
             continue
         near = i < STAGE2_TOP or select.bic(o) - b1 < STAGE2_MARGIN * math.log(max(o.n, 2))
+        # nothing fits yet: keep converging the next ones (a short first pass can rank the right
+        # candidate low when its start is far from the optimum)
+        near = near or (solved is None and done < STAGE2_MAX)
         if near and o.candidate.free and o.status == 0 and select.rmse(o) > NOISE_FLOOR:
+            done += 1
             o2 = engine.refine(engine.start_from(o.candidate, o.values), xs, ys, eps=eps)
             if o2.rss <= o.rss:
                 outs[i] = o2
@@ -525,7 +532,8 @@ def _identify(
     if cand.family == "inverse_sqrt" and "timescale" in fam_params:
         tau = float(fam_params["timescale"])
         first_seen = max(float(w.steps) if w is not None else 0.0, float(x[0]))
-        flat_seen = np.any((x >= first_seen) & (x < tau * (1 - 1e-9)))
+        # the point at the warmup end itself is the warmup's target, not a view of the flat part
+        flat_seen = np.any((x > first_seen) & (x < tau * (1 - 1e-9)))
         if not flat_seen:
             why = (
                 "the flat part before timescale is not observed (warmup or first logged step "

@@ -384,7 +384,11 @@ def _flat_head(ctx: Ctx) -> float | None:
     d = ctx.st.direction[ctx.i0 :]
     k = _leading_flat(d)
     # a smooth decay is flat to float32 for a few points at its start; a hold is longer
-    if k >= max(3, 0.03 * d.size) and k < d.size:
+    long_in_points = k >= max(3, 0.03 * d.size)
+    # sparse logging: two equal transitions that span a good part of the window are a hold too
+    span = float(ctx.x[-1] - ctx.x[ctx.i0])
+    long_in_steps = k >= 2 and span > 0 and float(ctx.x[ctx.i0 + k] - ctx.x[ctx.i0]) >= 0.03 * span
+    if (long_in_points or long_in_steps) and k < d.size:
         return float(ctx.x[ctx.i0 + k])
     return None
 
