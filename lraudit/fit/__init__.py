@@ -533,7 +533,7 @@ def _identify(
         tau = float(fam_params["timescale"])
         first_seen = max(float(w.steps) if w is not None else 0.0, float(x[0]))
         # the point at the warmup end itself is the warmup's target, not a view of the flat part
-        flat_seen = np.any((x > first_seen) & (x < tau * (1 - 1e-9)))
+        flat_seen = int(np.sum((x > first_seen) & (x < tau * (1 - 1e-9)))) >= 2
         if not flat_seen:
             why = (
                 "the flat part before timescale is not observed (warmup or first logged step "
