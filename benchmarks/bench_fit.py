@@ -400,6 +400,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"identified params within 1%: {100 * n_ok / max(n_par, 1):.1f} %  ({n_ok}/{n_par})")
     print(f"status                     : {dict(Counter(r['status'] for r in rows))}")
+    for lo, hi in ((0, 20), (20, 100), (100, 10**9)):
+        rr = [r for r in rows if lo <= r["n"] < hi]
+        if rr:
+            npar = sum(r["n_par"] for r in rr)
+            print(
+                f"  {lo:>4d} <= points < {hi if hi < 10**9 else 'inf':<4}: {len(rr):4d} cases, "
+                f"accuracy {100 * np.mean([r['correct'] for r in rr]):5.1f} %, params within 1% "
+                f"{100 * sum(r['n_ok'] for r in rr) / max(npar, 1):5.1f} %, "
+                f"poor {sum(r['status'] != 'ok' for r in rr)}"
+            )
     per = defaultdict(list)
     for r in rows:
         per[r["true"]].append(r)
