@@ -34,7 +34,9 @@ AUDITED_RIGHT = [
     "bug_world_size_scaled",
     "bug_wrong_milestones",
     "hf_cosine_epochs",
+    "hf_cosine_min_lr",
     "hf_linear_warmup_ratio",
+    "hf_wsd",
     "mmengine_multistep_iter",
     "paddle_piecewise_warmup",
     "torch_cosine_newstyle",
@@ -43,6 +45,9 @@ AUDITED_RIGHT = [
     "torch_multistep_lightning",
     "torch_onecycle",
     "torch_sequential_warmup_cosine",
+    "torch_polynomial",
+    "torch_resume_correct",
+    "torch_sgdr",
     "torch_steplr_epoch",
 ]
 
@@ -69,6 +74,30 @@ def test_real_framework_case(name: str, tmp_path: Path, capsys: pytest.CaptureFi
     assert (rc, found) == (meta["expect_exit"], set(meta["expect"])), run["findings"]
     # the config was compared with the log, not skipped for want of a unit conversion
     assert "step_unit_mismatch" not in infos
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("hf_linear_warmup_ratio", []), ("hf_cosine_epochs", ["--steps-per-epoch", "63"])],
+)
+def test_hf_config_from_event_file_args(name: str, args: list[str], capsys):
+    """The TrainingArguments text the TensorBoardCallback writes is a config on its own."""
+    (run,) = (E2E / name / "logs" / "runs").iterdir()
+    argv = ["check", str(E2E / name / "logs"), "--config", str(run), "--format", "json"]
+    rc = main([*argv, "--jobs", "1", "--no-progress", *args])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert report["config"]["format"] == "hf"
+    assert [f["name"] for f in report["runs"][0]["findings"]] == []
+
+
+def test_hf_event_args_without_step_count_is_a_usage_error(capsys):
+    """Epoch-based HF runs need the number of updates: exit 2 and one line saying what to pass."""
+    (run,) = (E2E / "hf_cosine_epochs" / "logs" / "runs").iterdir()
+    rc = main(["check", str(run), "--config", str(run), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "--steps-per-epoch" in err and "trainer_state.json" in err
 
 
 def test_cases_are_documented():
