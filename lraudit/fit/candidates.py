@@ -732,27 +732,63 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
         free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, 1e-30)),
         free(fam, "first_period", f0, max(f_lo, 1e-3) * (1 + 1e-12), f_hi, log=True),
     ]
-    held: dict[str, str] = {}
-    fixed: dict[str, Any] = {}
-    if len(rs) >= 2:
+    a = (float(y[r1]) - float(np.min(y))) / max(top - float(np.min(y)), 1e-300)
+    decay = free(fam, "peak_decay", min(max(a, 1e-3), 1.0), 1e-4, 1.0, log=True)
+    has_mult = _has(fam, "period_mult")
+    # variants: (label, extra free params, fixed, derived, held)
+    variants: list[tuple[str, list[FreeParam], dict[str, Any], dict[str, Any], dict[str, str]]]
+    variants = []
+    if len(rs) >= 2 and has_mult:
         r2 = rs[1]
-        t0 = max(float(x[r2]) / f0 - 1.0, 1.0)
-        t_lo = max(float(x[r2 - 1]) / f_hi - 1.0, 1.0)
-        t_hi = max(float(x[r2]) / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
-        frees.append(free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True))
-    elif _has(fam, "period_mult"):
-        fixed["period_mult"] = 1.0
-        held["period_mult"] = "only one restart in the window: the period multiplier is not seen"
-    if len(rs) >= 1:
-        a = (float(y[r1]) - float(np.min(y))) / max(top - float(np.min(y)), 1e-300)
-        frees.append(free(fam, "peak_decay", min(max(a, 1e-3), 1.0), 1e-4, 1.0, log=True))
+        s_lo, s_hi = float(x[r2 - 1]), float(x[r2])
+        if 2 * f_lo < s_hi and 2 * f_hi >= s_lo:
+            # equal periods (T_mult = 1, the common case) fit the second restart's gap
+            variants.append(("T_mult=1", [], {"period_mult": 1.0}, {}, {}))
+        # the second restart refined inside its own logging gap; the multiplier follows from it
+        r2free = FreeParam("_restart2", s_hi, s_lo * (1 + 1e-12), s_hi, log=True)
+        variants.append(
+            (
+                "restart2",
+                [r2free],
+                {},
+                {"period_mult": lambda v: max(v["_restart2"] / v["first_period"] - 1.0, 1.0)},
+                {},
+            )
+        )
+        t0 = max(s_hi / f0 - 1.0, 1.0)
+        t_lo = max(s_lo / f_hi - 1.0, 1.0)
+        t_hi = max(s_hi / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
+        tfree = free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True)
+        variants.append(("T_mult free", [tfree], {}, {}, {}))
+    else:
+        why = "only one restart in the window: the period multiplier is not seen"
+        variants.append(
+            (
+                "one restart",
+                [],
+                {"period_mult": 1.0} if has_mult else {},
+                {},
+                {"period_mult": why} if has_mult else {},
+            )
+        )
     out = []
-    # the restart lies somewhere in (x[r1 - 1], x[r1]]: start at its end and in its middle
-    for f_start in (f_hi, (f_lo + f_hi) / 2) if f_hi - f_lo > 1 else (f_hi,):
-        fr = [replace(p, init=f_start) if p.name == "first_period" else p for p in frees]
-        c = _c(fam, fixed, fr, f"cosine_restarts F0={f_start:g}")
-        c.held = dict(held)
-        out.append(c)
+    for label, extra, fixed, derived, held in variants:
+        # the restart lies somewhere in (x[r1 - 1], x[r1]]: start at its end (and in its middle)
+        starts = (f_hi, (f_lo + f_hi) / 2) if f_hi - f_lo > 1 else (f_hi,)
+        for f_start in starts:
+            fr = [replace(p, init=f_start) if p.name == "first_period" else p for p in frees]
+            c = _c(
+                fam,
+                fixed,
+                [*fr, *extra, decay],
+                f"cosine_restarts {label} F0={f_start:g}",
+                n_structural=0,
+            )
+            c.held = dict(held)
+            c.derived = dict(derived)
+            if derived:
+                c.fixed.pop("period_mult", None)
+            out.append(c)
     return out
 
 

@@ -16,7 +16,7 @@ Starting points are clipped strictly inside the bounds. The method is ``trf`` wi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,6 +93,10 @@ class Candidate:
     #: family params that follow another value (``start_step`` -> ``warmup.steps``: the decay
     #: clock starts where the warmup ends); the bool says whether to round to a whole step
     ties: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: family params computed from the free values (e.g. SGDR ``period_mult`` from the second
+    #: restart position, fitted inside its logging gap); free names starting with ``_`` are
+    #: such helper coordinates and are not family params
+    derived: dict[str, Callable[[Mapping[str, float]], float]] = field(default_factory=dict)
     #: params held at a conventional value because the data cannot fix them, with the reason
     held: dict[str, str] = field(default_factory=dict)
 
@@ -112,7 +116,13 @@ class Candidate:
                 if p.integer:
                     v[p.name] = round(v[p.name])
         params = dict(self.fixed)
-        params.update({k: val for k, val in v.items() if "." not in k and k != "min_lr"})
+        params.update(
+            {k: val for k, val in v.items() if "." not in k and k != "min_lr" and k[0] != "_"}
+        )
+        if self.derived:
+            known = {**params, **v}
+            for name, fn in self.derived.items():
+                params[name] = fn(known)
         warmup = None
         if self.warmup_shape is not None:
             wv = dict(self.warmup_fixed)
