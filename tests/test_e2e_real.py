@@ -39,6 +39,8 @@ AUDITED_RIGHT = [
     "hf_wsd",
     "mmengine_multistep_iter",
     "paddle_piecewise_warmup",
+    "timm_lr_base_world_size",
+    "timm_multistep",
     "torch_cosine_newstyle",
     "torch_cyclic_triangular2",
     "torch_exponential_tbx",
