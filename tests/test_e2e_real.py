@@ -33,6 +33,7 @@ AUDITED_RIGHT = [
     "bug_resume_reset",
     "bug_world_size_scaled",
     "bug_wrong_milestones",
+    "detectron2_warmup_multistep",
     "hf_cosine_epochs",
     "hf_cosine_min_lr",
     "hf_linear_warmup_ratio",
