@@ -103,7 +103,9 @@ class Warmup:
     warmup ends inside one (YOLOv5: 100 iterations at 8 iterations per epoch = 12.5 epochs).
 
     ``shape``: ``linear`` (``start + (target - start) * s / steps``), ``constant`` (``start``),
-    ``exponential`` (``start * (target / start) ** (s / steps)``).
+    ``exponential`` (``start * (target / start) ** (s / steps)``), ``linear_factor``
+    (multiplicative: ``f(s) * (r0 + (1 - r0) * s / steps)`` with ``f`` the running schedule at
+    ``s`` and ``r0 = start / f(0)``; torch LinearLR chained, MMEngine, YOLOv5).
     """
 
     steps: float

@@ -15,6 +15,20 @@ with :math:`w` the warmup shape going from ``start_lr`` at :math:`s=0` towards
 :math:`T = \\max(f(W), lr_{min})` at :math:`s = W`: linear :math:`start + (T - start) s / W`,
 constant :math:`start`, exponential :math:`start (T / start)^{s / W}`.
 
+The ``linear_factor`` shape is multiplicative instead: the warmup scales the *running* schedule,
+:math:`w(s) = F(s) (r_0 + (1 - r_0) s / W)` with :math:`F(s) = \\max(f(s), lr_{min})` (the family
+value at :math:`s`, not at :math:`W`) and :math:`r_0 = start / F(0)`. This is the convention of
+torch ``LinearLR`` chained with a decay, MMEngine's ``LinearLR`` overlapping the main scheduler,
+old detectron2 ``WarmupMultiStepLR`` (factor warmup) and YOLOv5 (``np.interp`` towards
+``lr0 * lf(epoch)``). For a ``warmup_relative`` family :math:`F` is constant over the warmup
+(:math:`F(0)` on its clock), so ``linear_factor`` equals ``linear`` there.
+
+>>> from lraudit.types import Schedule, Warmup
+>>> s = Schedule("polynomial", {"init_lr": 1.0, "end_lr": 0.0, "decay_steps": 10, "power": 1.0},
+...              warmup=Warmup(steps=4, start_lr=0.1, shape="linear_factor"))
+>>> [round(float(v), 6) for v in s.evaluate([0, 2, 4])]  # f(2)=0.8 scaled by 0.55; then f(4)
+[0.1, 0.44, 0.6]
+
 Families are evaluated on absolute steps, except those registered with
 ``warmup_relative=True`` (``warmup_stable_decay``, whose stable phase starts where the warmup
 ends, as in Hugging Face): their clock is :math:`s - W`, i.e. :math:`f(s - W)` replaces
@@ -270,7 +284,7 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     return lr.reshape(shape)
 
 
-WARMUP_SHAPES = ("linear", "constant", "exponential")
+WARMUP_SHAPES = ("linear", "constant", "exponential", "linear_factor")
 
 
 def _validate_extras(schedule: Schedule) -> None:
@@ -286,7 +300,8 @@ def _validate_extras(schedule: Schedule) -> None:
             raise ScheduleError(f"warmup.{name} must be a finite number >= 0, got {v!r}")
     if w.shape not in WARMUP_SHAPES:
         raise ScheduleError(
-            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant' or 'exponential'"
+            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant', 'exponential' or "
+            "'linear_factor'"
         )
     if w.shape == "exponential" and w.steps > 0 and float(w.start_lr) <= 0:
         raise ScheduleError(
@@ -329,9 +344,30 @@ def _apply_warmup(
                 f"got {w.start_lr!r} -> {target!r}"
             )
         wv = w.start_lr * (target / w.start_lr) ** frac
+    elif w.shape == "linear_factor":
+        # multiplicative: the factor r0 -> 1 scales the running schedule F(s), r0 = start / F(0)
+        if family.warmup_relative:
+            running = np.full_like(frac, target)  # F is F(0) on its own clock until the warmup ends
+            f0 = target
+        else:
+            running = lr[mask]  # already max(f(s), min_lr)
+            f0 = float(family.fn(np.array([0.0]), **params)[0])
+            if min_lr is not None:
+                f0 = max(f0, min_lr)
+        if f0 > 0:
+            r0 = w.start_lr / f0
+        elif w.start_lr == 0:
+            r0 = 0.0
+        else:
+            raise ScheduleError(
+                f"a linear_factor warmup needs a positive LR at step 0 to scale, got {f0!r} "
+                f"with warmup.start_lr={w.start_lr!r}; use a linear warmup"
+            )
+        wv = running * (r0 + (1.0 - r0) * frac)
     else:
         raise ScheduleError(
-            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant' or 'exponential'"
+            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant', 'exponential' or "
+            "'linear_factor'"
         )
     out = lr.copy()
     out[mask] = wv
