@@ -133,6 +133,8 @@ def test_tag_override_exact_glob_and_param_groups(tmp_path: Path) -> None:
         "Learning_Rate",
         "LR",
         "epoch_lr",
+        "lr__pg_0_",  # tensorboardX's escape of "lr (pg 0)"
+        "learning_rate_1",
     ],
 )
 def test_lr_tags_detected(tag: str) -> None:
@@ -141,7 +143,16 @@ def test_lr_tags_detected(tag: str) -> None:
 
 @pytest.mark.parametrize(
     "tag",
-    ["base_lr", "train/base_lr", "lr-SGD-momentum", "loss", "learning-rate vs samples", "max_lr"],
+    [
+        "base_lr",
+        "train/base_lr",
+        "lr-SGD-momentum",
+        "loss",
+        "learning-rate vs samples",
+        "max_lr",
+        "loss_0",
+        "lr_scale",
+    ],
 )
 def test_not_lr_tags(tag: str) -> None:
     assert not is_lr_tag(tag)

@@ -33,7 +33,9 @@ LR_TAG_PATTERNS: tuple[str, ...] = (
     r"(?:[^/]*/)*lr-[a-z0-9_.]+(?:-\d+)?(?:/[^/]+)?",
     # param groups: x/lr0..2 (YOLOv5), lr/pg0.. (Ultralytics), lr_0, lr/group_0,
     # learning_rate/<optimizer> (mmcv 1.x dict of optimizers)
-    r"(?:[^/]*/)*(?:lr|learning[ _.-]?rate)[ _.-]?(?:pg|group[ _.-]?)?\d+",
+    # ... also as tensorboardX escapes them (every char outside [-/\w.] becomes "_"):
+    # "lr (pg 0)" -> "lr__pg_0_"
+    r"(?:[^/]*/)*(?:lr|learning[ _.-]?rate)[ _.()-]*(?:pg|group)?[ _.-]*\d+[ _)]*",
     r"(?:[^/]*/)*(?:lr|learning[ _.-]?rate)/[^/]+",
 )
 
