@@ -25,6 +25,7 @@ CASES = json.loads((E2E / "cases.json").read_text())
 
 #: Cases whose audit is right today (see fixtures/e2e/README.md for the others).
 AUDITED_RIGHT = [
+    "bug_double_step",
     "bug_family_step_vs_cosine",
     "bug_hf_warmup_exceeds_run",
     "bug_never_stepped",
@@ -45,6 +46,7 @@ AUDITED_RIGHT = [
     "timm_lr_base_world_size",
     "timm_multistep",
     "torch_cosine_newstyle",
+    "torch_cyclic_exp_range",
     "torch_cyclic_triangular2",
     "torch_exponential_tbx",
     "torch_multistep_lightning",
@@ -54,6 +56,7 @@ AUDITED_RIGHT = [
     "torch_resume_correct",
     "torch_sgdr",
     "torch_steplr_epoch",
+    "torch_steplr_logged_after_step",
 ]
 
 
@@ -76,7 +79,10 @@ def test_real_framework_case(name: str, tmp_path: Path, capsys: pytest.CaptureFi
     assert run["fit"] is not None and run["intended"] is not None
     found = {f["name"] for f in run["findings"] if f["severity"] in ("warning", "error")}
     infos = {f["name"] for f in run["findings"] if f["severity"] == "info"}
-    assert (rc, found) == (meta["expect_exit"], set(meta["expect"])), run["findings"]
+    # the best answer, or an acceptable second best listed in cases.json
+    accepted = [set(meta["expect"])] + [set(a) for a in meta.get("alternatives", [])]
+    assert rc == meta["expect_exit"], run["findings"]
+    assert found in accepted, run["findings"]
     # the config was compared with the log, not skipped for want of a unit conversion
     assert "step_unit_mismatch" not in infos
 
