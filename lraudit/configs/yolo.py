@@ -15,14 +15,18 @@ What is logged, one point per epoch, is the LR of the last batch of the epoch:
 
 Both are therefore ``lr0 * lf(step - 1)`` on the logged axis: ``polynomial(lr0, lr0*lrf, E,
 power 1, start_step 1)`` or ``cosine(lr0, lr0*lrf, E, start_step 1)``. During warmup the logged
-value is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration ``ni`` (``(e+1)*nb - 1``): a
-parabola in ``e`` (a rising line times the falling ``lf``), which no warmup shape of the
-vocabulary reproduces. It becomes the linear :class:`Warmup` through the first and the last
-logged warmup values, handing over where that line meets the decay curve (fractional length in
-epochs); on the real run the line sags below the parabola by up to 4 % (relative) in the first
-epochs. The exact logged values are kept in ``settings["logged_lr_exact"]`` (groups 1-2) and
-``settings["bias_logged_lr_exact"]`` (group 0), ``{"first_step": k0, "values": [...]}``, and
-the largest relative gap of the linear form is in ``settings["warmup_linear_max_rel_gap"]``.
+value is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration ``ni`` (``(e+1)*nb - 1``), i.e.
+``lr0 * lf(e) * (r0 + (1 - r0) e / W)`` with ``r0 = (nb-1)/nw`` and ``W = (nw-nb+1)/nb``: for
+YOLOv5 the multiplicative ``linear_factor`` :class:`Warmup` of that length from ``r0 * F(0)``.
+The warmup scales ``lf(e)`` while the family, which must match the lagged decay after the
+warmup, gives ``lf(e - 1)``: no single family + warmup expresses both, so the schedule is off by
+``1 - lf(e)/lf(e-1)`` during the warmup (at most 0.72 % on the real run, exact at epoch 0 and
+from the first epoch after the warmup). For Ultralytics (logged at ``e + 1``, where the factor
+is negative at step 0) the warmup is the linear one through the first and the last logged
+warmup values. The exact logged values, checked against the real run to float32 precision, are
+kept in ``settings["logged_lr_exact"]`` (groups 1-2) and ``settings["bias_logged_lr_exact"]``
+(group 0), ``{"first_step": k0, "values": [...]}``; the diagnosis compares with them first. The
+largest relative gap of the schedule is in ``settings["warmup_linear_max_rel_gap"]``.
 Without ``nb`` (pass ``--steps-per-epoch``) the warmup length is only known to be
 ``max(warmup_epochs, 100/nb)`` epochs; the configured ``warmup_epochs`` is used and said so.
 
@@ -50,7 +54,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule
+from lraudit.types import IntendedSchedule, Warmup
 
 _HYP_KEYS = {"lr0", "lrf", "warmup_epochs"}
 _ULTRA_KEYS = {"task", "mode", "batch", "imgsz", "close_mosaic", "nbs"}
@@ -177,19 +181,29 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         notes.settings["warmup_epochs_effective"] = nw / nb
         k0 = 1 if ultra else 0  # the logged step of epoch 0
         if nw > 0:
-            # logged value of groups 1-2 at step k during warmup: lr0 * (nb*(k - k0 + 1) - 1)/nw
-            start = lr0 * (nb * (1 - k0) - 1) / nw
-            length = (nw + 1 - nb * (1 - k0)) / nb
-            fitted = _warmup_through_points(
-                schedule(sched_family, params), lr0, lrf, epochs, cos, nb, nw, k0
-            )
-            if fitted is not None:
-                length, start = fitted
-            warm = linear_warmup(length, start)
+            if ultra:
+                # logged at k = e + 1: the factor (k*nb - 1)/nw is negative at k = 0, which a
+                # warmup from step 0 cannot express; the line through the logged points is used
+                start = lr0 * (nb * (1 - k0) - 1) / nw
+                length = (nw + 1 - nb * (1 - k0)) / nb
+                fitted = _warmup_through_points(
+                    schedule(sched_family, params), lr0, lrf, epochs, cos, nb, nw, k0
+                )
+                if fitted is not None:
+                    length, start = fitted
+                warm = linear_warmup(length, start)
+            else:
+                warm = _v5_factor_warmup(schedule(sched_family, params), nb, nw)
             notes.assume(
                 f"Warmup: {nw} iterations (max(round({fmt_num(wep)} x {nb}), 100)) = "
                 f"{fmt_num(nw / nb)} epochs, against warmup_epochs {fmt_num(wep)}; as logged at "
-                "each epoch's last batch it is the linear warmup through those points."
+                + (
+                    "each epoch's last batch it is the linear warmup through those points."
+                    if ultra
+                    else "each epoch's last batch it is lr0*lf(e) x (r0 + (1 - r0) e/W) "
+                    f"(a linear_factor warmup, r0 = (nb-1)/nw, W = (nw-nb+1)/nb = "
+                    f"{fmt_num((nw - nb + 1) / nb)} epochs)."
+                )
             )
             if ultra:
                 notes.assume(
@@ -212,8 +226,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             notes.settings["warmup_linear_max_rel_gap"] = gap
             if gap > 1e-9:
                 notes.assume(
-                    f"The linear-warmup form differs from the exact logged values by at most "
-                    f"{gap:.2%} (the warmup target lr0*lf(epoch) moves each epoch)."
+                    f"The schedule's warmup differs from the exact logged values by at most "
+                    f"{gap:.2%} (the warmup scales lr0*lf(epoch), the logged decay after it is "
+                    "lr0*lf(epoch-1)); settings['logged_lr_exact'] holds the exact values."
                 )
         horizon = epochs
         unit = "epoch"
@@ -254,6 +269,27 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         num_steps=units.num_steps,
         expected_tags=tags,
     )
+
+
+def _v5_factor_warmup(family: Any, nb: int, nw: int) -> Warmup | None:
+    """YOLOv5's warmup of groups 1-2 as a multiplicative (``linear_factor``) warmup on epochs.
+
+    The value logged at epoch ``e`` is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration
+    ``ni = (e+1)*nb - 1``, i.e. ``lr0 * lf(e) * (r0 + (1 - r0) * e / W)`` with
+    ``r0 = (nb - 1)/nw`` and ``W = (nw - nb + 1)/nb`` (nb=8, nw=100: r0=0.07, W=11.625).
+    ``start_lr = r0 * F(0)``. None when the warmup ends inside epoch 0 (``nb > nw``).
+
+    >>> from lraudit.types import Schedule
+    >>> fam = Schedule("polynomial", {"init_lr": 0.01, "end_lr": 1e-4, "decay_steps": 150,
+    ...                               "power": 1.0, "start_step": 1})
+    >>> w = _v5_factor_warmup(fam, 8, 100); (w.steps, round(w.start_lr, 10), w.shape)
+    (11.625, 0.0007, 'linear_factor')
+    """
+    length = (nw - nb + 1) / nb
+    if length <= 0:
+        return None
+    f0 = float(family.evaluate([0.0])[0])
+    return Warmup(steps=length, start_lr=f0 * (nb - 1) / nw, shape="linear_factor")
 
 
 def _warmup_through_points(
