@@ -691,6 +691,8 @@ class _Compare:
 
     def run(self) -> list[Finding]:
         x, y = self.x, self.y
+        if not self.secondary and self._matches_logged_exact(x, y):
+            return self.out
         match = _best_offset(x, y, self.sched)
         if match.worst <= REL_TOL:
             self._after_match(x, y, match)
@@ -736,6 +738,76 @@ class _Compare:
         return self.out
 
     # ------------------------------------------------------------------ rules
+
+    def _logged_exact(self, x: np.ndarray) -> np.ndarray | None:
+        """The intended curve at ``x`` with the parser's exact logged values where it states them.
+
+        A parser sets ``settings["logged_lr_exact"] = {"first_step": k0, "values": [...]}`` when
+        the framework's own arithmetic logs something no family + warmup expresses exactly
+        (YOLOv5: the warmup scales ``lf(e)``, the decay after it is logged one epoch late).
+        """
+        ex = _settings(self.it.settings).get("logged_lr_exact")
+        if not isinstance(ex, Mapping):
+            return None
+        try:
+            k0 = float(ex["first_step"])
+            vals = np.asarray(ex["values"], dtype=np.float64).ravel()
+        except (KeyError, TypeError, ValueError):
+            return None
+        idx = x - k0
+        inside = (idx >= 0) & (idx < vals.size) & (idx == np.round(idx))
+        if not inside.any():
+            return None
+        m = np.asarray(self.sched.evaluate(x), dtype=np.float64)
+        m[inside] = vals[idx[inside].astype(np.int64)]
+        return m
+
+    def _matches_logged_exact(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """The log is exactly what the config makes the framework log: only the config's own
+        doing is reported (a warmup stretched by YOLO's floor, a warmup longer than the run, a
+        horizon far past the run)."""
+        m = self._logged_exact(x)
+        if m is None:
+            return False
+        err = relerr(y, m)
+        if err.size == 0 or float(err.max()) > REL_TOL:
+            return False
+        if self.w_int > 0 and x[-1] < self.w_int:
+            self._warmup_exceeds_configured(x, y, matched=True)
+        else:
+            self._warmup_floor_of_config(x)
+        self._horizon(x)
+        return True
+
+    def _warmup_floor_of_config(self, x: np.ndarray) -> None:
+        """YOLO's ``nw = max(round(warmup_epochs * nb), 100)``: the floor, not ``warmup_epochs``,
+        sets the warmup when ``warmup_epochs * nb < 100``; the config's own doing (like a
+        detectron2 WARMUP_ITERS longer than MAX_ITER), reported once per weight group."""
+        st = _settings(self.it.settings)
+        wep, eff, nw = (
+            st.get(k) for k in ("warmup_epochs", "warmup_epochs_effective", "warmup_iterations")
+        )
+        nb = self.it.steps_per_epoch
+        if not all(_is_num(v) for v in (wep, eff, nw, nb)):
+            return
+        wep, eff, nw, nb = float(wep), float(eff), int(nw), int(nb)
+        if nw != 100 or round(wep * nb) >= 100 or eff <= wep or x[-1] < eff - 1:
+            return
+        self.out.append(
+            finding(
+                "warmup_mismatch",
+                f"the warmup lasts {_st(round(eff, 3))} epochs ({nw} iterations / {nb} per "
+                f"epoch), not the configured warmup_epochs {_st(wep)}: YOLO warms up for "
+                f"max(round(warmup_epochs x iterations per epoch), 100) iterations and "
+                f"{_st(wep)} x {nb} = {_st(round(wep * nb))} is below the 100-iteration floor; "
+                f"the log follows this exactly (for a {_st(wep)}-epoch warmup YOLO needs at "
+                f"least {math.ceil(100 / wep) if wep > 0 else 100} iterations per epoch, or set "
+                f"warmup_epochs to {_st(round(eff, 3))} to state it)",
+                step=eff,
+                expected=wep,
+                observed=round(eff, 3),
+            )
+        )
 
     def _after_match(self, x: np.ndarray, y: np.ndarray, match: _Match) -> None:
         """The run agrees with the config: say when a flat curve is the config's doing."""
@@ -914,6 +986,19 @@ class _Compare:
                 f"the configured warmup ({_st(float(wi))} {self.unit}s) is longer than the planned "
                 f"run ({_st(float(mi))})"
             )
+        elif _is_num(st.get("warmup_epochs_effective")) and _is_num(self.it.steps_per_epoch):
+            eff, nb = float(st["warmup_epochs_effective"]), int(self.it.steps_per_epoch)
+            why = (
+                f"the warmup lasts {_st(round(eff, 3))} epochs "
+                f"({_st(round(eff * nb))} iterations / {nb} per epoch; YOLO warms up for "
+                f"max(round(warmup_epochs x iterations per epoch), 100) iterations"
+            )
+            if _is_num(st.get("warmup_epochs")):
+                why += f", warmup_epochs is {_st(float(st['warmup_epochs']))})"
+            else:
+                why += ")"
+            if horizon is not None:
+                why += f" and the planned run {_units(horizon, self.unit)}"
         else:
             why = f"the configured warmup lasts {_units(w, self.unit)}"
             if horizon is not None:
@@ -1424,6 +1509,10 @@ def _differs(a: Any, b: Any, atol: float) -> bool:
     except (TypeError, ValueError):
         return a != b
     return abs(fa - fb) > max(atol, 0.01 * max(abs(fa), abs(fb)))
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 def _settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:

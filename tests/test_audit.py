@@ -121,6 +121,30 @@ def test_real_yolov5_exp2_warmup_floor_and_bias_group() -> None:
     assert report.worst() is Severity.WARNING
 
 
+def test_real_yolov5_exp2_with_steps_per_epoch_reports_the_floor_once() -> None:
+    exp2 = shared_path("real-logs", "Grafit-Kil__helmet-detection-yolov5", "runs", "train", "exp2")
+    report = audit(exp2, config=exp2 / "opt.yaml", steps_per_epoch=8)
+    found = by_tag(report)
+    assert found[".:x/lr0"] == []
+    assert found[".:x/lr1"] == found[".:x/lr2"] == ["warmup_mismatch"]
+    for r in report.runs[1:]:
+        (f,) = r.findings
+        assert f.severity is Severity.WARNING
+        assert (f.expected, f.observed) == (3.0, 12.5)
+        assert "12.5 epochs (100 iterations / 8 per epoch)" in f.message
+        assert "configured warmup_epochs 3" in f.message and "100-iteration floor" in f.message
+        assert "other values" not in f.message and "config gives" not in f.message
+
+
+def test_real_yolov5_exp_too_short_with_steps_per_epoch() -> None:
+    exp = shared_path("real-logs", "Grafit-Kil__helmet-detection-yolov5", "runs", "train", "exp")
+    report = audit(exp, config=exp / "opt.yaml", steps_per_epoch=8)
+    for tag in ("x/lr1", "x/lr2"):
+        assert by_tag(report)[f".:{tag}"] == ["too_few_points", "warmup_exceeds_run"]
+    f = report.runs[1].findings[1]
+    assert "12.5 epochs (100 iterations / 8 per epoch" in f.message
+
+
 def test_real_yolov5_exp_too_short() -> None:
     exp = shared_path("real-logs", "Grafit-Kil__helmet-detection-yolov5", "runs", "train", "exp")
     report = audit(exp, exp / "hyp.yaml")

@@ -404,6 +404,43 @@ def test_yolo_warmup_floor_hint() -> None:
     assert names(fs, Severity.WARNING) == ["warmup_mismatch"]
 
 
+def _yolo_exact(values: np.ndarray, sched: Schedule, **settings: Any) -> IntendedSchedule:
+    st = {"logged_lr_exact": {"first_step": 0, "values": values.tolist()}, **settings}
+    return intended(
+        sched, format="yolov5", unit="epoch", log_unit="epoch", steps_per_epoch=8, settings=st
+    )
+
+
+def test_logged_exact_values_are_compared_first() -> None:
+    """A parser's exact logged values (YOLOv5) decide; the floor is reported as the config's."""
+    lin = Schedule(
+        "polynomial",
+        {"init_lr": 0.01, "end_lr": 1e-4, "decay_steps": 150, "power": 1.0, "start_step": 1},
+        Warmup(11.625, 0.0007, "linear_factor"),
+    )
+    x = np.arange(150)
+    e = x.astype(float)
+    lf = (1 - e / 150) * 0.99 + 0.01
+    lf_lag = (1 - np.maximum(e - 1, 0) / 150) * 0.99 + 0.01
+    exact = np.where(x < 12, 0.01 * lf * ((x + 1) * 8 - 1) / 100, 0.01 * lf_lag)
+    exact[12] = 0.01 * lf[12]
+    floor = {"warmup_epochs": 3.0, "warmup_epochs_effective": 12.5, "warmup_iterations": 100}
+    fs = diagnose(series(x, exact), None, _yolo_exact(exact, lin, **floor))
+    f = only(fs, "warmup_mismatch")
+    assert names(fs, Severity.WARNING) == ["warmup_mismatch"]
+    assert "12.5 epochs (100 iterations / 8 per epoch)" in f.message
+    assert "configured warmup_epochs 3" in f.message and "100-iteration floor" in f.message
+    assert (f.expected, f.observed) == (3.0, 12.5)
+    # no floor at work (warmup_epochs x nb >= 100): nothing to say
+    fs = diagnose(series(x, exact), None, _yolo_exact(exact, lin))
+    assert names(fs, Severity.WARNING) == []
+    # the log departs from the exact values by 1 % in the warmup: the usual rules speak again
+    off = exact.copy()
+    off[5] *= 1.01
+    fs = diagnose(series(x, off), None, _yolo_exact(exact, lin, **floor))
+    assert not any("the log follows this exactly" in g.message for g in fs)
+
+
 def test_warmup_exceeds_run_detectron2_balloon() -> None:
     sched = Schedule("constant", {"lr": 0.00025}, Warmup(300, 0.00025 * 0.001))
     x = np.arange(19, 300, 20)
