@@ -212,10 +212,9 @@ def families_data() -> dict[str, Any]:
     findings = [
         {"name": n, "code": code, "severity": sev.value} for n, (code, sev) in FINDINGS.items()
     ]
-    warmup = {
-        "params": ["steps", "start_lr", "shape"],
-        "shapes": ["linear", "constant", "exponential"],
-    }
+    from lraudit.schedules import WARMUP_SHAPES
+
+    warmup = {"params": ["steps", "start_lr", "shape"], "shapes": list(WARMUP_SHAPES)}
     return {"schema_version": 1, "families": fams, "warmup": warmup, "findings": findings}
 
 
@@ -236,8 +235,9 @@ def format_families(fmt: str = "text") -> str:
         for fl in f["formula"].splitlines():
             lines.append(f"    {fl.rstrip()}" if fl.strip() else "")
         lines.append("")
-    lines.append("warmup: steps, start_lr, shape (linear | constant | exponential); see")
-    lines.append("        lraudit.schedules.evaluate for how warmup, family and min_lr compose.")
+    shapes = " | ".join(data["warmup"]["shapes"])
+    lines.append(f"warmup: steps, start_lr, shape ({shapes});")
+    lines.append("        see lraudit.schedules for how warmup, family and min_lr compose.")
     lines.append("")
     lines.append("findings:")
     for f in data["findings"]:

@@ -203,3 +203,19 @@ def test_github_annotations_point_at_a_relative_config() -> None:
     rep = SAMPLES["demo"]()
     absolute = type(rep)(rep.path, rep.runs, "/abs/pipeline.config", "odapi", rep.intended)
     assert "file=" not in render(absolute, "github")
+
+
+def test_schema_accepts_new_warmup_shapes() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from lraudit.types import FitResult, Schedule, Warmup
+
+    rep = SAMPLES["clean"]()
+    run = rep.runs[0]
+    sched = Schedule("constant", {"lr": 0.01}, warmup=Warmup(3, 0.0, "linear_factor"))
+    fit = FitResult(sched, 1e-8)
+    r2 = type(run)(run.run, run.tag, run.series, fit, run.intended, ())
+    data = to_data(type(rep)(rep.path, (r2,), rep.config_path, rep.config_format, rep.intended))
+    jsonschema.validate(data, load_schema())
+    assert (
+        data["runs"][0]["fit"]["description"] == "warmup 3 (linear_factor 0→0.01) + constant 0.01"
+    )
