@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -251,6 +252,53 @@ def test_parallel_progress_counts_runs_and_series(tmp_path: Path) -> None:
         ("a", "x/lr1"),
         ("a/sub run", "lr"),
     ]
+
+
+def _counting_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import lraudit.audit as audit_mod
+
+    made: list[int] = []
+    real = audit_mod._pool
+
+    def pool(workers: int) -> Any:
+        made.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(audit_mod, "_pool", pool)
+    monkeypatch.setattr(audit_mod.os, "cpu_count", lambda: 2)
+    return made
+
+
+def test_jobs_none_stays_serial_on_a_small_logdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _counting_pools(monkeypatch)
+    root = _multi_run(tmp_path)  # 4 runs, 4 series, 240 points: below both thresholds
+    auto = audit(root, jobs=None)
+    assert made == []
+    one = audit(root, jobs=1)
+    assert [(r.run, r.tag, r.findings) for r in auto.runs] == [
+        (r.run, r.tag, r.findings) for r in one.runs
+    ]
+    assert [r.fit.schedule for r in auto.runs] == [r.fit.schedule for r in one.runs]
+    audit(root, jobs=2)  # an explicit number of jobs is obeyed
+    assert made != []
+
+
+def test_jobs_none_uses_workers_from_enough_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lraudit.audit as audit_mod
+
+    made = _counting_pools(monkeypatch)
+    x = np.arange(0, 400, 50)
+    for i in range(audit_mod.AUTO_MIN_RUNS):
+        write_scalars(tmp_path / f"r{i}", "lr", x, 0.1 * 0.5 ** (x / (100 + 10 * i)))
+    auto = audit(tmp_path, jobs=None)
+    assert made == [2]
+    assert [r.run for r in auto.runs] == [f"r{i}" for i in range(audit_mod.AUTO_MIN_RUNS)]
+    one = audit(tmp_path, jobs=1)
+    assert [r.findings for r in auto.runs] == [r.findings for r in one.runs]
 
 
 def test_public_api_delegates(tmp_path: Path) -> None:
