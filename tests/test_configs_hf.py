@@ -218,7 +218,7 @@ def test_event_file_args_text(tmp_path: Path) -> None:
     f = _args_event(run / "events.out.tfevents.1.host", args)
     parser = PARSERS["hf"]
     assert parser.detect(f, "") >= 1
-    for target in (f, run, tmp_path):
+    for target in (f, run):
         it = parser.parse(target, "", Units())
         assert it.source == str(f)
         assert it.schedule.params == {
@@ -255,6 +255,26 @@ def test_event_file_finds_trainer_state_for_epochs(tmp_path: Path) -> None:
     assert it.horizon == 300
     assert it.schedule.warmup.steps == 15
     assert it.settings["trainer_state"].endswith("checkpoint-300/trainer_state.json")
+
+
+def test_directory_config_is_not_searched_recursively(tmp_path: Path) -> None:
+    run = tmp_path / "runs" / "Nov22_08-00-00_host"
+    run.mkdir(parents=True)
+    args = {"learning_rate": 5e-4, "lr_scheduler_type": "linear", "max_steps": 400}
+    _args_event(run / "events.out.tfevents.1.host", args)
+    # the event file two levels down is not this directory's: it is not read
+    for target in (tmp_path, tmp_path / "runs"):
+        with pytest.raises(ConfigError) as err:
+            load_config(target)
+        assert str(err.value) == (
+            f"{target}: is a directory with no Hugging Face `args` text summary; pass the "
+            "config file itself"
+        )
+    # an event file without `args` directly in the directory: the same answer
+    _args_event(tmp_path / "events.out.tfevents.9.h", {"x": 1}, tag="other")
+    with pytest.raises(ConfigError, match="is a directory with no Hugging Face `args`"):
+        load_config(tmp_path)
+    assert load_config(run).source == str(run / "events.out.tfevents.1.host")
 
 
 def test_event_file_without_args(tmp_path: Path) -> None:

@@ -132,8 +132,9 @@ def _iter_records(f: Any) -> Any:
 def read_event_args(path: Path) -> dict[str, Any] | None:
     """The TrainingArguments JSON the HF ``TensorBoardCallback`` wrote as text tag ``args``.
 
-    ``path`` is an event file or a directory (searched recursively, newest file first). Returns
-    None when no event file holds it. Nothing is executed: the text is parsed as JSON. The
+    ``path`` is an event file or a run directory: only the event files directly in it are read
+    (newest first), never its subdirectories (a directory such as ``/tmp`` holds unrelated
+    event files deeper down). Returns None when no event file holds it. Nothing is executed: the text is parsed as JSON. The
     callback writes it when training begins, so files are read record by record and the search
     stops at the first hit.
     """
@@ -144,7 +145,7 @@ def read_event_args(path: Path) -> dict[str, Any] | None:
         files = [path]
     else:
         files = sorted(
-            (p for p in path.rglob("*") if "tfevents" in p.name and p.is_file()),
+            (p for p in path.iterdir() if "tfevents" in p.name and p.is_file()),
             key=lambda p: (p.stat().st_mtime, p.name),
             reverse=True,
         )
@@ -676,6 +677,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         )
     if path.is_dir() or "tfevents" in path.name:
         args = read_event_args(path)
+        if args is None and path.is_dir():
+            raise ConfigError(
+                f"{path}: is a directory with no Hugging Face `args` text summary; pass the "
+                "config file itself"
+            )
         if args is None:
             raise ConfigError(
                 f"{path}: no 'args' text summary (written by transformers' TensorBoardCallback) "
