@@ -37,7 +37,7 @@ from lraudit.types import IntendedSchedule, Schedule, Warmup
 from lraudit.vocab import FAMILY_PARAMS
 
 _UNITS = ("iteration", "epoch")
-_SHAPES = ("linear", "constant", "exponential")
+_SHAPES = ("linear", "constant", "exponential", "linear_factor")
 _BOOL_PARAMS = {"staircase", "three_phase"}
 _STR_PARAMS = {"mode", "anneal", "decay_shape"}
 _LIST_PARAMS = {"boundaries", "values"}
