@@ -180,6 +180,7 @@ def _fit_points(
     budget: int,
     warnings: list[str],
 ) -> FitResult:
+    families = None if families is None else list(families)
     st = structure.detect(x, y)
     eps = max(engine.EPS_REL * float(np.max(y)), 1e-300)
     keep = structure.keep_mask(x, y, st, budget)
@@ -229,6 +230,9 @@ def _fit_points(
                 if select.rmse(o2) <= NOISE_FLOOR:
                     k = _order_key(o2.candidate)
                     solved = k if solved is None else min(solved, k)
+    outs.sort(key=select.rank_key)
+    if select.rmse(outs[0]) > NOISE_FLOOR:
+        outs.extend(_fallback(ctx, families, xs, ys, eps, x.size))
     if sub:
         outs = [engine.rescore(o, x, y, eps) for o in outs]
     outs.sort(key=select.rank_key)
@@ -309,6 +313,34 @@ def _fit_points(
         status=status,
         warnings=tuple(warnings),
     )
+
+
+def _fallback(
+    ctx: _cands.Ctx,
+    families: list[str] | None,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    eps: float,
+    n: int,
+) -> list[Outcome]:
+    """Refine the second-chance candidates (:func:`lraudit.fit.candidates.fallback`).
+
+    Only outcomes that fit to :data:`PRECISE_RMSE` are returned: these candidates can imitate
+    many curves, so one that does not reproduce the log exactly is no evidence for its family.
+    """
+    extra = _cands.fallback(ctx, families)
+    if n < MIN_POINTS:
+        extra = [c for c in extra if c.n_params < n]
+    if not extra:
+        return []
+    outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra]
+    outs.sort(key=select.rank_key)
+    for i, o in enumerate(outs[:STAGE2_MAX]):
+        if o.status == 0 and select.rmse(o) > NOISE_FLOOR:
+            o2 = engine.refine(engine.start_from(o.candidate, o.values), xs, ys, eps=eps)
+            if o2.rss <= o.rss:
+                outs[i] = o2
+    return [o for o in outs if select.rmse(o) <= PRECISE_RMSE]
 
 
 def _order_key(c: Candidate) -> tuple[int, int]:

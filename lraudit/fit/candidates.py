@@ -970,3 +970,131 @@ def make_ctx(x: np.ndarray, y: np.ndarray, st: Structure) -> Ctx:
     top = float(y[i0])
     ymax = float(np.max(np.abs(y))) if y.size else 0.0
     return Ctx(x, y, st, i0, top, ymax)
+
+
+#: Series with at most this many points get multi-start fallback candidates for the cyclic
+#: families: with one or two points per phase, structure detection cannot read their periods.
+SHORT_SERIES = 24
+#: Points used by the grid search of cyclic periods (longer series are thinned evenly).
+_GRID_POINTS = 200
+
+
+def _cyclic_grid(x: np.ndarray, y: np.ndarray, n_best: int = 3) -> list[tuple[float, float]]:
+    """The ``(step_size_up, step_size_down)`` pairs that best explain ``y`` as a triangle wave.
+
+    For fixed periods the CLR curve ``base + (max - base) h(x) a(s)`` is linear in ``base`` and
+    ``max - base``, so every pair of a geometric grid (half the logging interval to twice the
+    window) is solved in closed form by relative least squares (weights ``1/y``); modes
+    triangular and triangular2 are both scored (exp_range starts from them, gamma near 1).
+    Cycles shorter than two logging intervals are aliases of longer ones and are skipped.
+    """
+    if x.size > _GRID_POINTS:
+        idx = np.unique(np.linspace(0, x.size - 1, _GRID_POINTS).round().astype(int))
+        x, y = x[idx], y[idx]
+    span = max(float(x[-1]), 1.0)
+    gap = float(np.median(np.diff(x))) if x.size > 1 else 1.0
+    lo = max(gap / 4.0, 0.5)
+    grid = np.unique(np.geomspace(lo, 2.0 * span, 48))
+    u = grid[:, None, None]
+    d = grid[None, :, None]
+    s = np.maximum(x, 0.0)[None, None, :]
+    tot = u + d
+    cyc = np.floor(s / tot)
+    pos = s - cyc * tot
+    h = np.where(pos <= u, pos / u, (tot - pos) / d)
+    # LR scale removed and zeros softened (as in the fit residuals) so the weights stay finite
+    y = y / max(float(np.max(y)), 1e-300)
+    w = 1.0 / np.maximum(y, 1e-7)[None, None, :]
+    best: list[tuple[float, float, float]] = []
+    for amp in (np.ones_like(cyc), 0.5**cyc):
+        f = h * amp
+        # weighted least squares of y ~ b + a f
+        s0 = np.sum(w * w, axis=2)
+        s1 = np.sum(w * w * f, axis=2)
+        s2 = np.sum(w * w * f * f, axis=2)
+        t0 = np.sum(w * w * y, axis=2)
+        t1 = np.sum(w * w * f * y, axis=2)
+        det = s0 * s2 - s1 * s1
+        with np.errstate(all="ignore"):
+            b = (s2 * t0 - s1 * t1) / det
+            a = (s0 * t1 - s1 * t0) / det
+            r = np.sum((w * (b[..., None] + a[..., None] * f - y)) ** 2, axis=2)
+        # a cycle shorter than two logging intervals is an alias of a longer one: not offered
+        r[~np.isfinite(r) | (a <= 0) | (b <= 0) | (tot[..., 0] < 2.0 * gap)] = np.inf
+        for k in np.argsort(r, axis=None)[: 2 * n_best]:
+            i, j = np.unravel_index(k, r.shape)
+            if np.isfinite(r[i, j]):
+                best.append((float(r[i, j]), float(grid[i]), float(grid[j])))
+    best.sort()
+    out: list[tuple[float, float]] = []
+    for _, up, dn in best:
+        if all(abs(up / a - 1) > 0.05 or abs(dn / b - 1) > 0.05 for a, b in out):
+            out.append((up, dn))
+        if len(out) >= n_best:
+            break
+    return out
+
+
+def fallback(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
+    """Second-chance candidates, refined only when no regular candidate fits to float32.
+
+    * cyclic with periods from a closed-form grid search (:func:`_cyclic_grid`): cycles logged
+      with one or two points per phase, and a window that ends inside the first cycle (no second
+      rise for the structure to see);
+    * one_cycle in every anneal / phase variant from several ``pct_start`` and ``total_steps``
+      starts when the series is short or the structure read of the ramp may be wrong.
+
+    They come last because they can imitate simpler curves (a rise and a straight fall is also a
+    partial triangle): a schedule that a regular candidate fits exactly keeps that family.
+    """
+    fams = registry()
+    wanted = set(fams) if names is None else {n for n in names if n in fams}
+    st = ctx.st
+    x, y = ctx.x, ctx.y
+    if st.constant or x.size < 4:
+        return []
+    short = x.size <= SHORT_SERIES
+    out: list[Candidate] = []
+    mx = float(np.max(y))
+    if "cyclic" in wanted and (short or st.rise_end is not None or st.rises):
+        fam = fams["cyclic"]
+        modes = list(_choices(fam, "mode") or ("triangular",))
+        for up, dn in _cyclic_grid(x, y):
+            for mode in modes:
+                fixed: dict[str, Any] = {"mode": mode}
+                frees = [
+                    free(fam, "base_lr", max(float(np.min(y)), mx * 1e-9), log=True),
+                    free(fam, "max_lr", mx, log=True),
+                    free(fam, "step_size_up", up, 1e-3, None, log=True),
+                    free(fam, "step_size_down", dn, 1e-3, None, log=True),
+                ]
+                if mode == "exp_range":
+                    fp = free(fam, "gamma", 1 - 1e-4, 0.0, 1.0, log=False)
+                    frees.append(replace(fp, rate=True, lo=1e-300, hi=1 - 1e-15))
+                elif _has(fam, "gamma"):
+                    fixed["gamma"] = 1.0
+                out.append(_c(fam, fixed, frees, f"cyclic {mode} grid U={up:.3g} D={dn:.3g}"))
+    if "one_cycle" in wanted and short and not st.rises:
+        fam = fams["one_cycle"]
+        pk = int(np.argmax(y))
+        if 0 < pk < x.size - 1:
+            span = float(x[-1]) + 1.0
+            for anneal in _choices(fam, "anneal") or ("cos",):
+                for three in _choices(fam, "three_phase") or (False,):
+                    for tot in (span, 1.5 * span) if not three else (span, 1.2 * span):
+                        fixed = {}
+                        if _has(fam, "anneal"):
+                            fixed["anneal"] = anneal
+                        if _has(fam, "three_phase"):
+                            fixed["three_phase"] = three
+                        pct = min(max((float(x[pk]) + 1.0) / tot, 0.01), 0.99)
+                        frees = [
+                            free(fam, "max_lr", mx, log=True),
+                            free(fam, "total_steps", tot, float(x[-1]) * 0.5 + 1, None, log=True),
+                            free(fam, "pct_start", pct, 0.0, 1.0, log=False),
+                            free(fam, "init_lr", max(float(y[0]) * 0.8, mx * 1e-6), log=True),
+                            free(fam, "end_lr", max(float(y[-1]) * 0.5, mx * 1e-9), log=True),
+                        ]
+                        label = f"one_cycle {anneal} three_phase={three} T0={tot:g} (fallback)"
+                        out.append(_c(fam, fixed, frees, label))
+    return out

@@ -1,0 +1,101 @@
+"""Short series and partial cycles: the fallback candidates of the fitter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lraudit.fit import fit_arrays
+from lraudit.fit.candidates import _cyclic_grid
+from lraudit.types import Schedule, Warmup
+
+
+def _log(s: Schedule, x: np.ndarray) -> np.ndarray:
+    return s.evaluate(x).astype(np.float32).astype(np.float64)
+
+
+def test_cyclic_with_two_points_per_phase() -> None:
+    # 17-step phases logged every 10 steps: structure sees no clean cycle
+    s = Schedule(
+        "cyclic",
+        {
+            "base_lr": 4.5e-4,
+            "max_lr": 4.8e-3,
+            "step_size_up": 17,
+            "step_size_down": 17,
+            "mode": "triangular",
+            "gamma": 1.0,
+        },
+    )
+    x = np.arange(10, 130, 10, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "cyclic"
+    assert r.rmse_log < 1e-5
+    # the long period, not a sub-Nyquist alias that meets the same points
+    assert abs(r.schedule.params["step_size_up"] - 17) < 1.0
+
+
+def test_cyclic_seen_for_less_than_one_cycle() -> None:
+    s = Schedule(
+        "cyclic",
+        {
+            "base_lr": 5.8e-4,
+            "max_lr": 2.06e-3,
+            "step_size_up": 1416,
+            "step_size_down": 2256,
+            "mode": "exp_range",
+            "gamma": 0.99981,
+        },
+    )
+    x = np.arange(0, 2545, 1, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "cyclic"
+    assert r.rmse_log < 1e-5
+
+
+def test_short_three_phase_one_cycle() -> None:
+    s = Schedule(
+        "one_cycle",
+        {
+            "max_lr": 6.46e-4,
+            "total_steps": 156,
+            "pct_start": 0.1456,
+            "init_lr": 2.96e-5,
+            "end_lr": 2.28e-7,
+            "anneal": "cos",
+            "three_phase": True,
+        },
+    )
+    x = np.arange(13, 156, 13, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "one_cycle"
+    assert r.rmse_log < 1e-5
+
+
+def test_warmup_and_linear_decay_stay_polynomial() -> None:
+    # a rise and a straight fall is also a partial triangle: the regular family must keep it
+    s = Schedule(
+        "polynomial",
+        {"init_lr": 0.01, "end_lr": 0.0, "decay_steps": 900, "power": 1.0, "start_step": 100},
+        Warmup(100, 0.001, "linear"),
+    )
+    x = np.arange(0, 1000, 10, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "polynomial"
+
+
+def test_cyclic_grid_finds_the_periods() -> None:
+    s = Schedule(
+        "cyclic",
+        {
+            "base_lr": 1e-3,
+            "max_lr": 1e-2,
+            "step_size_up": 30,
+            "step_size_down": 50,
+            "mode": "triangular2",
+            "gamma": 1.0,
+        },
+    )
+    x = np.arange(0, 400, 7, dtype=float)
+    up, dn = _cyclic_grid(x, _log(s, x))[0]
+    # a start within one step of the geometric grid (ratio about 1.15)
+    assert abs(up / 30 - 1) < 0.2 and abs(dn / 50 - 1) < 0.2
