@@ -99,3 +99,22 @@ def test_cyclic_grid_finds_the_periods() -> None:
     up, dn = _cyclic_grid(x, _log(s, x))[0]
     # a start within one step of the geometric grid (ratio about 1.15)
     assert abs(up / 30 - 1) < 0.2 and abs(dn / 50 - 1) < 0.2
+
+
+def test_wsd_decay_seen_at_three_points() -> None:
+    # the first log is after step 0 and the cosine decay to 0 shows at three points only
+    s = Schedule(
+        "warmup_stable_decay",
+        {
+            "peak_lr": 7.66e-3,
+            "stable_steps": 95,
+            "decay_steps": 37,
+            "end_lr": 0.0,
+            "decay_shape": "cosine",
+        },
+    )
+    x = np.arange(11, 143, 11, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "warmup_stable_decay"
+    assert r.schedule.params["decay_shape"] == "cosine"
+    assert r.rmse_log < 1e-5

@@ -700,17 +700,39 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
     top = ctx.top
     e0 = float(ctx.y[-1]) if ctx.st.tail_flat_from is not None else 0.0
     d0 = _decay_horizon(_after_flat(ctx))
+    # the family's clock starts at the end of the warmup, or at step 0 without one (the first
+    # logged step may come later)
+    origin = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
+    starts = [(max(flat - origin, 1.0), max(d0, 1.0))]
+    x, y = ctx.x, ctx.y
+    j = int(np.searchsorted(x, flat))  # last flat point
+    if 0 < x.size - 1 - j <= _FEW_DECAY_POINTS:
+        # a decay seen at a few points: the stable phase ends somewhere in the gap after the
+        # last flat point, and a decay to 0 ends in the gap before the first zero (a start at
+        # the logged points sits on the log barrier of that zero); start in the middles
+        s_mid = 0.5 * (float(x[j]) + float(x[j + 1])) - origin
+        zero = np.nonzero(y[j + 1 :] <= 0)[0]
+        d_mid = max(d0 + (flat - origin) - s_mid, 1.0)
+        if zero.size and j + zero[0] >= j + 1:
+            z = j + 1 + int(zero[0])
+            d_mid = max(0.5 * (float(x[z - 1]) + float(x[z])) - origin - s_mid, 1.0)
+        starts.append((max(s_mid, 1.0), d_mid))
     out = []
     for shape in _choices(fam, "decay_shape") or ("linear",):
         fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
-        frees = [
-            free(fam, "peak_lr", top, log=True),
-            free(fam, "stable_steps", max(flat - float(ctx.x[ctx.i0]), 1.0), 1.0, None, log=True),
-            free(fam, "decay_steps", max(d0, 1.0), 1.0, None, log=True),
-            free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
-        ]
-        out.append(_c(fam, fixed, frees, f"wsd {shape}"))
+        for k, (s0, dd) in enumerate(starts):
+            frees = [
+                free(fam, "peak_lr", top, log=True),
+                free(fam, "stable_steps", s0, 1.0, None, log=True),
+                free(fam, "decay_steps", dd, 1.0, None, log=True),
+                free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
+            ]
+            out.append(_c(fam, fixed, frees, f"wsd {shape}" + (" (mid-gap start)" if k else "")))
     return out
+
+
+#: A decay seen at no more than this many points gets a second, mid-gap start.
+_FEW_DECAY_POINTS = 8
 
 
 def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
