@@ -60,10 +60,27 @@ def test_steps_per_epoch_scales_onto_the_logged_axis(tmp_path: Path) -> None:
     p = _cli(tmp_path, {"class_path": c["class_path"], "init_args": c["init_args"]})
     it = load_config(p, steps_per_epoch=50)
     assert it.unit == "iteration" and it.horizon == 2000
-    assert it.schedule.params["decay_steps"] == 2000
-    _need("cosine")
-    # LearningRateMonitor logs epoch e's LR at global step e * 50
+    # stepped once per epoch: the cosine is held for each epoch's 50 iterations
+    assert it.schedule.family == "piecewise"
+    assert it.schedule.params["boundaries"][:2] == [50, 100]
+    # LearningRateMonitor logs epoch e's LR at global step e * 50, and it holds until e * 50 + 49
     np.testing.assert_allclose(it.evaluate(np.arange(40) * 50), c["lr"], rtol=1e-9)
+    np.testing.assert_allclose(it.evaluate(np.arange(40) * 50 + 49), c["lr"], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "LinearLR"]
+    + ["ConstantLR", "CosineAnnealingWarmRestarts"],
+)
+def test_held_per_epoch_is_exact_at_every_iteration(tmp_path: Path, name: str) -> None:
+    c = REF["cases"].get(name)
+    if c is None:
+        pytest.skip(f"{name} not in the reference data")
+    p = _cli(tmp_path, {"class_path": c["class_path"], "init_args": c["init_args"]})
+    it = load_config(p, steps_per_epoch=7)
+    s = np.arange(len(c["lr"]) * 7)
+    np.testing.assert_allclose(it.evaluate(s), np.asarray(c["lr"])[s // 7], rtol=1e-9)
 
 
 def test_onecycle_per_epoch_trap() -> None:

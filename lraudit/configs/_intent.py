@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lraudit.configs._common import fmt, is_number, load_yaml
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
@@ -243,3 +245,82 @@ def scale_time(sched: Schedule, factor: float) -> Schedule:
     if warm is not None:
         warm = Warmup(steps=mul(warm.steps), start_lr=warm.start_lr, shape=warm.shape)
     return Schedule(sched.family, params, warm, sched.min_lr)
+
+
+#: Largest number of epochs sampled into a ``piecewise`` schedule (one level per epoch at most).
+MAX_SAMPLED_EPOCHS = 5000
+
+
+def sampled_piecewise(sched: Schedule, points: Any, boundaries: Any) -> Schedule:
+    """A ``piecewise`` schedule holding ``sched(points[i])`` on ``[boundaries[i-1], boundaries[i])``.
+
+    ``len(points) == len(boundaries) + 1``; the last level holds from the last boundary on.
+    Consecutive equal levels are merged (so a staircase keeps only its drops). Exact wherever the
+    run reads the schedule only at the sampled points, e.g. a scheduler stepped once per epoch.
+
+    >>> s = Schedule("exponential", {"init_lr": 1.0, "decay_rate": 0.5, "decay_steps": 2,
+    ...                              "staircase": True, "start_step": 0})
+    >>> sampled_piecewise(s, [0, 1, 2, 3, 4], [10, 20, 30, 40]).params
+    {'boundaries': [20, 40], 'values': [1.0, 0.5, 0.25]}
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    vals = np.asarray(sched.evaluate(pts), dtype=np.float64)
+    b = list(boundaries)
+    if len(b) + 1 != pts.size:
+        raise ValueError(f"{pts.size} points need {pts.size - 1} boundaries, got {len(b)}")
+    keep_b: list[Any] = []
+    keep_v = [float(vals[0])]
+    for i in range(1, pts.size):
+        if float(vals[i]) != keep_v[-1]:
+            keep_b.append(b[i - 1])
+            keep_v.append(float(vals[i]))
+    return schedule("piecewise", {"boundaries": keep_b, "values": keep_v})
+
+
+def held_per_epoch(
+    sched: Schedule, spe: int, epochs: float | None, notes: Notes
+) -> Schedule | None:
+    """The iteration schedule of an epoch schedule stepped once per epoch and held meanwhile.
+
+    ``new(s) = sched(floor(s / spe))`` (torch schedulers stepped per epoch, logged per iteration).
+    :func:`scale_time` gives ``sched(s / spe)``, which agrees with it only when ``sched`` is
+    constant between whole epochs (piecewise / staircase exponential with whole-epoch
+    boundaries). A continuous exponential decaying once per epoch becomes a staircase with
+    ``decay_steps = spe``. Any other family is sampled at each epoch start into a ``piecewise``
+    schedule over ``epochs`` epochs (at most :data:`MAX_SAMPLED_EPOCHS`); None when that is
+    unknown or too long.
+    """
+
+    def whole(v: Any) -> bool:
+        return all(float(x).is_integer() for x in (v if isinstance(v, (list, tuple)) else [v]))
+
+    p = sched.params
+    w = sched.warmup
+    fam = sched.family
+    if fam == "constant" and w is None:
+        return sched
+    if w is None and fam == "piecewise" and whole(p["boundaries"]):
+        return scale_time(sched, spe)
+    if w is None and fam == "exponential" and whole(p["start_step"]):
+        if p["staircase"] and whole(p["decay_steps"]):
+            return scale_time(sched, spe)
+        if not p["staircase"] and float(p["decay_steps"]) == 1.0:
+            notes.assume(
+                "An exponential decay stepped once per epoch is a staircase in iterations "
+                f"(one drop every {spe} iterations)."
+            )
+            return Schedule(
+                "exponential",
+                {**scale_time(sched, spe).params, "staircase": True},
+                None,
+                sched.min_lr,
+            )
+    if epochs is None or not 0 < epochs <= MAX_SAMPLED_EPOCHS:
+        return None
+    n = int(math.ceil(epochs - 1e-9))
+    notes.assume(
+        f"The {fam} schedule is stepped once per epoch and held for the epoch's {spe} "
+        f"iterations: it is sampled at each epoch start into a piecewise schedule over {n} "
+        "epochs (exact at every iteration)."
+    )
+    return sampled_piecewise(sched, range(n), [e * spe for e in range(1, n)])

@@ -10,8 +10,10 @@ which are sized in iterations, the intended schedule is the per-iteration one th
 (unit "iteration"): a log that moves once per epoch is then the classic trap, reported by the
 audit as a step-unit mismatch. ``LearningRateMonitor`` logs ``lr-<Optimizer>`` against
 the global step, at the start of each epoch for epoch-interval schedulers; with
-``steps_per_epoch`` known, the schedule is time-scaled onto that iteration axis (exact at every
-epoch start), otherwise it stays in epochs and the assumption is recorded.
+``steps_per_epoch`` known, the schedule is put onto that iteration axis held for each epoch
+(``lr(s) = sched(floor(s / steps_per_epoch))``, exact at every iteration: see
+:func:`lraudit.configs._intent.held_per_epoch`), otherwise it stays in epochs and the assumption
+is recorded.
 
 When ``optimizer`` and ``lr_scheduler`` are null (common), the LR lives in the model's own
 arguments and code: the parser reads ``lr`` / ``learning_rate`` from ``model`` and, heuristically,
@@ -28,6 +30,7 @@ from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
+    held_per_epoch,
     intended,
     read_mapping,
     scale_time,
@@ -184,7 +187,14 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             horizon = horizon_epochs * spe
         unit = "iteration"
     elif spe:
-        sched = scale_time(sched, spe)
+        held = held_per_epoch(sched, spe, horizon_epochs, notes)
+        if held is None:
+            notes.assume(
+                f"{sched.family} held per epoch over an unknown or very long run: compared as "
+                "if it moved every iteration (time-scaled), which differs inside each epoch."
+            )
+            held = scale_time(sched, spe)
+        sched = held
         notes.assume(
             f"{spe} optimizer steps per epoch (given) place epoch e at global step e*{spe}, "
             "where LearningRateMonitor logs the epoch's LR."
