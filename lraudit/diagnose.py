@@ -38,6 +38,12 @@ doing: ``horizon_exceeds_run`` (info) when the intended LR moves less than :data
 over the run and the schedule's horizon is at least :data:`HORIZON_FACTOR` times the run, and
 ``warmup_exceeds_run`` (warning) when the configured warmup is at least the planned run.
 
+A schedule that follows a metric (the parser sets ``settings["uncheckable"]``: ReduceLROnPlateau,
+timm ``plateau``, HF ``reduce_lr_on_plateau``) is compared only where the config fixes it: the
+warmup, the base LR the log starts from and never exceeds, and (when the parser knows it,
+``settings["plateau_factor"]``) that each drop is by a power of the factor or to the floor. The
+log-only rules (non-finite values, resets) still apply.
+
 Without a config only the logs speak: non-finite values, too few points, a constant LR over a long
 run (a warning: it may be intended), resets, and a warmup that never ends.
 """
@@ -135,7 +141,7 @@ def diagnose(
     out += _rule_too_few(x, fit)
     if intended is None:
         out += _rules_without_config(x, y, fit, notes=series.notes)
-    elif intended.unit != intended.log_unit:
+    elif intended.unit != intended.log_unit and not _unit_free(intended):
         out += _rule_unknown_unit(intended)
         out += _rules_without_config(
             x, y, fit, constant_ok=_is_constant_schedule(intended.schedule), notes=series.notes
@@ -403,6 +409,18 @@ def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
                     i += 1
         i += 1
     return out
+
+
+def _uncheckable(intended: IntendedSchedule) -> str | None:
+    """The parser's name for a schedule that follows a metric (``settings["uncheckable"]``)."""
+    v = _settings(intended.settings).get("uncheckable")
+    return str(v) if v else None
+
+
+def _unit_free(intended: IntendedSchedule) -> bool:
+    """A metric-driven schedule without warmup is compared in no unit at all."""
+    s = intended.schedule
+    return _uncheckable(intended) is not None and (s.warmup is None or s.warmup.steps <= 0)
 
 
 def _is_constant_schedule(s: Schedule) -> bool:
@@ -691,6 +709,9 @@ class _Compare:
 
     def run(self) -> list[Finding]:
         x, y = self.x, self.y
+        if _uncheckable(self.it) is not None:
+            self._follows_metric(x, y)
+            return self.out
         if not self.secondary and self._matches_logged_exact(x, y):
             return self.out
         match = _best_offset(x, y, self.sched)
@@ -738,6 +759,87 @@ class _Compare:
         return self.out
 
     # ------------------------------------------------------------------ rules
+
+    def _follows_metric(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The schedule follows a monitored metric (ReduceLROnPlateau and its kin).
+
+        The config cannot say where the drops are, so only what it does fix is checked: the
+        configured warmup (when there is one), that the LR starts at the configured base LR and
+        never exceeds it (such a scheduler only lowers the LR; a rise after a decrease is a
+        reset), and, when the parser knows the factor (``settings["plateau_factor"]``), that
+        every drop is by a whole power of it or down to the floor. Nothing else is compared and
+        no finding says so: the config's assumptions carry the explanation.
+        """
+        if self.secondary:
+            return
+        if self.w_int > 0 and x[0] < self.w_int:
+            inside = x < self.w_int
+            if not explains(_best_offset(x[inside], y[inside], self.sched).err):
+                x, y = self._warmup_phase(x, y)
+            else:
+                x, y = x[~inside], y[~inside]
+        if x.size == 0:
+            return
+        resets = _find_resets(x, y)
+        if resets:
+            self.out += _reset_findings(x, y, self.it, self.notes)
+            x, y = x[: resets[0][0]], y[: resets[0][0]]
+            if x.size == 0:
+                return
+        base = float(self.sched.evaluate([x[0]])[0])
+        if not (math.isfinite(base) and base > 0):
+            return
+        top = int(np.argmax(y))
+        starts_at_base = x[0] <= self.w_int + _interval(x)  # logged from the schedule's start
+        k = None
+        if y[top] > base * (1 + HYP_TOL):
+            k, at = float(y[top] / base), top
+            what = f"reaches {_lr(y[top])} at {self.unit} {_st(x[top])}, above"
+        elif starts_at_base and relerr(y[:1], np.array([base]))[0] > HYP_TOL:
+            k, at = float(y[0] / base), 0
+            what = f"starts at {_lr(y[0])} at {self.unit} {_st(x[0])}, not at"
+        if k is not None:
+            how = _uncheckable(self.it)
+            self.out.append(
+                finding(
+                    "lr_scale_mismatch",
+                    f"the logged LR {what} the configured base LR {_lr(base)} ({_ratio(k)}), "
+                    f"which {how} can only lower: {_scale_cause(k, self.it.world_size)}",
+                    step=x[at],
+                    expected=base,
+                    observed=float(y[at]),
+                )
+            )
+            return
+        self._plateau_drops(x, y)
+
+    def _plateau_drops(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Each drop of a metric-driven schedule is by ``factor**n`` (n >= 1) or to the floor."""
+        f = _settings(self.it.settings).get("plateau_factor")
+        if not _is_num(f) or not 0 < float(f) < 1:
+            return
+        f = float(f)
+        floor = self.sched.min_lr
+        for i in range(1, y.size):
+            if not y[i] < y[i - 1] * (1 - HYP_TOL) or y[i - 1] <= 0:
+                continue
+            if floor is not None and relerr(y[i : i + 1], np.array([floor]))[0] <= HYP_TOL:
+                continue
+            n = math.log(y[i] / y[i - 1]) / math.log(f)
+            if round(n) >= 1 and abs(y[i] / (y[i - 1] * f ** round(n)) - 1) <= HYP_TOL:
+                continue
+            self.out.append(
+                finding(
+                    "decay_mismatch",
+                    f"the LR drops from {_lr(y[i - 1])} to {_lr(y[i])} at {self.unit} "
+                    f"{_st(x[i])} (x{_lr(y[i] / y[i - 1])}), not by the configured factor "
+                    f"{_lr(f)} or a power of it",
+                    step=x[i],
+                    expected=f,
+                    observed=float(y[i] / y[i - 1]),
+                )
+            )
+            return
 
     def _logged_exact(self, x: np.ndarray) -> np.ndarray | None:
         """The intended curve at ``x`` with the parser's exact logged values where it states them.
