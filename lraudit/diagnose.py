@@ -24,7 +24,9 @@ transformation of the intended curve that must explain the points to within :dat
 2. an upward jump after a decrease (``schedule_reset``; the rest is compared before it);
 3. ``y = k m`` with a constant ``k`` (``lr_scale_mismatch``);
 4. the run ends inside the configured warmup (``warmup_exceeds_run``), or the log is the config
-   without its warmup (``warmup_missing``);
+   without its warmup (``warmup_missing``: the decay kept in place, or starting at 0 over a
+   horizon longer by the warmup as HF computes it, or the log at the peak from its first point
+   while the config ramps up from well below it);
 5. ``y(s) = m(c s)``: the time axis is scaled (``step_unit_mismatch`` when ``c`` is the number of
    iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon);
 6. the staircase flag flipped (``staircase_mismatch``);
@@ -736,12 +738,13 @@ class _Compare:
         if not self.secondary and self.w_int > 0 and x[-1] < self.w_int:
             self._inside_warmup(x, y)
             return self.out
-        if not self.secondary and self.w_int > 0 and x[0] < self.w_int:
-            nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
-            mm = _best_offset(x, y, nowarm)
-            if explains(mm.err):
-                self._warmup_missing(x, y, mm.model)
-                return self.out
+        if (
+            not self.secondary
+            and self.w_int > 0
+            and x[0] < self.w_int
+            and self._without_warmup(x, y)
+        ):
+            return self.out
         if self._time_scale(x, y):
             return self.out
         if self._staircase(x, y):
@@ -1048,14 +1051,79 @@ class _Compare:
 
     def _inside_warmup(self, x: np.ndarray, y: np.ndarray) -> None:
         """The run ends inside the configured warmup and does not match it."""
-        nowarm = Schedule(self.sched.family, self.sched.params, None, self.sched.min_lr)
-        mm = _best_offset(x, y, nowarm)
-        if explains(mm.err) and x.size >= 1:
-            self._warmup_missing(x, y, mm.model)
+        if x.size >= 1 and self._without_warmup(x, y):
             return
         self._warmup_exceeds_configured(x, y, matched=False)
 
-    def _warmup_missing(self, x: np.ndarray, y: np.ndarray, post: np.ndarray) -> None:
+    def _nowarm_variants(self) -> list[tuple[Schedule, str]]:
+        """The intended schedule as it runs when its warmup is dropped, with what changes.
+
+        The decay may keep its place (torch SequentialLR, a separate warmup wrapper), or start
+        at 0 over a horizon extended by the warmup ``W``: schedulers whose decay lasts
+        ``N - W`` (HF, timm without warmup_prefix, MMEngine chains ending at max_iters) decay
+        over all ``N`` steps when ``W = 0``. A decay that starts at ``W`` but keeps its length
+        is the third variant.
+        """
+        s, w = self.sched, self.w_int
+        out = [(Schedule(s.family, s.params, None, s.min_lr), "")]
+        p = dict(s.params)
+        start = p.get("start_step")
+        if _is_num(start) and float(start) > 0:
+            if _is_num(p.get("decay_steps")) and abs(float(start) - w) <= max(1.0, 0.01 * w):
+                longer = {**p, "start_step": 0, "decay_steps": float(p["decay_steps"]) + w}
+                out.append(
+                    (
+                        Schedule(s.family, longer, None, s.min_lr),
+                        f"; the decay runs from {self.unit} 0 over "
+                        f"{_units(longer['decay_steps'], self.unit)} (the configured "
+                        f"{_st(p['decay_steps'])} plus the {_st(w)} of the warmup, as when the "
+                        "warmup is set to 0)",
+                    )
+                )
+            out.append(
+                (
+                    Schedule(s.family, {**p, "start_step": 0}, None, s.min_lr),
+                    f"; the decay starts at {self.unit} 0 instead of {_st(start)}",
+                )
+            )
+        if s.family == "warmup_stable_decay" and _is_num(p.get("stable_steps")):
+            longer = {**p, "stable_steps": float(p["stable_steps"]) + w}
+            out.append(
+                (
+                    Schedule(s.family, longer, None, s.min_lr),
+                    f"; the stable phase lasts {_units(longer['stable_steps'], self.unit)} "
+                    "(the configured one plus the warmup's)",
+                )
+            )
+        return out
+
+    def _without_warmup(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """``warmup_missing`` when the log is the config without its warmup (any variant of
+        :meth:`_nowarm_variants`), or, failing that, when the log starts at about the peak and
+        does not rise while the config ramps up from well below it."""
+        for sched, how in self._nowarm_variants():
+            if explains(_best_offset(x, y, sched).err):
+                self._warmup_missing(x, y, how)
+                return True
+        inside = x < self.w_int
+        if inside.sum() < 1:
+            return False
+        peak = float(self.sched.evaluate([self.w_int])[0])
+        m0 = float(self.sched.evaluate([x[0]])[0])
+        yi = y[inside]
+        rises = bool(np.any(yi[1:] > yi[:-1] * (1 + FLAT_TOL)))
+        near_peak = relerr(yi[:1], np.array([peak]))[0] <= 0.05
+        if peak > 0 and m0 <= 0.5 * peak and near_peak and not rises:
+            self._warmup_missing(
+                x,
+                y,
+                "; after it the log does not follow the configured decay (moved or not) within "
+                f"{_pct(100 * HYP_TOL)} %, which was not compared further",
+            )
+            return True
+        return False
+
+    def _warmup_missing(self, x: np.ndarray, y: np.ndarray, how: str = "") -> None:
         w = self.sched.warmup
         assert w is not None
         self.out.append(
@@ -1063,7 +1131,7 @@ class _Compare:
                 "warmup_missing",
                 f"the config has a {w.shape} warmup of {_units(w.steps, self.unit)} from "
                 f"{_lr(w.start_lr)}, but the logged LR is already at the post-warmup value "
-                f"{_lr(y[0])} at {self.unit} {_st(x[0])}: the warmup did not run",
+                f"{_lr(y[0])} at {self.unit} {_st(x[0])}{how}: the warmup did not run",
                 step=x[0],
                 expected=float(self.sched.evaluate([x[0]])[0]),
                 observed=float(y[0]),
@@ -1242,7 +1310,7 @@ class _Compare:
             inside = x < w_int
             mm = _best_offset(x[inside], y[inside], nowarm)
             if explains(mm.err):
-                self._warmup_missing(x, y, mm.model)
+                self._warmup_missing(x, y)
                 return x[x >= w_int + 1], y[x >= w_int + 1]
         if w_int > 0 and w_obs is None and x[0] < w_int:
             inside = x < w_int

@@ -101,3 +101,51 @@ def test_plateau_warmup_is_still_checked():
     assert bad(diagnose(series(x, good), None, it)) == []
     flat = halvings(x, [200])
     assert "warmup_missing" in bad(diagnose(series(x, flat), None, it))
+
+
+# --------------------------------------------------------------------------- warmup missing
+
+
+def hf_cosine(x: np.ndarray, peak: float, w: int, n: int) -> np.ndarray:
+    """transformers' cosine with warmup: linear 0 -> peak over w, cosine to 0 over n - w."""
+    x = np.asarray(x, dtype=np.float64)
+    prog = np.clip((x - w) / max(1, n - w), 0.0, 1.0)
+    return np.where(x < w, peak * x / max(1, w), peak * 0.5 * (1 + np.cos(np.pi * prog)))
+
+
+def hf_intended(peak: float = 3e-4, w: int = 50, n: int = 500) -> IntendedSchedule:
+    sched = Schedule(
+        "cosine",
+        {"peak_lr": peak, "end_lr": 0.0, "decay_steps": n - w, "start_step": w},
+        Warmup(w, 0.0, "linear"),
+    )
+    return IntendedSchedule(sched, "training_args.json", "hf", horizon=n)
+
+
+def test_hf_warmup_missing_with_horizon_depending_on_warmup():
+    x = np.arange(5, 505, 5)
+    # warmup_steps overridden to 0: the cosine spans all 500 steps
+    fs = diagnose(series(x, hf_cosine(x, 3e-4, 0, 500)), None, hf_intended())
+    assert bad(fs) == ["warmup_missing"]
+    assert "500" in fs[0].message and "450" in fs[0].message
+
+
+def test_hf_correct_warmup_is_clean():
+    x = np.arange(5, 505, 5)
+    assert bad(diagnose(series(x, hf_cosine(x, 3e-4, 50, 500)), None, hf_intended())) == []
+
+
+def test_warmup_missing_from_the_start_at_peak_alone():
+    x = np.arange(5, 505, 5)
+    # no warmup and a linear decay nobody configured: still, the warmup did not run
+    y = 3e-4 * (1 - x / 500)
+    fs = diagnose(series(x, y), None, hf_intended())
+    assert bad(fs) == ["warmup_missing"]
+    assert "not compared further" in fs[0].message
+
+
+def test_shorter_warmup_is_a_mismatch_not_missing():
+    x = np.arange(5, 505, 5)
+    fs = diagnose(series(x, hf_cosine(x, 3e-4, 20, 500)), None, hf_intended())
+    assert "warmup_missing" not in bad(fs)
+    assert bad(fs)  # something is reported
