@@ -166,27 +166,38 @@ def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
     if fam is None:
         return evaluate(sched, x)
     params = sched.params
+    w = sched.warmup
+    warm = w is not None and w.steps > 0
+    if warm and fam.warmup_relative:
+        # the composition re-evaluates the family on its own clock and ignores ``lr``
+        return _apply_warmup(_UNUSED, x, w, fam, params, sched.min_lr)
     lr = np.asarray(fam.fn(x, **params), dtype=np.float64)
     if sched.min_lr is not None:
         lr = np.maximum(lr, sched.min_lr)
-    w = sched.warmup
-    if w is not None and w.steps > 0:
+    if warm:
         lr = _apply_warmup(lr, x, w, fam, params, sched.min_lr)
     return lr
 
 
+#: Placeholder for the ``lr`` argument that :func:`_apply_warmup` overwrites (clock-shifted
+#: families: ``warmup_relative``).
+_UNUSED = np.empty(0)
+
+
 def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
     """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``."""
-    try:
-        with np.errstate(all="ignore"):
-            m = fast_evaluate(sched, x)
-    except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
-        return np.full(x.shape[0], BAD_RESIDUAL)
     with np.errstate(all="ignore"):
-        r = np.log(np.maximum(m, 0.0) + eps) - ly
-    bad = ~np.isfinite(r)
-    if bad.any():
-        r[bad] = BAD_RESIDUAL
+        try:
+            m = fast_evaluate(sched, x)
+        except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+            return np.full(x.shape[0], BAD_RESIDUAL)
+        # in place on a fresh array (``m`` may be shared with the schedule's own arrays)
+        r = np.maximum(m, 0.0)
+        r += eps
+        np.log(r, out=r)
+        r -= ly
+    if not np.isfinite(r).all():
+        r[~np.isfinite(r)] = BAD_RESIDUAL
     return r
 
 
@@ -212,8 +223,12 @@ def refine(
         vals = {p.name: p.from_z(float(zi)) for p, zi in zip(free, z, strict=True)}
         return cand.schedule(vals, exact)
 
+    last: list[np.ndarray] = []
+
     def fun(z: np.ndarray) -> np.ndarray:
-        return residuals(sched_of(z, exact=False), xs, ly, eps)
+        r = residuals(sched_of(z, exact=False), xs, ly, eps)
+        last[:] = [z.copy(), r]
+        return r
 
     if not free:
         sched = cand.schedule({})
@@ -227,10 +242,18 @@ def refine(
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     pad = np.minimum(1e-6 * span, 1e-3)
     z0 = np.minimum(np.maximum(z0, lo + pad), hi - pad)
+
+    def jac(z: np.ndarray) -> np.ndarray:
+        # the residuals at ``z`` were just computed by ``fun`` (trf asks for the Jacobian at the
+        # point it accepted): reuse them
+        f0 = last[1] if last and np.array_equal(last[0], z) else fun(z)
+        return forward_jacobian(fun, z, f0, lo, hi)
+
     try:
         res = least_squares(
             fun,
             z0,
+            jac=jac,
             bounds=(lo, hi),
             method="trf",
             x_scale=1.0,
@@ -282,6 +305,43 @@ def refine(
         str(res.message),
         active,
     )
+
+
+_REL_STEP = float(np.finfo(np.float64).eps) ** 0.5
+
+
+def forward_jacobian(
+    fun: Callable[[np.ndarray], np.ndarray],
+    z: np.ndarray,
+    f0: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> np.ndarray:
+    """Forward-difference Jacobian of ``fun`` at ``z`` (``f0 = fun(z)``) inside ``[lo, hi]``.
+
+    The steps are SciPy's ``'2-point'`` scheme (``sqrt(eps) * sign(z) * max(1, |z|)``, reversed
+    or shrunk at a bound as ``scipy.optimize._numdiff`` does), so the optimiser's path is the
+    same; written out because SciPy's general wrapper costs more than the residuals themselves
+    on a few hundred points.
+    """
+    sign = np.where(z >= 0, 1.0, -1.0)
+    h = _REL_STEP * sign * np.maximum(1.0, np.abs(z))
+    lower, upper = z - lo, hi - z
+    t = z + h
+    violated = (t < lo) | (t > hi)
+    fitting = np.abs(h) <= np.maximum(lower, upper)
+    h[violated & fitting] *= -1
+    forward = (upper >= lower) & ~fitting
+    h[forward] = upper[forward]
+    backward = (upper < lower) & ~fitting
+    h[backward] = -lower[backward]
+    jac = np.empty((f0.size, z.size))
+    for i in range(z.size):
+        zi = z.copy()
+        zi[i] = z[i] + h[i]
+        dx = zi[i] - z[i]
+        jac[:, i] = (fun(zi) - f0) / dx
+    return jac
 
 
 def _vals(free: list[FreeParam], z: np.ndarray) -> dict[str, float]:
