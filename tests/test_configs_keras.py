@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from lraudit.configs import load_config
+from lraudit.configs._intent import MAX_SAMPLED_EPOCHS, for_tag
 from lraudit.errors import ConfigError
 from lraudit.schedules import families
 
@@ -27,25 +28,37 @@ def _need(family: str) -> None:
 def test_schedule_matches_keras(case: str) -> None:
     it = load_config(KDIR / f"{case}.json")
     assert it.format == "keras"
-    assert it.unit == "iteration" and it.log_unit == "epoch"
-    assert it.expected_tags[0] == "epoch_learning_rate"
+    # tf.summary scalars against optimizer.iterations: compared per iteration
+    assert it.unit == "iteration" and it.log_unit == "iteration"
+    assert it.expected_tags[0] == "learning_rate"
+    # the TensorBoard callback's epoch tags: per epoch, unknown without steps_per_epoch
+    ep = for_tag(it, "epoch_learning_rate")
+    assert ep.unit == "iteration" and ep.log_unit == "epoch"
+    assert ep.expected_tags[0] == "epoch_learning_rate"
+    assert for_tag(it, "learning_rate") is it
     _need(it.schedule.family)
     # keras computes in float32
     ref = np.array(REF["cases"][case])
     np.testing.assert_allclose(it.evaluate(STEPS), ref, rtol=2e-6, atol=2e-7 * ref.max())
 
 
-@pytest.mark.parametrize("case", ["piecewise", "inverse_time", "float_lr"])
-def test_epoch_axis_conversion_is_exact(case: str) -> None:
-    """epoch_learning_rate at epoch e is schedule((e + 1) * steps_per_epoch)."""
-    nb = 25
+@pytest.mark.parametrize("case", sorted(REF["cases"]))
+@pytest.mark.parametrize("nb", [5, 25])
+def test_epoch_axis_conversion_is_exact(case: str, nb: int) -> None:
+    """epoch_learning_rate at epoch e is schedule((e + 1) * steps_per_epoch), every family."""
     it = load_config(KDIR / f"{case}.json", steps_per_epoch=nb)
-    assert it.unit == "epoch" and it.steps_per_epoch == nb
+    assert it.unit == "epoch" and it.log_unit == "epoch" and it.steps_per_epoch == nb
+    assert it.expected_tags[0] == "epoch_learning_rate"
     _need(it.schedule.family)
-    epochs = np.arange(17)
     ref = dict(zip(REF["steps"], REF["cases"][case], strict=True))
+    epochs = np.arange(max(REF["steps"]) // nb)
     expected = [ref[(e + 1) * nb] for e in epochs]
-    np.testing.assert_allclose(it.evaluate(epochs), expected, rtol=2e-6)
+    atol = 2e-7 * max(expected)  # keras computes in float32
+    np.testing.assert_allclose(it.evaluate(epochs), expected, rtol=2e-6, atol=atol)
+    # the iteration form is still there for tf.summary tags
+    itf = for_tag(it, "learning_rate")
+    assert itf.unit == "iteration" and itf.log_unit == "iteration"
+    np.testing.assert_allclose(itf.evaluate(STEPS), REF["cases"][case], rtol=2e-6, atol=1e-7)
 
 
 def test_exponential_continuous_epoch_axis(tmp_path: Path) -> None:
@@ -73,11 +86,15 @@ def test_exponential_continuous_epoch_axis(tmp_path: Path) -> None:
     np.testing.assert_allclose(it.evaluate(e), 0.01 * 0.9 ** ((e + 1) * 30 / 70), rtol=1e-12)
 
 
-def test_cosine_stays_in_iterations_with_mapping_stated() -> None:
+def test_cosine_epoch_axis_is_sampled_with_assumption() -> None:
     it = load_config(KDIR / "cosine_warmup.json", steps_per_epoch=25)
-    assert it.unit == "iteration" and it.log_unit == "epoch"
-    assert any("(e + 1) x 25" in a for a in it.assumptions)
-    sd = it.schedule.to_dict()
+    assert it.unit == "epoch" and it.log_unit == "epoch"
+    assert it.schedule.family == "piecewise"
+    # warmup 50 + decay 300 iterations: flat from epoch 13 ((13 + 1) x 25 = 350)
+    assert len(it.schedule.params["boundaries"]) == 13
+    assert any("(e + 1) x 25" in a and "piecewise" in a for a in it.assumptions)
+    # the iteration form keeps Keras' own parameters
+    sd = for_tag(it, "lr").schedule.to_dict()
     assert sd["params"] == {
         "peak_lr": 0.2,
         "end_lr": pytest.approx(0.02),
@@ -85,6 +102,26 @@ def test_cosine_stays_in_iterations_with_mapping_stated() -> None:
         "start_step": 50,
     }
     assert sd["warmup"] == {"steps": 50, "start_lr": 0.0, "shape": "linear"}
+
+
+def test_staircase_epoch_axis_without_epoch_count(tmp_path: Path) -> None:
+    """A staircase that never flattens is sampled over MAX_SAMPLED_EPOCHS epochs, drops only."""
+    p = tmp_path / "opt.json"
+    lr = {
+        "class_name": "ExponentialDecay",
+        "config": {
+            "initial_learning_rate": 0.1,
+            "decay_steps": 100,
+            "decay_rate": 0.5,
+            "staircase": True,
+        },
+    }
+    p.write_text(json.dumps({"class_name": "SGD", "config": {"learning_rate": lr}}))
+    it = load_config(p, steps_per_epoch=10)
+    b = it.schedule.params["boundaries"]
+    assert b[:3] == [9, 19, 29] and len(b) == MAX_SAMPLED_EPOCHS // 10
+    e = np.arange(300)
+    np.testing.assert_allclose(it.evaluate(e), 0.1 * 0.5 ** np.floor((e + 1) * 10 / 100))
 
 
 def test_keras2_lr_key_kgcnn(config_examples: Path) -> None:
@@ -111,7 +148,7 @@ def test_model_keras_config_json(config_examples: Path) -> None:
         "boundaries": [1001, 2001],
         "values": [0.001, 0.0001, 1e-05],
     }
-    assert "epoch_learning_rate_adam" in it.expected_tags
+    assert "epoch_learning_rate_adam" in for_tag(it, "epoch_learning_rate_adam").expected_tags
     assert it.settings["optimizer"] == "Adam"
 
 

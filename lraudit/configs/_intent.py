@@ -324,3 +324,31 @@ def held_per_epoch(
         "epochs (exact at every iteration)."
     )
     return sampled_piecewise(sched, range(n), [e * spe for e in range(1, n)])
+
+
+def for_tag(it: IntendedSchedule, tag: str) -> IntendedSchedule:
+    """The form of ``it`` for a series logged under ``tag``.
+
+    A parser whose framework logs the same schedule on two axes depending on the writer (Keras:
+    the TensorBoard callback's ``epoch_*`` tags per epoch, ``tf.summary`` scalars per iteration)
+    stores both in ``settings["axis_forms"]`` (``{"epoch": ..., "iteration": ...}``) with the
+    epoch tags in ``settings["epoch_axis_tags"]``. A tag whose last ``/`` component is one of
+    those or starts with ``epoch_`` gets the epoch form, any other the iteration form; ``it``
+    itself when the parser stored no forms.
+
+    >>> e = IntendedSchedule(Schedule("constant", {"lr": 1.0}), "c", "keras", log_unit="epoch")
+    >>> i = IntendedSchedule(Schedule("constant", {"lr": 1.0}), "c", "keras",
+    ...                      settings={"axis_forms": {"epoch": e}})
+    >>> for_tag(i, "train/epoch_learning_rate") is e, for_tag(i, "lr") is i
+    (True, True)
+    """
+    forms = (it.settings or {}).get("axis_forms")
+    if not forms:
+        return it
+    leaf = tag.rsplit("/", 1)[-1]
+    epoch_tags = it.settings.get("epoch_axis_tags") or ()
+    axis = "epoch" if leaf in epoch_tags or leaf.startswith("epoch_") else "iteration"
+    form = forms.get(axis, it)
+    # the parser's own choice keeps its settings (with the forms)
+    same = form.log_unit == it.log_unit and form.unit == it.unit and form.schedule == it.schedule
+    return it if same else form

@@ -30,26 +30,37 @@ CosineDecayRestarts        cosine_restarts(init, init*alpha, first_decay_steps, 
                            m_mul)
 =========================  ==========================================================
 
-Logging: the TensorBoard callback writes ``epoch_learning_rate`` at x = epoch ``e`` with the
-value ``schedule((e + 1) * steps_per_epoch)``. The schedule counts iterations (``unit``
-"iteration", ``log_unit`` "epoch"); with ``steps_per_epoch`` given, families that stay in the
-vocabulary under ``s = (e + 1) * nb`` are converted onto the epoch axis exactly (constant,
-piecewise, continuous exponential and inverse_time); the others keep iterations with the
-mapping stated.
+Logging: two axes, told apart only by the tag. The TensorBoard callback writes
+``epoch_learning_rate`` (``epoch_learning_rate_<name>`` per optimizer of a multi-optimizer) at
+x = epoch ``e`` with the value ``schedule((e + 1) * steps_per_epoch)``; custom loops write
+``tf.summary.scalar("learning_rate" | "lr", ..., step=optimizer.iterations)``, i.e. the
+schedule itself per iteration. The parser returns both forms in ``settings["axis_forms"]``
+(``"iteration"``: unit = log_unit = "iteration"; ``"epoch"``: log_unit "epoch") with the epoch
+tags in ``settings["epoch_axis_tags"]``; :func:`lraudit.configs._intent.for_tag` picks the form
+for a tag. The form returned is the epoch one when ``steps_per_epoch`` is given (the callback's
+users know it), else the iteration one. On the epoch axis, families that stay in the vocabulary
+under ``s = (e + 1) * nb`` are converted exactly (constant, piecewise, continuous exponential
+and inverse_time, staircase exponential with ``decay_steps = nb``); any other schedule is
+sampled at ``(e + 1) * nb`` into a ``piecewise`` schedule with one boundary per epoch (exact at
+every logged epoch; at most ``MAX_SAMPLED_EPOCHS`` epochs: the fit's ``epochs``, else until the
+schedule is flat, else that many).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
 
 from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
+    MAX_SAMPLED_EPOCHS,
     Notes,
     fmt_num,
     intended,
     read_mapping,
+    sampled_piecewise,
     schedule,
     to_bool,
     to_number,
@@ -57,6 +68,11 @@ from lraudit.configs._intent import (
 )
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
+
+#: Tags the Keras TensorBoard callback writes once per epoch (x = epoch index).
+EPOCH_TAGS = ("epoch_learning_rate",)
+#: Tags custom loops write with ``tf.summary.scalar(..., step=optimizer.iterations)``.
+ITERATION_TAGS = ("learning_rate", "lr")
 
 SCHEDULES = (
     "ExponentialDecay",
@@ -258,35 +274,67 @@ def schedule_from_keras(lr: Any, notes: Notes, key: str) -> Schedule:
     )
 
 
-def _to_epochs(sched: Schedule, nb: int) -> Schedule | None:
-    """``sched`` re-expressed at epoch x with ``s = (x + 1) nb``, or None when not exact."""
+def _to_epochs(sched: Schedule, nb: int, epochs: int | None, notes: Notes) -> Schedule | None:
+    """``sched`` re-expressed at epoch x with ``s = (x + 1) nb``, or None when not exact.
+
+    Closed forms where the family survives the substitution (constant, piecewise, continuous
+    exponential / inverse_time, staircase exponential with ``decay_steps = nb``); otherwise the
+    schedule is sampled at ``s = (e + 1) nb`` into a ``piecewise`` schedule with a boundary at
+    each epoch (exact at every logged epoch) over ``epochs`` epochs, or until the schedule is
+    flat, or :data:`~lraudit.configs._intent.MAX_SAMPLED_EPOCHS` epochs.
+    """
     p = dict(sched.params)
-    if sched.family == "constant":
-        return sched
-    if sched.family == "piecewise":
-        # switch from b (iterations) <=> (x + 1) nb >= b <=> x >= ceil(b / nb) - 1
-        p["boundaries"] = [max(math.ceil(b / nb) - 1, 0) for b in p["boundaries"]]
-        return Schedule("piecewise", p)
-    if sched.family == "exponential" and not p["staircase"]:
-        d = float(p["decay_steps"])
-        p["init_lr"] = p["init_lr"] * p["decay_rate"] ** (nb / d)
-        p["decay_steps"] = d / nb
-        return Schedule("exponential", p)
-    if sched.family == "exponential" and float(p["decay_steps"]) % nb == 0 and p["decay_steps"]:
-        # floor((x+1) nb / D) = floor((x + 1) / (D / nb)) with D / nb whole
-        k = int(p["decay_steps"] // nb)
-        if k == 1:
+    if sched.warmup is None and sched.min_lr is None:
+        if sched.family == "constant":
+            return sched
+        if sched.family == "piecewise":
+            # switch from b (iterations) <=> (x + 1) nb >= b <=> x >= ceil(b / nb) - 1
+            p["boundaries"] = [max(math.ceil(b / nb) - 1, 0) for b in p["boundaries"]]
+            return Schedule("piecewise", p)
+        if sched.family == "exponential" and not p["staircase"]:
+            d = float(p["decay_steps"])
+            p["init_lr"] = p["init_lr"] * p["decay_rate"] ** (nb / d)
+            p["decay_steps"] = d / nb
+            return Schedule("exponential", p)
+        if sched.family == "exponential" and float(p["decay_steps"]) == nb:
+            # floor((x + 1) nb / nb) = x + 1: one drop per epoch, the first already at epoch 0
             p["init_lr"] = p["init_lr"] * p["decay_rate"]
             p["decay_steps"] = 1
             return Schedule("exponential", p)
+        if sched.family == "inverse_time" and not p["staircase"]:
+            d = float(p["decay_steps"])
+            c = 1 + p["decay_rate"] * nb / d
+            p["init_lr"] = p["init_lr"] / c
+            p["decay_rate"] = p["decay_rate"] * nb / (d * c)
+            p["decay_steps"] = 1
+            return Schedule("inverse_time", p)
+    flat = _flat_from(sched)
+    n = epochs
+    why = "the fit's epochs"
+    if n is None and flat is not None:
+        # the first epoch whose logged iteration (e + 1) nb is past the end of the decay
+        n, why = max(math.ceil(flat / nb), 1), "the end of the decay, flat after it"
+    if n is None:
+        n, why = MAX_SAMPLED_EPOCHS, "no epoch count known; the last level holds after it"
+    if not 0 < n <= MAX_SAMPLED_EPOCHS:
         return None
-    if sched.family == "inverse_time" and not p["staircase"]:
-        d = float(p["decay_steps"])
-        c = 1 + p["decay_rate"] * nb / d
-        p["init_lr"] = p["init_lr"] / c
-        p["decay_rate"] = p["decay_rate"] * nb / (d * c)
-        p["decay_steps"] = 1
-        return Schedule("inverse_time", p)
+    notes.assume(
+        f"{sched.family} on the epoch axis: sampled at iterations (e + 1) x {nb} into a "
+        f"piecewise schedule over {n} epochs ({why}), exact at every logged epoch."
+    )
+    return sampled_piecewise(sched, [(e + 1) * nb for e in range(n)], list(range(1, n)))
+
+
+def _flat_from(sched: Schedule) -> float | None:
+    """The iteration from which ``sched`` stays constant, or None when it keeps changing."""
+    p = sched.params
+    w = float(sched.warmup.steps) if sched.warmup is not None else 0.0
+    if sched.family in ("cosine", "polynomial"):
+        return max(float(p["start_step"]) + float(p["decay_steps"]), w)
+    if sched.family == "piecewise":
+        return max([w, *(float(b) for b in p["boundaries"])])
+    if sched.family == "constant":
+        return w
     return None
 
 
@@ -334,48 +382,77 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         "Keras counts the schedule in optimizer iterations; epoch_learning_rate is logged per "
         "epoch e with the value at iteration (e + 1) x steps_per_epoch."
     )
-    tags = ("epoch_learning_rate", "learning_rate")
-    if opt_name:
-        tags = (*tags, f"epoch_learning_rate_{opt_name}")
     nb = units.steps_per_epoch
-    if nb:
-        conv = _to_epochs(sched, nb)
-        if conv is not None:
-            notes.assume(f"Converted to the epoch axis with {nb} iterations per epoch.")
-            return intended(
-                conv,
-                notes,
-                "keras",
-                unit="epoch",
-                log_unit="epoch",
-                steps_per_epoch=nb,
-                horizon=epochs,
-                world_size=units.world_size,
-                num_steps=units.num_steps,
-                expected_tags=tags,
-            )
-        notes.assume(
-            f"{sched.family} has no exact epoch-axis form in the vocabulary: the schedule stays "
-            f"in iterations; logged epoch e is iteration (e + 1) x {nb}."
-        )
-    horizon = None if epochs is None or not nb else epochs * nb
+    epoch_tags = EPOCH_TAGS + ((f"epoch_learning_rate_{opt_name}",) if opt_name else ())
+    common: dict[str, Any] = {
+        "steps_per_epoch": nb,
+        "world_size": units.world_size,
+        "num_steps": units.num_steps,
+    }
+
+    it_notes = _fork(notes)
+    it_notes.assume(
+        "tf.summary scalars (learning_rate, lr) written against optimizer.iterations are "
+        "compared per iteration; epoch_* tags of the TensorBoard callback per epoch."
+    )
     if epochs is not None and not nb:
-        notes.assume(
+        it_notes.assume(
             f"fit epochs {fmt_num(epochs)}: pass --steps-per-epoch to compare them with "
             "the schedule's iterations."
         )
-    return intended(
+    iteration = intended(
         sched,
-        notes,
+        it_notes,
         "keras",
         unit="iteration",
-        log_unit="epoch",
-        steps_per_epoch=nb,
-        horizon=horizon,
-        world_size=units.world_size,
-        num_steps=units.num_steps,
-        expected_tags=tags,
+        log_unit="iteration",
+        horizon=None if epochs is None or not nb else epochs * nb,
+        expected_tags=ITERATION_TAGS,
+        **common,
     )
+
+    ep_notes = _fork(notes)
+    conv = _to_epochs(sched, nb, epochs, ep_notes) if nb else None
+    if conv is not None:
+        ep_notes.assume(f"Converted to the epoch axis with {nb} iterations per epoch.")
+        epoch = intended(
+            conv,
+            ep_notes,
+            "keras",
+            unit="epoch",
+            log_unit="epoch",
+            horizon=epochs,
+            expected_tags=epoch_tags,
+            **common,
+        )
+    else:
+        if nb:
+            ep_notes.assume(
+                f"{sched.family} has no exact epoch-axis form here: the schedule stays in "
+                f"iterations; logged epoch e is iteration (e + 1) x {nb}."
+            )
+        epoch = intended(
+            sched,
+            ep_notes,
+            "keras",
+            unit="iteration",
+            log_unit="epoch",
+            horizon=None if epochs is None or not nb else epochs * nb,
+            expected_tags=epoch_tags,
+            **common,
+        )
+    forms = {"iteration": iteration, "epoch": epoch}
+    # the TensorBoard callback (epoch_*) is what Keras users with --steps-per-epoch log
+    primary = epoch if nb else iteration
+    return dataclasses.replace(
+        primary,
+        settings={**primary.settings, "epoch_axis_tags": epoch_tags, "axis_forms": forms},
+    )
+
+
+def _fork(notes: Notes) -> Notes:
+    """A copy of ``notes`` to which one axis form adds its own assumptions."""
+    return Notes(notes.path, list(notes.assumptions), dict(notes.settings))
 
 
 def _find_epochs(data: Any) -> int | None:
