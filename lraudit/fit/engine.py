@@ -219,8 +219,11 @@ def refine(
     ly = np.log(np.maximum(y, 0.0) + eps)
     free = cand.free
 
+    names = [p.name for p in free]
+    convs = [p.from_z for p in free]
+
     def sched_of(z: np.ndarray, exact: bool = True) -> Schedule:
-        vals = {p.name: p.from_z(float(zi)) for p, zi in zip(free, z, strict=True)}
+        vals = {n: f(zi) for n, f, zi in zip(names, convs, z.tolist(), strict=True)}
         return cand.schedule(vals, exact)
 
     last: list[np.ndarray] = []
