@@ -27,8 +27,12 @@ transformation of the intended curve that must explain the points to within :dat
    without its warmup (``warmup_missing``: the decay kept in place, or starting at 0 over a
    horizon longer by the warmup as HF computes it, or the log at the peak from its first point
    while the config ramps up from well below it);
-5. ``y(s) = m(c s)``: the time axis is scaled (``step_unit_mismatch`` when ``c`` is the number of
-   iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon);
+5. ``y(s) = m(floor(s / H))``: the log is a staircase of ``H``-iteration holds on the intended
+   curve at epoch indices, an iteration schedule stepped once per epoch (``step_unit_mismatch``);
+   else ``y(s) = m(c s)``: the time axis is scaled (``step_unit_mismatch`` when ``c`` is the
+   number of iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon,
+   quoted only when nearby factors do not fit as well: fitted values the data do not determine
+   are never quoted as observed, see :func:`describe`);
 6. the staircase flag flipped (``staircase_mismatch``);
 7. the warmup phase (observed ramp end vs configured) and the phase after it, separately
    (``warmup_*``; then the post-warmup points alone must match);
@@ -203,10 +207,14 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _lr(v: float) -> str:
+    if isinstance(v, _Unknown):
+        return "?"
     return f"{float(v):.6g}"
 
 
 def _st(v: float) -> str:
+    if isinstance(v, _Unknown):
+        return "?"
     v = float(v)
     if v.is_integer():
         return f"{int(v):,}"
@@ -226,9 +234,18 @@ def _units(n: float, unit: str) -> str:
     return f"{_st(n)} {unit}{'' if float(n) == 1 else 's'}"
 
 
-def describe(schedule: Schedule, unit: str = "step") -> str:
-    """One readable line for a schedule, e.g. ``exponential 0.004 x0.95 every 800,720 steps``."""
-    p = dict(schedule.params)
+def describe(schedule: Schedule, unit: str = "step", unknown: Iterable[str] = ()) -> str:
+    """One readable line for a schedule, e.g. ``exponential 0.004 x0.95 every 800,720 steps``.
+
+    Parameters named in ``unknown`` (a fit's unidentified ones: the data do not determine
+    them) are shown as ``?`` rather than quoted as observed values.
+
+    >>> describe(Schedule("cosine", {"peak_lr": 0.1, "end_lr": 0.08, "decay_steps": 1e5}),
+    ...          unknown=("end_lr", "decay_steps"))
+    'cosine 0.1->? over ? steps'
+    """
+    unknown = set(unknown)
+    p: dict[str, Any] = {k: (_Unknown() if k in unknown else v) for k, v in schedule.params.items()}
     f = schedule.family
     u = unit + "s"
     if f == "constant":
@@ -259,10 +276,28 @@ def describe(schedule: Schedule, unit: str = "step") -> str:
         body = f + " " + ", ".join(f"{k}={_plain_str(v)}" for k, v in p.items())
     w = schedule.warmup
     if w is not None and w.steps > 0:
-        body = f"{w.shape} warmup {_units(w.steps, unit)} from {_lr(w.start_lr)}, then " + body
+        ws = "?" if "warmup.steps" in unknown else _units(w.steps, unit)
+        w0 = "?" if "warmup.start_lr" in unknown else _lr(w.start_lr)
+        body = f"{w.shape} warmup {ws} from {w0}, then " + body
     if schedule.min_lr is not None:
-        body += f", floor {_lr(schedule.min_lr)}"
+        body += f", floor {'?' if 'min_lr' in unknown else _lr(schedule.min_lr)}"
     return body
+
+
+class _Unknown(float):
+    """A parameter value the data do not determine: formats as ``?`` wherever it is quoted."""
+
+    def __new__(cls) -> _Unknown:
+        return super().__new__(cls, math.nan)
+
+    def __format__(self, spec: str) -> str:
+        return "?"
+
+    def __str__(self) -> str:
+        return "?"
+
+    def is_integer(self) -> bool:
+        return False
 
 
 def _plain_str(v: Any) -> str:
@@ -745,7 +780,7 @@ class _Compare:
             and self._without_warmup(x, y)
         ):
             return self.out
-        if self._time_scale(x, y):
+        if self._held_per_epoch(x, y) or self._time_scale(x, y):
             return self.out
         if self._staircase(x, y):
             return self.out
@@ -1187,6 +1222,56 @@ class _Compare:
             )
         )
 
+    def _held_per_epoch(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """An iteration schedule stepped once per epoch: ``y(s) = m(floor((s - p) / H))``.
+
+        The log is a staircase of ``H``-step holds (``H`` from the steps at which the logged value
+        changes, or the known iterations per epoch when they agree) whose values are the
+        configured curve at the epoch index: the scheduler advanced one configured step per
+        epoch, so the schedule runs ``H`` times slower. The points must agree to
+        :data:`REL_TOL` (all but about 1 %): the hypothesis has to beat a constant LR even when
+        the configured curve barely moves over that many steps.
+        """
+        if self.unit != "iteration" or x.size < 6:
+            return False
+        h = _hold_width(x, y, self.it.steps_per_epoch)
+        if h is None:
+            return False
+        first_change = float(x[np.flatnonzero(y[1:] != y[:-1])[0] + 1])
+        phase = first_change - h * round(first_change / h)
+        best = None
+        for p in sorted({0.0, phase}):
+            base = np.floor((x - p) / h + 1e-9)
+            for d in (0, 1, -1):
+                m = np.asarray(self.sched.evaluate(base + d), dtype=np.float64)
+                err = relerr(y, m)
+                miss = int(np.sum(err > REL_TOL))
+                if best is None or miss < best[0]:
+                    best = (miss, m)
+        assert best is not None
+        if not explains(np.where(relerr(y, best[1]) > REL_TOL, 1.0, 0.0)):
+            return False
+        m_iter = np.asarray(self.sched.evaluate(x), dtype=np.float64)
+        j = int(np.argmax(relerr(y, m_iter)))
+        spe = self.it.steps_per_epoch
+        exact = spe is not None and abs(h - spe) < 0.5
+        per = f"{_st(h)}-iteration epoch" + (" (the iterations per epoch)" if exact else "")
+        self.out.append(
+            finding(
+                "step_unit_mismatch",
+                f"the logged LR holds each value for {_units(h, 'iteration')} and equals the "
+                f"configured {describe(self.sched, 'iteration')} at the epoch index (the LR at "
+                f"iteration s is the config's at step floor(s / {_st(h)})): the scheduler was "
+                f"stepped once per {per} instead of every iteration, so the schedule runs "
+                f"{_st(h)}x slower (at iteration {_st(x[j])} the config gives "
+                f"{_lr(m_iter[j])}, the log {_lr(y[j])})",
+                step=x[j],
+                expected=1,
+                observed=h,
+            )
+        )
+        return True
+
     def _time_scale(self, x: np.ndarray, y: np.ndarray) -> bool:
         if (
             x.size < 3
@@ -1208,10 +1293,26 @@ class _Compare:
         pval = self.sched.params.get(pname) if pname else None
         obs: Any = None
         detail = ""
-        if pval is not None:
+        # the factor is determined only when nearby factors do not explain the points too (a
+        # curve that barely moves over the run fits any slow enough clock)
+        # (checked only when the horizon it implies ends far past the run: piecewise
+        # boundaries seen between logged steps match a whole interval of factors legitimately)
+        end = _decay_end(self.sched)
+        pinned = (
+            end is None
+            or end / c <= HORIZON_FACTOR * float(x[-1])
+            or not any(explains(relerr(y, self.sched.evaluate(c * f * x))) for f in (1.1, 1 / 1.1))
+        )
+        if pval is not None and pinned:
             obs = _scale_value(pval, 1.0 / c)
             detail = f" ({pname} {_plain_str(pval)} configured, ≈{_plain_str(obs)} observed)"
-        if spe and spe > 1 and (abs(c / spe - 1) <= 0.05 or abs(c * spe - 1) <= 0.05):
+        elif pval is not None:
+            detail = (
+                f" ({pname} {_plain_str(pval)} configured; the logged points do not determine "
+                "the observed one: a range of factors around this one fits them)"
+            )
+        near_spe = abs(c / spe - 1) <= 0.05 or abs(c * spe - 1) <= 0.05 if spe else False
+        if spe and spe > 1 and near_spe and pinned:
             faster = c > 1
             how = (
                 "the scheduler was stepped every iteration instead of every epoch"
@@ -1231,7 +1332,9 @@ class _Compare:
             return True
         faster = c > 1
         hint = ""
-        if faster and abs(c - round(c)) <= 0.05 * c and round(c) >= 2:
+        if not pinned:
+            pass
+        elif faster and abs(c - round(c)) <= 0.05 * c and round(c) >= 2:
             k = int(round(c))
             hint = (
                 f"; a whole factor {k} points to stepping {k} times per configured step (per "
@@ -1247,7 +1350,8 @@ class _Compare:
         self.out.append(
             finding(
                 "decay_mismatch",
-                f"the logged schedule runs {_ratio(c if faster else 1 / c)} "
+                f"the logged schedule runs "
+                f"{_ratio(c if faster else 1 / c) + ' ' if pinned else ''}"
                 f"{'faster' if faster else 'slower'} than configured{detail}{hint}",
                 expected=pval,
                 observed=obs,
@@ -1479,7 +1583,7 @@ class _Compare:
             finding(
                 "family_mismatch",
                 f"the config describes {describe(s, self.unit)}, but the logged LR follows "
-                f"{describe(fit.schedule, self.unit)} (fit RMS log error "
+                f"{describe(fit.schedule, self.unit, fit.unidentified)} (fit RMS log error "
                 f"{fit.rmse_log:.2g}); {at}",
                 step=x[j],
                 expected=s.family,
@@ -1528,6 +1632,29 @@ def _scale_cause(k: float, ws: int | None) -> str:
         "likely batch-size scaling (global batch / base batch), a different param group, or a "
         "different base LR than configured"
     )
+
+
+def _hold_width(x: np.ndarray, y: np.ndarray, spe: int | None = None) -> float | None:
+    """The width ``H`` of the logged staircase's holds, when the log is one: at least three
+    changes of value, at most one per ``H`` steps, each seen at the first logged step on or
+    after a multiple of ``H`` (a hold spans at least two logging intervals). ``spe`` (the known
+    iterations per epoch) is preferred when it agrees with the changes."""
+    ch = np.flatnonzero(y[1:] != y[:-1]) + 1
+    if ch.size < 3:
+        return None
+    xs = x[ch].astype(np.float64)
+    res = _interval(x)
+    h = float(xs[-1] - xs[0]) / (ch.size - 1)
+    if h < 2 * res:
+        return None
+    cands = ([float(spe)] if spe else []) + [float(round(h)), h]
+    for c in cands:
+        if c < 2 * res:
+            continue
+        k = np.round((xs - xs[0]) / c)
+        if np.all(np.diff(k) >= 1) and np.all(np.abs(xs - xs[0] - k * c) <= res + 1e-9):
+            return c
+    return None
 
 
 def _best_time_scale(
@@ -1642,7 +1769,7 @@ def _param_diffs(fit: FitResult, alt: Schedule | None, s: Schedule, x: np.ndarra
     out: list[str] = []
     if alt is None:
         return out
-    ident = set(fit.identified) if alt is fit.schedule else set(alt.params)
+    ident = set(fit.identified) if alt is fit.schedule else _window_identified(alt, x)
     res = _interval(x)
     for name, conf in s.params.items():
         if name not in alt.params or name not in ident:
@@ -1666,6 +1793,17 @@ def _param_diffs(fit: FitResult, alt: Schedule | None, s: Schedule, x: np.ndarra
                 f"≈{float(k_obs):.4g}"
             )
     return out
+
+
+def _window_identified(alt: Schedule, x: np.ndarray) -> set[str]:
+    """An alternative's parameters the logged window can determine (alternatives carry no
+    identifiability of their own): all but the horizon and end value of a decay that ends far
+    past the run (:data:`HORIZON_FACTOR` times its last step)."""
+    names = set(alt.params)
+    end = _decay_end(alt)
+    if end is not None and x.size and end > HORIZON_FACTOR * float(x[-1]):
+        names -= {"decay_steps", "end_lr", "total_steps", "first_period", "stable_steps"}
+    return names
 
 
 def _differs(a: Any, b: Any, atol: float) -> bool:

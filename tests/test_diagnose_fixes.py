@@ -149,3 +149,54 @@ def test_shorter_warmup_is_a_mismatch_not_missing():
     fs = diagnose(series(x, hf_cosine(x, 3e-4, 20, 500)), None, hf_intended())
     assert "warmup_missing" not in bad(fs)
     assert bad(fs)  # something is reported
+
+
+# --------------------------------------------------------------------------- stepped per epoch
+
+
+def cosine_iter(t_max: int = 3000, peak: float = 0.1) -> IntendedSchedule:
+    sched = Schedule("cosine", {"peak_lr": peak, "end_lr": 0.0, "decay_steps": t_max})
+    return IntendedSchedule(sched, "cfg.py", "mmengine", horizon=t_max)
+
+
+def cos(t: np.ndarray, t_max: int = 3000, peak: float = 0.1) -> np.ndarray:
+    return peak * 0.5 * (1 + np.cos(np.pi * np.minimum(t, t_max) / t_max))
+
+
+def test_iteration_cosine_stepped_per_epoch_is_a_step_unit_mismatch():
+    x = np.arange(0, 3000, 20)
+    y = cos(np.floor(x / 100))  # one scheduler step per 100-iteration epoch
+    fs = diagnose(series(x, y), None, cosine_iter())
+    assert bad(fs) == ["step_unit_mismatch"]
+    f = fs[0]
+    assert f.observed == 100
+    assert "100x slower" in f.message and "floor(s / 100)" in f.message
+    assert "1e+03" not in f.message and "1000" not in f.message.replace(",", "")
+
+
+def test_hold_width_prefers_known_steps_per_epoch_and_uneven_logging():
+    # 25 iterations per epoch, logged every 10: changes seen 20 or 30 steps apart
+    x = np.arange(0, 750, 10)
+    y = cos(np.floor(x / 25), t_max=300)
+    it = cosine_iter(300)
+    it = IntendedSchedule(it.schedule, "cfg.py", "mmengine", steps_per_epoch=25)
+    fs = diagnose(series(x, y), None, it)
+    assert bad(fs) == ["step_unit_mismatch"]
+    assert fs[0].observed == 25 and "iterations per epoch" in fs[0].message
+
+
+def test_staircase_not_on_the_config_curve_is_not_per_epoch_stepping():
+    x = np.arange(0, 3000, 20)
+    y = 0.1 * 0.9 ** np.floor(x / 100)  # holds of 100, but not the configured cosine
+    fs = diagnose(series(x, y), None, cosine_iter())
+    assert "step_unit_mismatch" not in bad(fs)
+    assert bad(fs)
+
+
+def test_slow_clock_not_pinned_by_the_data_is_not_quoted():
+    x = np.arange(0, 3000, 20)
+    y = cos(x / 1000.0)  # smooth, 1000x slower: the run barely moves, many factors fit
+    fs = diagnose(series(x, y), None, cosine_iter())
+    assert bad(fs)
+    for f in fs:
+        assert "3,000,000" not in f.message and "1e+03" not in f.message, f.message

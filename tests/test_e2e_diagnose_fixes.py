@@ -13,6 +13,7 @@ import pytest
 import test_e2e_real as e2e
 
 FIXED = [
+    "bug_cosine_stepped_per_epoch",
     "bug_hf_warmup_missing",
     "torch_plateau_lightning",
 ]
