@@ -118,3 +118,23 @@ def test_wsd_decay_seen_at_three_points() -> None:
     assert r.schedule.family == "warmup_stable_decay"
     assert r.schedule.params["decay_shape"] == "cosine"
     assert r.rmse_log < 1e-5
+
+
+def test_short_burn_in_seen_as_one_equal_pair() -> None:
+    # OD API burn-in + continuous decay + min_lr, logged 15 times: the hold is two equal points
+    s = Schedule(
+        "exponential",
+        {
+            "init_lr": 2.376e-4,
+            "decay_rate": 0.735,
+            "decay_steps": 121,
+            "staircase": False,
+            "start_step": 45,
+        },
+        None,
+        9.8385e-05,
+    )
+    x = np.arange(0, 585, 39, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "exponential"
+    assert r.rmse_log < 1e-5

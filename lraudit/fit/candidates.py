@@ -387,7 +387,12 @@ def _flat_head(ctx: Ctx) -> float | None:
     long_in_points = k >= max(3, 0.03 * d.size)
     # sparse logging: two equal transitions that span a good part of the window are a hold too
     span = float(ctx.x[-1] - ctx.x[ctx.i0])
-    long_in_steps = k >= 2 and span > 0 and float(ctx.x[ctx.i0 + k] - ctx.x[ctx.i0]) >= 0.03 * span
+    # in a short series (a few points over the whole run) one equal pair is a hold as well: a
+    # smooth decay moves by far more than float32 rounding between such sparse points
+    k_min = 1 if d.size <= SHORT_SERIES else 2
+    long_in_steps = (
+        k >= k_min and span > 0 and float(ctx.x[ctx.i0 + k] - ctx.x[ctx.i0]) >= 0.03 * span
+    )
     if (long_in_points or long_in_steps) and k < d.size:
         return float(ctx.x[ctx.i0 + k])
     return None
