@@ -37,17 +37,51 @@ def test_cosine_fixture() -> None:
     assert it.format == "timm"
     d = it.schedule.to_dict()
     assert d["params"] == {"peak_lr": 0.05, "end_lr": 1e-05, "decay_steps": 100, "start_step": 0}
-    assert d["warmup"] == {"steps": 5, "start_lr": 1e-05, "shape": "linear"}
+    # timm's jump onto the cosine at epoch 5 as a warmup ending at W' in (4, 5]
+    assert d["warmup"]["shape"] == "linear" and d["warmup"]["start_lr"] == 1e-05
+    assert 4 < d["warmup"]["steps"] < 5
     assert it.horizon == 110  # epochs + cooldown_epochs
     assert it.expected_tags == ("lr",)
     _need("cosine")
     t = np.arange(110)
     timm = np.where(t < 100, 1e-5 + 0.5 * (0.05 - 1e-5) * (1 + np.cos(math.pi * t / 100)), 1e-5)
-    after = t >= 5
-    np.testing.assert_allclose(it.evaluate(t[after]), timm[after], rtol=1e-12)
-    # during warmup timm ramps towards lr (0.05), lraudit towards the curve at epoch 5
-    warm = _timm_warmup(t[~after], 1e-5, 0.05, 5)
-    np.testing.assert_allclose(it.evaluate(t[~after]), warm, rtol=0.01)
+    timm = np.where(t < 5, _timm_warmup(t, 1e-5, 0.05, 5), timm)
+    # exact at every whole epoch, the warmup included
+    np.testing.assert_allclose(it.evaluate(t), timm, rtol=1e-12)
+    assert any("jumps onto the cosine" in a for a in it.assumptions)
+
+
+@pytest.mark.parametrize("w", [1, 3, 20])
+def test_poly_warmup_without_prefix_is_exact(tmp_path: Path, w: int) -> None:
+    it = load_config(
+        _args(tmp_path, sched="poly", decay_rate=2.0, warmup_epochs=w, min_lr=1e-4, epochs=60)
+    )
+    t = np.arange(60)
+    poly = 1e-4 + (0.05 - 1e-4) * (1 - t / 60) ** 2
+    timm = np.where(t < w, _timm_warmup(t, 1e-5, 0.05, w), poly)
+    if w < 20:
+        np.testing.assert_allclose(it.evaluate(t), timm, rtol=1e-12)
+    else:
+        # the curve drops too fast before epoch 20 for a linear warmup with timm's slope to
+        # land on it in (19, 20]: exact after the warmup, the difference stated
+        np.testing.assert_allclose(it.evaluate(t[w:]), timm[w:], rtol=1e-12)
+        assert it.schedule.warmup.steps == w
+        assert any("joins the decay curve" in a for a in it.assumptions)
+
+
+def test_on_updates_warmup_without_prefix_is_exact(tmp_path: Path) -> None:
+    it = load_config(_args(tmp_path, sched_on_updates=True, cooldown_epochs=0), steps_per_epoch=7)
+    t = np.arange(700)
+    cos = 1e-5 + 0.5 * (0.05 - 1e-5) * (1 + np.cos(math.pi * t / 700))
+    timm = np.where(t < 35, _timm_warmup(t, 1e-5, 0.05, 35), cos)
+    np.testing.assert_allclose(it.evaluate(t), timm, rtol=1e-12)
+    assert 34 < it.schedule.warmup.steps < 35
+
+
+def test_steep_drop_in_warmup_keeps_the_stated_difference(tmp_path: Path) -> None:
+    """A step decay that drops before the warmup ends has no exact linear-warmup form."""
+    it = load_config(_args(tmp_path, sched="step", decay_epochs=2, decay_rate=0.1))
+    assert it.schedule.warmup.steps == 5
     assert any("joins the decay curve" in a for a in it.assumptions)
 
 

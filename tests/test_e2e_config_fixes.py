@@ -26,6 +26,7 @@ FIXED = [
     "keras_fit_cosine_epochs",
     "torch_cosine_lightning_epoch_iter",
     "torch_exponential_lightning_iter",
+    "timm_cosine_warmup",
 ]
 
 

@@ -18,8 +18,11 @@ tanh        refused: no lraudit family
 ==========  =======================================================================
 
 Warmup: linear from ``warmup_lr`` over ``warmup_epochs``. Without ``warmup_prefix`` timm ramps
-towards ``lr`` and then jumps onto the decay curve at ``W``, while lraudit's warmup ramps to
-the curve's value at ``W``; the difference is stated in the assumptions. When ``lr`` is null
+towards ``lr`` (``warmup_lr + t (lr - warmup_lr) / W`` for whole ``t < W``) and then jumps onto
+the decay curve ``f``, which started at 0; lraudit's linear warmup ramps to the curve's value at
+its end instead, so the warmup is given the end ``W' in (W - 1, W]`` solving
+``(f(W') - warmup_lr) / W' = (lr - warmup_lr) / W``: same start and slope, hence timm's LR at
+every whole epoch (the only points timm evaluates), stated in the assumptions. When ``lr`` is null
 timm derives it from ``lr_base * global_batch / lr_base_size`` (sqrt scaling for ada*/lamb
 optimizers), with the world size not in args.yaml (``--world-size``, else 1). timm logs the
 mean LR of the param groups to ``summary.csv`` (column ``lr``) per epoch.
@@ -30,6 +33,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
@@ -44,7 +49,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule
+from lraudit.types import IntendedSchedule, Schedule, Warmup
 
 _TIMM_KEYS = {
     "sched",
@@ -197,14 +202,6 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         )
         sched = schedule("constant", {"lr": lr})
         horizon = epochs
-    if wep > 0:
-        sched = schedule(sched.family, dict(sched.params), linear_warmup(wep, wlr))
-        if not prefix and sched_name in ("cosine", "poly"):
-            notes.assume(
-                f"timm's warmup (no warmup_prefix) ramps from {fmt_num(wlr)} towards lr and "
-                f"joins the decay curve at epoch {fmt_num(wep)}; lraudit's warmup ramps to the "
-                "curve's value there (a small difference during warmup)."
-            )
     if cooldown:
         notes.assume(
             f"cooldown_epochs {fmt_num(cooldown)} at min_lr after the cycle: the run "
@@ -220,8 +217,14 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             )
         sched = scale_time(sched, spe)
         horizon = horizon * spe
+        wep = wep * spe
         unit = "iteration"
         notes.assume(f"sched_on_updates: epoch counts x {spe} updates per epoch.")
+    if wep > 0:
+        warm = linear_warmup(wep, wlr)
+        if not prefix:
+            warm = _timm_warmup(sched, wep, wlr, lr, unit, notes)
+        sched = schedule(sched.family, dict(sched.params), warm)
     notes.assume("timm logs the mean LR over param groups to summary.csv (column lr), per epoch.")
     return intended(
         sched,
@@ -235,6 +238,53 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         num_steps=units.num_steps,
         expected_tags=("lr",),
     )
+
+
+def _timm_warmup(
+    sched: Schedule, w: float, wlr: float, lr: float, unit: str, notes: Notes
+) -> Warmup | None:
+    """timm's warmup without ``warmup_prefix`` as an lraudit linear warmup, exact at whole steps.
+
+    timm gives ``wlr + t (lr - wlr) / W`` for whole ``t < W`` and the decay curve ``f(t)`` (which
+    started at 0) from ``W`` on, while lraudit's linear warmup ramps to ``f(W')`` at its end
+    ``W'``. The two agree at every whole ``t`` when ``W - 1 < W' <= W`` solves
+    ``(f(W') - wlr) / W' = (lr - wlr) / W`` (same slope, same start); solved with brentq. When
+    there is no such root (a curve that drops steeply before ``W``) the warmup ends at ``W`` and
+    the difference is stated.
+    """
+    from scipy.optimize import brentq  # only this parser path needs scipy.optimize
+
+    slope = (lr - wlr) / w
+
+    def g(x: float) -> float:
+        return (float(sched.evaluate(np.array([x]))[0]) - wlr) / x - slope
+
+    hi, lo = float(w), max(float(w) - 1.0, float(w) * 1e-9)
+    wp: float | None = None
+    if abs(g(hi)) <= 1e-12 * max(abs(slope), 1e-300):
+        wp = hi
+    elif g(hi) < 0 < g(lo):
+        wp = float(brentq(g, lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+    if wp is not None:
+        warm = linear_warmup(wp, wlr)
+        t = np.arange(math.ceil(w))
+        got = Schedule(sched.family, dict(sched.params), warm, sched.min_lr).evaluate(t)
+        if np.allclose(got, wlr + t * slope, rtol=1e-9, atol=0.0):
+            if wp != hi:
+                notes.assume(
+                    f"timm's warmup (no warmup_prefix) ramps from {fmt_num(wlr)} towards lr "
+                    f"{fmt_num(lr)} over {fmt_num(w)} {unit}s and then jumps onto the "
+                    f"{sched.family} curve that started at 0: expressed as a linear warmup "
+                    f"ending at {unit} {wp:.6g} on that curve, which has timm's slope and gives "
+                    f"timm's LR at every whole {unit}."
+                )
+            return warm
+    notes.assume(
+        f"timm's warmup (no warmup_prefix) ramps from {fmt_num(wlr)} towards lr and "
+        f"joins the decay curve at {unit} {fmt_num(w)}; lraudit's warmup ramps to the "
+        "curve's value there (a small difference during warmup)."
+    )
+    return linear_warmup(w, wlr)
 
 
 def _lr(data: dict[str, Any], notes: Notes, units: Units) -> float:
