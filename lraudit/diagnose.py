@@ -1553,6 +1553,18 @@ class _Compare:
         )
         fit = self.fit
         s = self.sched
+        pw = _piecewise_diffs(x, y, s, self.unit) if s.family == "piecewise" else None
+        if (fit is None or fit.status == "failed") and pw:
+            self.out.append(
+                finding(
+                    "decay_mismatch",
+                    f"the logged piecewise schedule differs from the config: {pw} ({at})",
+                    step=x[j],
+                    expected=float(match.model[j]),
+                    observed=float(y[j]),
+                )
+            )
+            return
         if fit is None or fit.status == "failed":
             self.out.append(
                 finding(
@@ -1568,6 +1580,9 @@ class _Compare:
         same, alt = _same_family(fit, s)
         if same:
             diffs = _param_diffs(fit, alt, s, x)
+            if not diffs and s.family == "piecewise":
+                pw = _piecewise_diffs(x, y, s, self.unit)
+                diffs = [pw] if pw else []
             what = "; ".join(diffs) if diffs else f"up to {_pct(100 * e[j])} % apart"
             self.out.append(
                 finding(
@@ -1793,6 +1808,62 @@ def _param_diffs(fit: FitResult, alt: Schedule | None, s: Schedule, x: np.ndarra
                 f"≈{float(k_obs):.4g}"
             )
     return out
+
+
+def _levels(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]] | None:
+    """``(boundaries, values)`` of a logged staircase: each boundary is the first logged step at
+    a new level (the change happened after the previous logged step); None unless every level
+    is held for at least two points."""
+    if x.size < 2:
+        return None
+    new = np.flatnonzero(relerr(y[1:], y[:-1]) > HYP_TOL) + 1
+    starts = np.concatenate([[0], new, [x.size]])
+    if np.any(np.diff(starts) < 2):
+        return None
+    return [float(x[i]) for i in new], [float(y[i]) for i in starts[:-1]]
+
+
+def _piecewise_diffs(x: np.ndarray, y: np.ndarray, s: Schedule, unit: str) -> str | None:
+    """The drops of a logged staircase against the configured piecewise schedule, in the
+    logged window: ``every drop is 200 iterations late`` when only the boundaries moved by the
+    same amount, else the boundaries and values side by side. None when the log is no
+    staircase of at most a few more levels than configured."""
+    got = _levels(x, y)
+    try:
+        cb = [float(b) for b in s.params.get("boundaries", ())]
+        cv = [float(v) for v in s.params.get("values", ())]
+    except (TypeError, ValueError):
+        return None
+    if got is None or len(cv) != len(cb) + 1:
+        return None
+    ob, ov = got
+    if len(ob) > len(cb) + 2:
+        return None
+    lo, hi = float(x[0]), float(x[-1])
+    inb = [b for b in cb if lo < b <= hi]
+    inv = [cv[int(np.searchsorted(cb, lo, side="right"))]]
+    inv += [cv[cb.index(b) + 1] for b in inb]
+    res = _interval(x)
+    same_values = len(ov) == len(inv) and not np.any(relerr(np.array(ov), np.array(inv)) > HYP_TOL)
+    slash = lambda v, f: "/".join(f(a) for a in v) or "none"  # noqa: E731
+    if same_values and ob and len(ob) == len(inb):
+        d = np.array(ob) - np.array(inb)
+        if float(d.max() - d.min()) <= res and float(np.abs(d).max()) > res:
+            shift = float(np.median(d))
+            how = "late" if shift > 0 else "early"
+            return (
+                f"every drop is {_units(round(abs(shift)), unit)} {how} (at {unit}s "
+                f"{slash(ob, _st)} instead of the configured {slash(inb, _st)}; same values "
+                f"{slash(ov, _lr)})"
+            )
+    parts = []
+    if len(ob) != len(inb) or any(abs(a - b) > res for a, b in zip(ob, inb, strict=False)):
+        parts.append(
+            f"the LR drops at {unit}s ≈{slash(ob, _st)} instead of the configured {slash(inb, _st)}"
+        )
+    if not same_values:
+        parts.append(f"the levels are {slash(ov, _lr)} instead of {slash(inv, _lr)}")
+    return "; ".join(parts) or None
 
 
 def _window_identified(alt: Schedule, x: np.ndarray) -> set[str]:

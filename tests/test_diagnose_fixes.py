@@ -200,3 +200,38 @@ def test_slow_clock_not_pinned_by_the_data_is_not_quoted():
     assert bad(fs)
     for f in fs:
         assert "3,000,000" not in f.message and "1e+03" not in f.message, f.message
+
+
+# --------------------------------------------------------------------------- piecewise messages
+
+
+def multistep(bounds: list[int], values: list[float], w: Warmup | None = None) -> IntendedSchedule:
+    sched = Schedule("piecewise", {"boundaries": bounds, "values": values}, w)
+    return IntendedSchedule(sched, "cfg.yaml", "lraudit", unit="epoch", log_unit="epoch")
+
+
+def stairs(x: np.ndarray, bounds: list[int], values: list[float]) -> np.ndarray:
+    return np.asarray(values)[np.searchsorted(bounds, x, side="right")]
+
+
+def test_wrong_milestones_message_names_boundaries_and_values():
+    x = np.arange(0, 60)
+    y = stairs(x, [20, 40], [0.1, 0.02, 0.004])
+    fs = diagnose(series(x, y), None, multistep([30, 45], [0.1, 0.01, 0.001]))
+    assert bad(fs) == ["decay_mismatch"]
+    msg = fs[0].message
+    assert "20/40" in msg and "30/45" in msg
+    assert "0.1/0.02/0.004" in msg and "0.1/0.01/0.001" in msg
+
+
+def test_drops_shifted_by_the_same_amount_say_how_late():
+    x = np.arange(0, 800, 5)
+    w = Warmup(200, 1e-5, "linear")
+    it = multistep([400, 550], [0.01, 0.001, 0.0001], w)
+    it = IntendedSchedule(it.schedule, "cfg.yml", "paddledet")
+    ramp = 1e-5 + (0.01 - 1e-5) * x / 200
+    y = np.where(x < 200, ramp, stairs(x, [600, 750], [0.01, 0.001, 0.0001]))
+    fs = diagnose(series(x, y), None, it)
+    assert bad(fs) == ["decay_mismatch"]
+    assert "every drop is 200 iterations late" in fs[0].message
+    assert "600/750" in fs[0].message and "400/550" in fs[0].message

@@ -32,3 +32,19 @@ def test_fixed_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert rc == meta["expect_exit"], run["findings"]
     assert found in accepted, run["findings"]
     assert "step_unit_mismatch" not in infos
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("bug_wrong_milestones", ["20/40", "30/45", "0.1/0.02/0.004", "0.1/0.01/0.001"]),
+        ("bug_paddle_warmup_wrapper", ["every drop is 200 iterations late", "600/750"]),
+    ],
+)
+def test_piecewise_messages_name_the_drops(
+    name: str, parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    rc, report = e2e._check(name, tmp_path, capsys)
+    (f,) = [f for f in report["runs"][0]["findings"] if f["name"] == "decay_mismatch"]
+    for p in parts:
+        assert p in f["message"]
