@@ -138,3 +138,21 @@ def test_short_burn_in_seen_as_one_equal_pair() -> None:
     r = fit_arrays(x, _log(s, x))
     assert r.schedule.family == "exponential"
     assert r.rmse_log < 1e-5
+
+
+def test_staircase_logged_once_or_twice_per_stair() -> None:
+    s = Schedule(
+        "exponential",
+        {
+            "init_lr": 6.87e-3,
+            "decay_rate": 0.3277,
+            "decay_steps": 8,
+            "staircase": True,
+            "start_step": 0,
+        },
+    )
+    x = np.arange(0, 30, 5, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "exponential"
+    assert r.schedule.params["staircase"] is True
+    assert 7.5 < r.schedule.params["decay_steps"] <= 8.34  # every width in here fits the log

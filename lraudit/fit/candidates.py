@@ -1101,6 +1101,21 @@ def fallback(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                 elif _has(fam, "gamma"):
                     fixed["gamma"] = 1.0
                 out.append(_c(fam, fixed, frees, f"cyclic {mode} grid U={up:.3g} D={dn:.3g}"))
+    if "exponential" in wanted and short and not st.rises and bool(np.all(y > 0)):
+        stair = _stair_grid(x, y)
+        fam = fams["exponential"]
+        if stair is not None and _has(fam, "staircase"):
+            d, init, rate = stair
+            fixed = {"staircase": True, "decay_steps": _num(d)}
+            if _has(fam, "start_step"):
+                fixed["start_step"] = 0
+            frees = [
+                free(fam, "init_lr", init, log=True),
+                free(fam, "decay_rate", min(max(rate, 1e-6), 1 - 1e-9), 0.0, 1.0, log=True),
+            ]
+            out.append(
+                _c(fam, fixed, frees, f"exponential staircase D={d:g} (fallback)", n_structural=2)
+            )
     if "one_cycle" in wanted and short and not st.rises:
         fam = fams["one_cycle"]
         pk = int(np.argmax(y))
@@ -1125,3 +1140,35 @@ def fallback(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                         label = f"one_cycle {anneal} three_phase={three} T0={tot:g} (fallback)"
                         out.append(_c(fam, fixed, frees, label))
     return out
+
+
+def _stair_grid(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float] | None:
+    """Staircase width of ``y = init * rate ** floor(x / D)`` by a grid over whole ``D``.
+
+    A staircase logged once or twice per stair shows no flat stretches for structure to read.
+    For fixed ``D`` the log of the curve is linear in ``(log init, log rate)``: every ``D`` is
+    solved in closed form; among the widths that give the best stair pattern the middle one is
+    returned (all of them fit the log equally), with its ``init`` and ``rate``; None when no
+    pattern decays.
+    """
+    span = max(float(x[-1]), 1.0)
+    gap = float(np.median(np.diff(x))) if x.size > 1 else 1.0
+    grid = np.unique(np.round(np.geomspace(max(gap / 2.0, 1.0), 2.0 * span, 400)))
+    grid = grid[grid >= 1]
+    f = np.floor(np.maximum(x, 0.0)[None, :] / grid[:, None])
+    ly = np.log(y)[None, :]
+    fm = f.mean(axis=1, keepdims=True)
+    lm = ly.mean(axis=1, keepdims=True)
+    var = ((f - fm) ** 2).sum(axis=1)
+    with np.errstate(all="ignore"):
+        b = ((f - fm) * (ly - lm)).sum(axis=1) / var
+    ok = (var > 0) & (b < 0)
+    if not ok.any():
+        return None
+    a = lm[:, 0] - b * fm[:, 0]
+    r = ((a[:, None] + b[:, None] * f - ly) ** 2).sum(axis=1)
+    r[~ok] = np.inf
+    i = int(np.argmin(r))
+    same = np.nonzero(np.all(f == f[i], axis=1))[0]
+    j = int(same[same.size // 2])
+    return float(grid[j]), float(np.exp(a[j])), float(np.exp(b[j]))
