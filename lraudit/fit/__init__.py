@@ -73,6 +73,9 @@ STAGE2_MAX = 5
 #: off than this (RMS log error) is not converged: it would have to fall by five orders of
 #: magnitude to matter (on the 550 benchmark cases this never happened; it saves ~8 % CPU).
 STAGE2_HOPELESS = 0.05
+#: A winner between this RMS log error and the noise floor is converged once more (float32
+#: rounding alone gives ~3e-8).
+POLISH_RMSE = 1e-7
 #: Series longer than this are scored (not only fitted) on a structure-preserving subset.
 SCORE_BUDGET = 20_000
 #: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
@@ -244,6 +247,16 @@ def _fit_points(
         outs = [engine.rescore(o, x, y, eps) for o in outs]
     outs.sort(key=select.rank_key)
     best = outs[0]
+
+    if best.candidate.free and POLISH_RMSE < select.rmse(best) <= NOISE_FLOOR:
+        # a first pass that just reached the noise floor stopped short of the rounding level:
+        # converge it, so that the reported curve is the logged one to float32
+        pol = engine.refine(engine.start_from(best.candidate, best.values), xs, ys, eps=eps)
+        if sub:
+            pol = engine.rescore(pol, x, y, eps)
+        if pol.rss < best.rss:
+            best = pol
+            outs[0] = pol
 
     # a fit that is not at float32 precision on all points: polish on a denser subset
     if sub and select.rmse(best) > NOISE_FLOOR and best.candidate.free:
