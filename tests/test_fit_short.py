@@ -156,3 +156,23 @@ def test_staircase_logged_once_or_twice_per_stair() -> None:
     assert r.schedule.family == "exponential"
     assert r.schedule.params["staircase"] is True
     assert 7.5 < r.schedule.params["decay_steps"] <= 8.34  # every width in here fits the log
+
+
+def test_one_restart_then_a_longer_period() -> None:
+    # SGDR with T_mult=2 seen past 2 * T_0 without a second restart: not T_mult=1
+    s = Schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": 3.9e-4,
+            "end_lr": 0.0,
+            "first_period": 200,
+            "period_mult": 2.0,
+            "peak_decay": 0.73,
+        },
+    )
+    x = np.arange(0, 580, 2, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "cosine_restarts"
+    assert r.rmse_log < 1e-5
+    mult = next(p for p in r.params if p.name == "period_mult")
+    assert not mult.identified and "at least" in (mult.reason or "")

@@ -787,6 +787,25 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
         t_hi = max(s_hi / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
         tfree = free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True)
         variants.append(("T_mult free", [tfree], {}, {}, {}))
+    elif has_mult and float(x[-1]) >= 2.0 * f_hi:
+        # one restart, and the window runs past where a second one of equal length would be:
+        # the second period is longer; its multiplier is only bounded below, so it is held at
+        # the smallest whole value that fits (2, the common choice, when that is enough)
+        t_lo = (float(x[-1]) - f_hi) / f_hi
+        mult = float(max(math.ceil(t_lo + 1e-9), 2))
+        why = (
+            f"only one restart in the window: the period multiplier is at least {t_lo:.3g} "
+            f"(no second restart before the last step); held at {mult:g}"
+        )
+        variants.append(
+            (
+                "one restart, longer second period",
+                [],
+                {"period_mult": mult},
+                {},
+                {"period_mult": why},
+            )
+        )
     else:
         why = "only one restart in the window: the period multiplier is not seen"
         variants.append(
