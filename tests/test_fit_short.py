@@ -176,3 +176,21 @@ def test_one_restart_then_a_longer_period() -> None:
     assert r.rmse_log < 1e-5
     mult = next(p for p in r.params if p.name == "period_mult")
     assert not mult.identified and "at least" in (mult.reason or "")
+
+
+def test_sgdr_with_three_points_per_period() -> None:
+    # first log after step 0, three logs per 19-step period: no usable structure read
+    s = Schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": 0.179,
+            "end_lr": 2.17e-4,
+            "first_period": 19,
+            "period_mult": 1.0,
+            "peak_decay": 1.0,
+        },
+    )
+    x = np.arange(6, 72, 6, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "cosine_restarts"
+    assert r.rmse_log < 1e-5

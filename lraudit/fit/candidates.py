@@ -1135,6 +1135,19 @@ def fallback(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
             out.append(
                 _c(fam, fixed, frees, f"exponential staircase D={d:g} (fallback)", n_structural=2)
             )
+    if "cosine_restarts" in wanted and short and st.rises:
+        fam = fams["cosine_restarts"]
+        mults = (1.0, 2.0) if _has(fam, "period_mult") else (1.0,)
+        for f0, mult in _restart_grid(fam, x, y, mults):
+            fixed = {"period_mult": mult} if _has(fam, "period_mult") else {}
+            frees = [
+                free(fam, "peak_lr", mx, log=True),
+                free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, mx, log=False, scale=mx),
+                free(fam, "first_period", f0, 1e-3, None, log=True),
+                free(fam, "peak_decay", 0.9, 1e-4, 1.0, log=True),
+            ]
+            label = f"cosine_restarts grid T0={f0:.3g} mult={mult:g} (fallback)"
+            out.append(_c(fam, fixed, frees, label))
     if "one_cycle" in wanted and short and not st.rises:
         fam = fams["one_cycle"]
         pk = int(np.argmax(y))
@@ -1191,3 +1204,44 @@ def _stair_grid(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float] | No
     same = np.nonzero(np.all(f == f[i], axis=1))[0]
     j = int(same[same.size // 2])
     return float(grid[j]), float(np.exp(a[j])), float(np.exp(b[j]))
+
+
+def _restart_grid(
+    fam: Family, x: np.ndarray, y: np.ndarray, mults: tuple[float, ...], n_best: int = 3
+) -> list[tuple[float, float]]:
+    """``(first_period, period_mult)`` pairs that best explain a short SGDR log.
+
+    With ``peak_decay = 1`` the curve is ``end + (peak - end) h(s)`` for the unit restart shape
+    ``h``, linear in ``end`` and ``peak - end``: every first period of a geometric grid (half the
+    logging interval to twice the window) is solved by relative least squares. A log with a
+    few points per period and a first log after step 0 gives structure no usable read of the
+    peak or of the period.
+    """
+    span = max(float(x[-1]), 1.0)
+    gap = float(np.median(np.diff(x))) if x.size > 1 else 1.0
+    grid = np.unique(np.geomspace(max(gap / 2.0, 0.5), 2.0 * span, 64))
+    yn = y / max(float(np.max(y)), 1e-300)
+    w2 = 1.0 / np.maximum(yn, 1e-7) ** 2
+    found: list[tuple[float, float, float]] = []
+    for mult in mults:
+        for f0 in grid:
+            h = np.asarray(
+                fam.fn(
+                    x, peak_lr=1.0, end_lr=0.0, first_period=f0, period_mult=mult, peak_decay=1.0
+                ),
+                dtype=np.float64,
+            )
+            a = np.stack([np.ones_like(h), h], axis=1) * np.sqrt(w2)[:, None]
+            coef, *_ = np.linalg.lstsq(a, yn * np.sqrt(w2), rcond=None)
+            if coef[1] <= 0 or coef[0] < -1e-9:
+                continue
+            r = float(np.sum((a @ coef - yn * np.sqrt(w2)) ** 2))
+            found.append((r, float(f0), mult))
+    found.sort()
+    out: list[tuple[float, float]] = []
+    for _, f0, mult in found:
+        if all(abs(f0 / g - 1) > 0.05 or mult != m for g, m in out):
+            out.append((f0, mult))
+        if len(out) >= n_best:
+            break
+    return out
