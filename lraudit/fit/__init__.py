@@ -20,6 +20,14 @@ Algorithm
    better), then a full second pass for the best few. Long series are fitted on
    :data:`FIT_BUDGET` points that keep every point near structure
    (:func:`lraudit.fit.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`) points.
+   When no candidate reaches float32 precision, **fallback** candidates
+   (:func:`lraudit.fit.candidates.fallback`) are refined too: cyclic periods, SGDR first periods
+   and staircase widths from closed-form grid searches (linear least squares for each grid
+   value), and every one-cycle variant from several starts, for short series (at most
+   :data:`~lraudit.fit.candidates.SHORT_SERIES` points, one or two per phase) and cycles seen
+   for less than one period. They are kept only when they fit to :data:`PRECISE_RMSE`: they can
+   imitate many curves, so an imprecise fit is no evidence for their family. A winner that
+   stopped between :data:`POLISH_RMSE` and the noise floor is converged once more.
 5. **Select** (:mod:`lraudit.fit.select`): BIC with the noise floored at
    :data:`~lraudit.fit.select.NOISE_FLOOR` (float32), so curves that are indistinguishable go to
    the family with fewer parameters; the best of every other family tried becomes an
