@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr
 from lraudit.errors import LogReadError, TagNotFoundError
 from lraudit.types import AuditReport, FitResult, IntendedSchedule, LRSeries, RunAudit
@@ -103,20 +104,20 @@ def audit(
 
     series, fits = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
     starts = comparison_starts(series, fits, intended)
-    runs = tuple(
-        RunAudit(
-            run=s.run,
-            tag=s.tag,
-            series=s,
-            fit=f,
-            intended=intended,
-            findings=diagnose(s, f, intended, compare_from=starts.get((s.run, s.tag))),
-        )
-        for s, f in zip(series, fits, strict=True)
-    )
+
+    def form(s: LRSeries) -> IntendedSchedule | None:
+        # A config may hold one form per log axis (Keras: epoch_* tags per epoch, tf.summary
+        # tags per iteration); each series is compared with the form of its own axis.
+        return None if intended is None else for_tag(intended, s.tag)
+
+    runs = []
+    for s, f in zip(series, fits, strict=True):
+        it = form(s)
+        findings = diagnose(s, f, it, compare_from=starts.get((s.run, s.tag)))
+        runs.append(RunAudit(run=s.run, tag=s.tag, series=s, fit=f, intended=it, findings=findings))
     return AuditReport(
         path=os.fspath(path),
-        runs=runs,
+        runs=tuple(runs),
         config_path=None if config is None else os.fspath(config),
         config_format=None if intended is None else intended.format,
         intended=intended,
