@@ -1,13 +1,10 @@
-"""End-to-end cases from ``fixtures/e2e`` fixed in the config parsers (keras, lightning, timm).
+"""Real-framework cases (fixtures/e2e) that need the config form of their own log axis.
 
-Same check as :func:`test_e2e_real.test_real_framework_case` (exit code and the set of
-warning/error findings from ``cases.json``; the config compared, not skipped), on the cases
-that the parser fixes made right.
+``test_e2e_real`` audits every case through the CLI; this module checks how the Keras parser's
+two log-axis forms are chosen per tag.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 import test_e2e_real as e2e
@@ -17,22 +14,6 @@ from lraudit.configs import load_config
 from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose
 from lraudit.fit import fit
-
-FIXED = [
-    "keras_cosine_warmup_tfsummary",
-    "bug_keras_staircase",
-    "bug_keras_decay_rate",
-    "keras_fit_expdecay_staircase",
-    "keras_fit_cosine_epochs",
-    "torch_cosine_lightning_epoch_iter",
-    "torch_exponential_lightning_iter",
-    "timm_cosine_warmup",
-]
-
-
-@pytest.mark.parametrize("name", FIXED)
-def test_fixed_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    e2e.test_real_framework_case(name, tmp_path, capsys)
 
 
 @pytest.mark.parametrize(
