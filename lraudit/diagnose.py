@@ -234,6 +234,10 @@ def _units(n: float, unit: str) -> str:
     return f"{_st(n)} {unit}{'' if float(n) == 1 else 's'}"
 
 
+#: Piecewise schedules with more levels than this are described by their ends.
+_MAX_LEVELS = 12
+
+
 def describe(schedule: Schedule, unit: str = "step", unknown: Iterable[str] = ()) -> str:
     """One readable line for a schedule, e.g. ``exponential 0.004 x0.95 every 800,720 steps``.
 
@@ -260,9 +264,17 @@ def describe(schedule: Schedule, unit: str = "step", unknown: Iterable[str] = ()
             f"every {_st(p.get('decay_steps', math.nan))} {u}{stair}{frm}"
         )
     elif f == "piecewise":
-        b = ", ".join(_st(v) for v in p.get("boundaries", ()))
-        v = ", ".join(_lr(v) for v in p.get("values", ()))
-        body = f"piecewise {v} at {u} [{b}]"
+        bs, vs = list(p.get("boundaries", ())), list(p.get("values", ()))
+        if len(vs) > _MAX_LEVELS:
+            # a schedule sampled per epoch can have thousands of levels: name the ends only
+            body = (
+                f"piecewise {_lr(vs[0])}, {_lr(vs[1])}, ... {_lr(vs[-1])} "
+                f"({len(vs)} levels) at {u} [{_st(bs[0])}, ... {_st(bs[-1])}]"
+            )
+        else:
+            b = ", ".join(_st(v) for v in bs)
+            v = ", ".join(_lr(v) for v in vs)
+            body = f"piecewise {v} at {u} [{b}]"
     elif f in ("cosine", "polynomial"):
         a = p.get("peak_lr", p.get("init_lr", math.nan))
         start = p.get("start_step") or 0

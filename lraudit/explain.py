@@ -38,7 +38,9 @@ def key_steps(schedule: Schedule, end: float | None) -> list[float]:
     if w:
         marks.append(float(w))
     if schedule.family == "piecewise":
-        marks += [float(b) for b in p.get("boundaries", [])]
+        bounds = [float(b) for b in p.get("boundaries", [])]
+        # a schedule sampled per epoch can have thousands of levels: its ends are enough
+        marks += bounds if len(bounds) <= 12 else bounds[:2] + bounds[-1:]
     if p.get("start_step"):
         marks.append(float(p["start_step"]))
     if schedule.family == "warmup_stable_decay" and p.get("stable_steps") is not None:

@@ -127,7 +127,17 @@ def describe_family(family: str, params: Mapping[str, Any]) -> str:
         values = list(_p(p, "values", []))
         bounds = list(_p(p, "boundaries", []))
         parts = [fmt_lr(values[0])] if values else ["?"]
-        for b, v in zip(bounds, values[1:], strict=False):
+        pairs = list(zip(bounds, values[1:], strict=False))
+        if len(pairs) > 12:
+            # a schedule sampled per epoch can have thousands of levels: name the ends only
+            pairs = pairs[:2] + pairs[-1:]
+            parts += [f"{fmt_lr(v)} @{fmt_step(b)}" for b, v in pairs[:2]]
+            parts += [
+                f"… ({len(values)} levels)",
+                f"{fmt_lr(pairs[-1][1])} @{fmt_step(pairs[-1][0])}",
+            ]
+            return "piecewise " + " → ".join(parts)
+        for b, v in pairs:
             parts.append(f"{fmt_lr(v)} @{fmt_step(b)}")
         return "piecewise " + " → ".join(parts)
     if family == "cosine":
