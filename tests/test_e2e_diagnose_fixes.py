@@ -26,3 +26,14 @@ def test_piecewise_messages_name_the_drops(
     (f,) = [f for f in report["runs"][0]["findings"] if f["name"] == "decay_mismatch"]
     for p in parts:
         assert p in f["message"]
+
+
+def test_plateau_drops_by_another_factor_than_configured(tmp_path: Path, capsys) -> None:
+    """ReduceLROnPlateau: where the drops fall is not judged, but their factor is."""
+    case = e2e.E2E / "torch_plateau_lightning"
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text((case / "config.yaml").read_text().replace("factor: 0.5", "factor: 0.1"))
+    argv = ["check", str(case / "logs"), "--config", str(cfg), "--steps-per-epoch", "20"]
+    assert e2e.main([*argv, "--format", "json", "--no-progress"]) == 1
+    (run,) = __import__("json").loads(capsys.readouterr().out)["runs"]
+    assert [f["name"] for f in run["findings"]] == ["decay_mismatch"]

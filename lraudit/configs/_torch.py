@@ -210,6 +210,7 @@ def torch_schedule(
         ), None
     if name in UNCHECKABLE:
         notes.settings["uncheckable"] = name
+        notes.settings["plateau_factor"] = float(num("factor", 0.1))
         notes.assume(
             f"{name} changes the LR when a monitored metric stops improving; the curve cannot "
             "be checked from the config (intended schedule taken as constant at the base LR)."

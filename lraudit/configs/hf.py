@@ -530,6 +530,7 @@ def build(
         ), n
     # reduce_lr_on_plateau
     notes.settings["uncheckable"] = "reduce_lr_on_plateau"
+    notes.settings["plateau_factor"] = float(kw.get("factor", 0.1))
     notes.assume(
         "reduce_lr_on_plateau follows the eval metric: the curve cannot be checked from "
         "the config (intended schedule taken as constant at learning_rate)."

@@ -196,6 +196,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         horizon = epochs
     else:  # plateau
         notes.settings["uncheckable"] = "plateau"
+        notes.settings["plateau_factor"] = float(rate)
         notes.assume(
             "plateau follows the eval metric: the curve cannot be checked from the "
             "config (intended schedule taken as constant)."
