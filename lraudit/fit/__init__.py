@@ -84,6 +84,11 @@ STAGE2_HOPELESS = 0.05
 #: A winner between this RMS log error and the noise floor is converged once more (float32
 #: rounding alone gives ~3e-8).
 POLISH_RMSE = 1e-7
+#: Fallback candidates start from closed-form grid fits; one still further off than this (RMS
+#: log error) after the first pass is not converged.
+FALLBACK_HOPELESS = 0.5
+#: Fallback candidates converged at most (the best after the first pass).
+FALLBACK_STAGE2 = 12
 #: Series longer than this are scored (not only fitted) on a structure-preserving subset.
 SCORE_BUDGET = 20_000
 #: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
@@ -363,8 +368,9 @@ def _fallback(
         return []
     outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra]
     outs.sort(key=select.rank_key)
-    for i, o in enumerate(outs[:STAGE2_MAX]):
-        if o.status == 0 and select.rmse(o) > NOISE_FLOOR:
+    for i, o in enumerate(outs[:FALLBACK_STAGE2]):
+        # a grid start that is still far off after the first pass is the wrong family
+        if o.status == 0 and NOISE_FLOOR < select.rmse(o) <= FALLBACK_HOPELESS:
             o2 = engine.refine(engine.start_from(o.candidate, o.values), xs, ys, eps=eps)
             if o2.rss <= o.rss:
                 outs[i] = o2
