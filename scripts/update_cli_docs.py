@@ -1,4 +1,4 @@
-"""Refresh the command outputs quoted in docs/cli.md by running the commands.
+"""Refresh the command outputs quoted in README.md and docs/cli.md by running the commands.
 
 Every block of the form::
 
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "cli.md"
+DOCS = (REPO / "README.md", REPO / "docs" / "cli.md")
 BLOCK = re.compile(r"(<!-- cli: (?P<cmd>.+?) -->\n)```console\n.*?```\n(<!-- /cli -->)", re.S)
 
 
@@ -53,14 +53,13 @@ def run(cmd: str) -> str:
 
 
 def main() -> int:
-    text = DOC.read_text(encoding="utf-8")
-
     def repl(m: re.Match[str]) -> str:
         return f"{m.group(1)}```console\n{run(m.group('cmd'))}```\n{m.group(3)}"
 
-    new, n = BLOCK.subn(repl, text)
-    DOC.write_text(new, encoding="utf-8")
-    print(f"refreshed {n} block(s) in {DOC}")
+    for doc in DOCS:
+        new, n = BLOCK.subn(repl, doc.read_text(encoding="utf-8"))
+        doc.write_text(new, encoding="utf-8")
+        print(f"refreshed {n} block(s) in {doc.relative_to(REPO)}")
     return 0
 
 
