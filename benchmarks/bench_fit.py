@@ -1,4 +1,4 @@
-"""Accuracy and speed benchmark of :func:`lraudit.fit.fit_arrays` on synthetic, blind cases.
+"""Accuracy and speed benchmark of :func:`lraudit.fitting.fit_arrays` on synthetic, blind cases.
 
 Usage::
 
@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.fit import fit_arrays
-from lraudit.fit.candidates import registry
+from lraudit.fitting import fit_arrays
+from lraudit.fitting.candidates import registry
 from lraudit.types import Schedule, Warmup
 
 #: Max relative difference at logged steps under which two curves are the same (float32 terms).

@@ -46,8 +46,8 @@ def read_scalars(path: Any, tags: Any = None, run: str | None = None) -> list[LR
 
 
 def fit(series: LRSeries, **kwargs: Any) -> FitResult:
-    """Infer the schedule family and parameters of one series (see :mod:`lraudit.fit`)."""
-    from lraudit.fit import fit as _impl
+    """Infer the schedule family and parameters of one series (see :mod:`lraudit.fitting`)."""
+    from lraudit.fitting import fit as _impl
 
     return _impl(series, **kwargs)
 
@@ -60,8 +60,8 @@ def load_config(path: Any, format: str = "auto", **units: Any) -> IntendedSchedu
 
 
 def audit(path: Any, config: Any = None, **kwargs: Any) -> AuditReport:
-    """Read, fit and diagnose every LR series under ``path`` (see :mod:`lraudit.audit`)."""
-    from lraudit.audit import audit as _impl
+    """Read, fit and diagnose every LR series under ``path`` (see :mod:`lraudit.pipeline`)."""
+    from lraudit.pipeline import audit as _impl
 
     return _impl(path, config=config, **kwargs)
 

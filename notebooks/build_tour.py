@@ -44,7 +44,7 @@ LOGS, CONFIG = DEMO / "logs", DEMO / "pipeline.config\""""),
 
 `fit` infers the schedule family and its parameters from the points alone, and says which
 parameters the observed window actually determines (a `?` follows the others)."""),
-    ("code", """from lraudit.fit import fit
+    ("code", """from lraudit import fit
 
 for s in series:
     f = fit(s)
@@ -64,7 +64,7 @@ for a in intended.assumptions:
 
 `audit` runs read -> fit -> compare -> diagnose over the logdir and returns an `AuditReport`;
 formatters turn it into text, JSON, Markdown, JUnit, GitHub annotations or HTML."""),
-    ("code", """from lraudit.audit import audit
+    ("code", """from lraudit import audit
 from lraudit.report import render
 
 report = audit(LOGS, config=CONFIG, jobs=1)

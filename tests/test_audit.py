@@ -10,8 +10,8 @@ import pytest
 from conftest import FIXTURES, shared_path
 
 import lraudit
-from lraudit.audit import audit, comparison_starts
 from lraudit.errors import ConfigError, LogReadError, NoEventFilesError, TagNotFoundError
+from lraudit.pipeline import audit, comparison_starts
 from lraudit.testing import write_scalars
 from lraudit.types import AuditReport, IntendedSchedule, LRSeries, Schedule, Severity, Warmup
 
@@ -255,7 +255,7 @@ def test_parallel_progress_counts_runs_and_series(tmp_path: Path) -> None:
 
 
 def _counting_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    import lraudit.audit as audit_mod
+    import lraudit.pipeline as audit_mod
 
     made: list[int] = []
     real = audit_mod._pool
@@ -288,7 +288,7 @@ def test_jobs_none_stays_serial_on_a_small_logdir(
 def test_jobs_none_uses_workers_from_enough_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lraudit.audit as audit_mod
+    import lraudit.pipeline as audit_mod
 
     made = _counting_pools(monkeypatch)
     x = np.arange(0, 400, 50)
@@ -336,7 +336,7 @@ def test_pool_does_not_fork_while_a_thread_runs() -> None:
     """A progress bar runs a thread: the pool must then not fork (forkserver/spawn instead)."""
     import threading
 
-    from lraudit.audit import _pool
+    from lraudit.pipeline import _pool
 
     stop = threading.Event()
     t = threading.Thread(target=stop.wait, daemon=True)
@@ -352,7 +352,7 @@ def test_pool_does_not_fork_while_a_thread_runs() -> None:
 def test_no_process_pool_falls_back_to_serial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lraudit.audit as mod
+    import lraudit.pipeline as mod
 
     def no_pool(workers: int) -> None:
         raise PermissionError("[Errno 13] sem_open: Permission denied")

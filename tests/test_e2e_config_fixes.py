@@ -13,7 +13,7 @@ from lraudit import read_lr_series
 from lraudit.configs import load_config
 from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose
-from lraudit.fit import fit
+from lraudit.fitting import fit
 
 
 @pytest.mark.parametrize(

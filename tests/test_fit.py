@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import lraudit
-from lraudit.fit import fit, fit_arrays
-from lraudit.fit.structure import detect, keep_mask
+from lraudit.fitting import fit, fit_arrays
+from lraudit.fitting.structure import detect, keep_mask
 from lraudit.schedules import families
 from lraudit.types import FitResult, LRSeries, Schedule, Warmup
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lraudit.fit import fit_arrays
-from lraudit.fit.candidates import registry
+from lraudit.fitting import fit_arrays
+from lraudit.fitting.candidates import registry
 from lraudit.types import Schedule, Warmup
 
 #: Max relative difference at logged steps for two curves to count as the same schedule.

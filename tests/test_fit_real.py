@@ -9,8 +9,8 @@ import pytest
 from conftest import shared_path
 
 import lraudit
-from lraudit.fit import fit, fit_arrays
-from lraudit.fit.candidates import registry
+from lraudit.fitting import fit, fit_arrays
+from lraudit.fitting.candidates import registry
 
 
 def _need(*names: str) -> None:

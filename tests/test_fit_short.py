@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lraudit.fit import fit_arrays
-from lraudit.fit.candidates import _cyclic_grid
+from lraudit.fitting import fit_arrays
+from lraudit.fitting.candidates import _cyclic_grid
 from lraudit.types import Schedule, Warmup
 
 

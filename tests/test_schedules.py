@@ -23,18 +23,6 @@ def test_registry_matches_the_contract_vocabulary() -> None:
         assert fams[name].param_names == params, name
 
 
-def test_families_function_survives_loading_the_families_submodule() -> None:
-    # importing lraudit.schedules.families rebinds the package attribute of the same name
-    import importlib
-
-    importlib.import_module("lraudit.schedules.families")
-    fams = sched.families()
-    assert isinstance(fams, dict) and set(fams) == set(FAMILY_PARAMS)
-    from lraudit.schedules import families as fn
-
-    assert set(fn()) == set(FAMILY_PARAMS)
-
-
 @pytest.mark.parametrize("name", sorted(FAMILY_PARAMS))
 def test_every_family_documents_math_doctests_specs_and_guess(name: str) -> None:
     fam = get_family(name)

@@ -383,13 +383,7 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    # Importing the submodule ``families`` rebinds the package attribute of that name to the
-    # module; keep the public function ``families`` in place.
-    fn = globals()["families"]
-    try:
-        importlib.import_module("lraudit.schedules.families")
-    finally:
-        globals()["families"] = fn
+    importlib.import_module("lraudit.schedules._catalog")
 
 
 __all__ = [

@@ -44,9 +44,7 @@ import fnmatch
 import multiprocessing
 import os
 import re
-import sys
 import threading
-import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -151,14 +149,14 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     elif "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         # the server imports these once; every worker forked from it starts warm
-        ctx.set_forkserver_preload(["lraudit.audit", "lraudit.fit", "lraudit.reader"])
+        ctx.set_forkserver_preload(["lraudit.pipeline", "lraudit.fitting", "lraudit.reader"])
     else:
         ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 def _fit(series: LRSeries) -> FitResult:
-    from lraudit.fit import fit
+    from lraudit.fitting import fit
 
     return fit(series)
 
@@ -400,15 +398,3 @@ def _follows(s: LRSeries, ref: LRSeries, ref_end: float | None) -> bool:
     a = np.asarray(s.values, dtype=np.float64)[i][after]
     b = np.asarray(ref.values, dtype=np.float64)[j][after]
     return explains(relerr(a, b))
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``lraudit.audit`` (this module) rebinds the attribute ``lraudit.audit``, which
-    ``lraudit/__init__.py`` defines as a function, to this module; making the module callable
-    keeps ``lraudit.audit(path, ...)`` working either way."""
-
-    def __call__(self, path: str | os.PathLike[str], config: Any = None, **kwargs: Any) -> Any:
-        return audit(path, config, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -2,7 +2,7 @@
 
 Integer-like parameters (warmup end, staircase boundaries, restart periods) have no gradient, so
 they are read off the data first; the continuous parameters are refined afterwards
-(:mod:`lraudit.fit.engine`).
+(:mod:`lraudit.fitting.engine`).
 
 Everything here works on the finite points of a series, sorted by step. Two consecutive values are
 *equal* when they differ by at most :data:`REL_EQ` relative (two float32 ulps): logged LRs are

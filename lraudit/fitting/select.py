@@ -30,8 +30,8 @@ import math
 
 import numpy as np
 
-from lraudit.fit.candidates import SIMPLICITY
-from lraudit.fit.engine import Outcome, residuals
+from lraudit.fitting.candidates import SIMPLICITY
+from lraudit.fitting.engine import Outcome, residuals
 
 #: Log-residual RMS regarded as float32 precision (see the module docstring).
 NOISE_FLOOR = 1e-6

@@ -4,32 +4,32 @@ Algorithm
 ---------
 1. **Clean**: keep finite, non-negative points (the others are counted in ``warnings``), sort by
    step, keep the last value of a repeated step.
-2. **Structure** (:mod:`lraudit.fit.structure`): runs equal to float32 rounding, jumps between
+2. **Structure** (:mod:`lraudit.fitting.structure`): runs equal to float32 rounding, jumps between
    flat stretches, the initial rise (warmup) and its shape, a straight initial fall into a gentler
    slope (a warmup that starts above its target), later rises (restarts, cycles), a flat tail.
-3. **Candidates** (:mod:`lraudit.fit.candidates`): families pruned by structure (no jumps: no
+3. **Candidates** (:mod:`lraudit.fitting.candidates`): families pruned by structure (no jumps: no
    piecewise/staircase; no rise after the first fall: no cycles or restarts; rises: no monotone
    decays), discrete values read off the curve (boundaries, levels, staircase width and start,
    restart positions), continuous starting points from closed-form reads of the curve and each
    family's ``guess``; a decay after a warmup starts its clock at the warmup end.
-4. **Refine** (:mod:`lraudit.fit.engine`): ``least_squares(method="trf")`` on log-ratio residuals,
+4. **Refine** (:mod:`lraudit.fitting.engine`): ``least_squares(method="trf")`` on log-ratio residuals,
    log-transformed LR- and step-scale params, bounds (kinks such as a restart or the end of a
    decay are bounded to the logging gap where the curve shows them). Candidates are tried simplest
-   first (fewest parameters, then :data:`~lraudit.fit.candidates.SIMPLICITY`): a short first pass
+   first (fewest parameters, then :data:`~lraudit.fitting.candidates.SIMPLICITY`): a short first pass
    for each, stopping as soon as one fits to float32 precision (nothing after it can score
    better), then a full second pass for the best few. Long series are fitted on
    :data:`FIT_BUDGET` points that keep every point near structure
-   (:func:`lraudit.fit.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`) points.
+   (:func:`lraudit.fitting.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`) points.
    When no candidate reaches float32 precision, **fallback** candidates
-   (:func:`lraudit.fit.candidates.fallback`) are refined too: cyclic periods, SGDR first periods
+   (:func:`lraudit.fitting.candidates.fallback`) are refined too: cyclic periods, SGDR first periods
    and staircase widths from closed-form grid searches (linear least squares for each grid
    value), and every one-cycle variant from several starts, for short series (at most
-   :data:`~lraudit.fit.candidates.SHORT_SERIES` points, one or two per phase) and cycles seen
+   :data:`~lraudit.fitting.candidates.SHORT_SERIES` points, one or two per phase) and cycles seen
    for less than one period. They are kept only when they fit to :data:`PRECISE_RMSE`: they can
    imitate many curves, so an imprecise fit is no evidence for their family. A winner that
    stopped between :data:`POLISH_RMSE` and the noise floor is converged once more.
-5. **Select** (:mod:`lraudit.fit.select`): BIC with the noise floored at
-   :data:`~lraudit.fit.select.NOISE_FLOOR` (float32), so curves that are indistinguishable go to
+5. **Select** (:mod:`lraudit.fitting.select`): BIC with the noise floored at
+   :data:`~lraudit.fitting.select.NOISE_FLOOR` (float32), so curves that are indistinguishable go to
    the family with fewer parameters; the best of every other family tried becomes an
    :class:`~lraudit.types.Alternative` with its BIC difference. The winner is re-fitted with a
    step offset in ``-max_offset..max_offset`` (kept only when it wins by more than one
@@ -54,18 +54,16 @@ is nothing to fit (no positive finite value, fewer than 3 points). A fit above
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from lraudit.fit import candidates as _cands
-from lraudit.fit import engine, select, structure
-from lraudit.fit.engine import Candidate, Outcome
-from lraudit.fit.select import NOISE_FLOOR
+from lraudit.fitting import candidates as _cands
+from lraudit.fitting import engine, select, structure
+from lraudit.fitting.engine import Candidate, Outcome
+from lraudit.fitting.select import NOISE_FLOOR
 from lraudit.types import Alternative, FitResult, LRSeries, ParamEstimate, Schedule
 
 #: Points fitted per candidate at most; longer series are thinned away from structure.
@@ -116,7 +114,7 @@ def fit(
     if not isinstance(series, LRSeries):
         raise TypeError(
             f"lraudit.fit expects an LRSeries, got {type(series).__name__}; "
-            "use lraudit.fit.fit_arrays(steps, values) for plain arrays"
+            "use lraudit.fitting.fit_arrays(steps, values) for plain arrays"
         )
     return fit_arrays(
         series.steps, series.values, families=families, max_offset=max_offset, budget=budget
@@ -356,7 +354,7 @@ def _fallback(
     eps: float,
     n: int,
 ) -> list[Outcome]:
-    """Refine the second-chance candidates (:func:`lraudit.fit.candidates.fallback`).
+    """Refine the second-chance candidates (:func:`lraudit.fitting.candidates.fallback`).
 
     Only outcomes that fit to :data:`PRECISE_RMSE` are returned: these candidates can imitate
     many curves, so one that does not reproduce the log exactly is no evidence for its family.
@@ -809,15 +807,3 @@ def _why(name: str, value: Any, rel: float, span: float, x: np.ndarray, cand: Ca
     if math.isinf(rel):
         return f"{name}: the observed window does not depend on it"
     return f"{name}: determined only to about ±{100 * min(rel, 9.99):.1f}% by the window"
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``lraudit.fit`` (this package) rebinds the attribute ``lraudit.fit``, which
-    ``lraudit/__init__.py`` defines as a function, to this module; making the module callable
-    keeps ``lraudit.fit(series)`` working either way."""
-
-    def __call__(self, series: LRSeries, **kwargs: Any) -> FitResult:
-        return fit(series, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

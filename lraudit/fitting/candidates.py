@@ -1,6 +1,6 @@
 """Candidate schedules for a curve: which families to try, and where each fit starts.
 
-Structure (:mod:`lraudit.fit.structure`) prunes families cheaply (a monotone curve is not cyclic,
+Structure (:mod:`lraudit.fitting.structure`) prunes families cheaply (a monotone curve is not cyclic,
 a curve without jumps is not piecewise or staircase) and fixes the discrete parameters (jump
 positions, levels, staircase width, warmup shape). Starting values of the continuous parameters
 come from closed-form reads of the curve and from each family's own ``guess(steps, values)``.
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.fit.engine import Candidate, FreeParam
-from lraudit.fit.structure import Structure
+from lraudit.fitting.engine import Candidate, FreeParam
+from lraudit.fitting.structure import Structure
 from lraudit.schedules import Family, ParamSpec, families
 
 #: Families considered simplest first; ties in the selection score are broken in this order.
@@ -74,26 +74,7 @@ class Ctx:
 
 
 def registry() -> dict[str, Family]:
-    """The registered families.
-
-    Works around ``lraudit.schedules._load`` not importing its ``families`` submodule while the
-    package attribute of that name is the function ``families`` (``from pkg import name`` then
-    returns the function): the submodule is imported by path and the attribute restored.
-    """
-    fams = families()
-    if "constant" in fams:
-        return fams
-    import importlib
-
-    import lraudit.schedules as pkg
-
-    fn = pkg.families
-    try:
-        importlib.import_module("lraudit.schedules.families")
-    except ImportError:
-        return fams
-    finally:
-        pkg.families = fn  # type: ignore[assignment]
+    """The registered families (loaded on first use)."""
     return families()
 
 
