@@ -177,6 +177,11 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     # Fixed width (deterministic) unless the table goes straight to a terminal.
     width = _terminal_width(stdout) if fmt == "text" and args.output is None else 100
     fail_on = getattr(args, "fail_on", "error")
+    if args.plot or fmt == "html":
+        # fail before the audit, not after the report was written
+        from lraudit.report.plot import require
+
+        require()
     progress = None
     if not args.no_progress and _isatty(stderr):
         progress = ProgressBar(stderr)

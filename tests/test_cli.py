@@ -435,3 +435,16 @@ def test_python_dash_m_lraudit(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert_one_line_error(proc.stderr, "missing")
+
+
+def test_plot_without_matplotlib_fails_before_the_report(tmp_path, capsys, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo" / "logs"
+    rc = main(["report", str(demo), "--plot", str(tmp_path / "plots"), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert rc == 2 and out == ""
+    assert err.strip().splitlines() == [
+        'lraudit: error: plots need matplotlib, which is not installed; run: pip install "lraudit[plot]"'
+    ]

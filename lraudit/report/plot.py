@@ -30,6 +30,11 @@ from lraudit.types import AuditReport, IntendedSchedule, RunAudit, Schedule
 LOG_DECADES = 1.5
 
 
+def require() -> None:
+    """Raise the one-line install hint now when matplotlib is missing (before any work)."""
+    _pyplot()
+
+
 def _pyplot() -> Any:
     try:
         import matplotlib
