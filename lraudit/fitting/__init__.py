@@ -214,6 +214,7 @@ def _fit_points(
         x, y = x[k], y[k]
     if x.size < MIN_POINTS:
         few = [c for c in cands if c.n_params < x.size]
+        few += [r for c in cands if c.n_params >= x.size and (r := _reduce(c, x.size))]
         cands = few or [c for c in cands if c.family == "constant"] or cands
 
     # Candidates are tried simplest first (fewest parameters, then SIMPLICITY order): once one
@@ -373,6 +374,36 @@ def _fallback(
             if o2.rss <= o.rss:
                 outs[i] = o2
     return [o for o in outs if select.rmse(o) <= PRECISE_RMSE]
+
+
+#: Conventional values, in the order they are imposed, of the parameters a very short series
+#: cannot afford to fit (a 4-point log cannot fit a 5-parameter SGDR, but can fit one with
+#: ``end_lr = 0``, ``period_mult = 1``).
+_CONVENTIONAL = (
+    ("end_lr", 0.0),
+    ("warmup.start_lr", 0.0),
+    ("min_lr", 0.0),
+    ("period_mult", 1.0),
+    ("peak_decay", 1.0),
+    ("power", 1.0),
+    ("start_step", 0.0),
+)
+
+
+def _reduce(c: Candidate, n: int) -> Candidate | None:
+    """``c`` with parameters held at :data:`_CONVENTIONAL` values until it has fewer parameters
+    than the ``n`` points, or ``None`` when that is not enough."""
+    names = {p.name for p in c.free}
+    held = dict(c.held)
+    for name, value in _CONVENTIONAL:
+        if c.n_params < n:
+            break
+        if name in names:
+            c = engine.with_fixed(c, name, value)
+            held[name] = f"only {n} points: held at {value:g}"
+    if c.n_params >= n:
+        return None
+    return replace(c, held=held, label=f"{c.label} (reduced)".strip())
 
 
 def _order_key(c: Candidate) -> tuple[int, int]:
