@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from lraudit.errors import ScheduleError
-from lraudit.schedules import REGISTRY, _apply_warmup, evaluate
+from lraudit.schedules import REGISTRY, compose, evaluate
 from lraudit.types import Schedule, Warmup
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
@@ -160,28 +160,13 @@ class Outcome:
 def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
     """:func:`lraudit.schedules.evaluate` without re-validating params (the fitter builds them).
 
-    Uses the registry's own warmup composition so that the convention lives in one place.
+    Uses the registry's own composition (:func:`lraudit.schedules.compose`), so that the warmup
+    and floor conventions live in one place.
     """
     fam = REGISTRY.get(sched.family)
     if fam is None:
         return evaluate(sched, x)
-    params = sched.params
-    w = sched.warmup
-    warm = w is not None and w.steps > 0
-    if warm and fam.warmup_relative:
-        # the composition re-evaluates the family on its own clock and ignores ``lr``
-        return _apply_warmup(_UNUSED, x, w, fam, params, sched.min_lr)
-    lr = np.asarray(fam.fn(x, **params), dtype=np.float64)
-    if sched.min_lr is not None:
-        lr = np.maximum(lr, sched.min_lr)
-    if warm:
-        lr = _apply_warmup(lr, x, w, fam, params, sched.min_lr)
-    return lr
-
-
-#: Placeholder for the ``lr`` argument that :func:`_apply_warmup` overwrites (clock-shifted
-#: families: ``warmup_relative``).
-_UNUSED = np.empty(0)
+    return compose(x, fam, sched.params, sched.warmup, sched.min_lr)
 
 
 def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:

@@ -270,18 +270,76 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     shape = np.shape(steps)
     # family functions work in place on 1-d arrays; a scalar is evaluated as one point
     s = np.asarray(steps, dtype=np.float64).reshape(-1)
-    w = schedule.warmup
-    warm = w is not None and w.steps > 0
-    if warm and family.warmup_relative:
-        lr = np.empty_like(s)  # _apply_warmup computes the family on its own clock
-    else:
+    return compose(s, family, params, schedule.warmup, schedule.min_lr).reshape(shape)
+
+
+def compose(
+    s: np.ndarray,
+    family: Family,
+    params: Mapping[str, Any],
+    w: Warmup | None,
+    min_lr: float | None,
+) -> np.ndarray:
+    """The family, its floor and its warmup at steps ``s`` (1-d float64), params already valid.
+
+    The family is evaluated once, on its own clock (shifted by the warmup for
+    ``warmup_relative`` families) extended by the two points the warmup needs: its end, where
+    the ramp arrives, and step 0, which a ``linear_factor`` warmup scales.
+    """
+    if w is None or not w.steps > 0:
         lr = np.asarray(family.fn(s, **params), dtype=np.float64)
-        if schedule.min_lr is not None:
-            lr = np.maximum(lr, schedule.min_lr)
-    if warm:
-        assert w is not None
-        lr = _apply_warmup(lr, s, w, family, params, schedule.min_lr)
-    return lr.reshape(shape)
+        return lr if min_lr is None else np.maximum(lr, min_lr)
+    rel = family.warmup_relative
+    clock = np.empty(s.size + 2)
+    clock[:-2] = s
+    if rel:
+        clock[:-2] -= w.steps
+    clock[-2] = 0.0 if rel else float(w.steps)
+    clock[-1] = 0.0
+    full = np.asarray(family.fn(clock, **params), dtype=np.float64)
+    if min_lr is not None:
+        full = np.maximum(full, min_lr)
+    lr, target, f0 = full[:-2], float(full[-2]), float(full[-1])
+    mask = s < w.steps
+    if not mask.any():
+        return lr
+    frac = np.clip(s[mask], 0.0, None) / w.steps
+    if w.shape == "linear":
+        wv = w.start_lr + (target - w.start_lr) * frac
+    elif w.shape == "constant":
+        wv = np.full_like(frac, w.start_lr)
+    elif w.shape == "exponential":
+        if w.start_lr <= 0 or target <= 0:
+            raise ScheduleError(
+                f"an exponential warmup needs warmup.start_lr > 0 and a positive LR at its end, "
+                f"got {w.start_lr!r} -> {target!r}"
+            )
+        wv = w.start_lr * (target / w.start_lr) ** frac
+    elif w.shape == "linear_factor":
+        # multiplicative: the factor r0 -> 1 scales the running schedule F(s), r0 = start / F(0)
+        if rel:
+            # F is F(0) on its own clock until the warmup ends
+            running, f0 = np.full_like(frac, target), target
+        else:
+            running = lr[mask]  # already max(f(s), min_lr)
+        if f0 > 0:
+            r0 = w.start_lr / f0
+        elif w.start_lr == 0:
+            r0 = 0.0
+        else:
+            raise ScheduleError(
+                f"a linear_factor warmup needs a positive LR at step 0 to scale, got {f0!r} "
+                f"with warmup.start_lr={w.start_lr!r}; use a linear warmup"
+            )
+        wv = running * (r0 + (1.0 - r0) * frac)
+    else:
+        raise ScheduleError(
+            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant', 'exponential' or "
+            "'linear_factor'"
+        )
+    out = lr.copy()
+    out[mask] = wv
+    return out
 
 
 WARMUP_SHAPES = ("linear", "constant", "exponential", "linear_factor")
@@ -308,70 +366,6 @@ def _validate_extras(schedule: Schedule) -> None:
             f"an exponential warmup needs warmup.start_lr > 0, got {w.start_lr!r}; use a "
             "linear warmup to start from 0"
         )
-
-
-def _apply_warmup(
-    lr: np.ndarray,
-    s: np.ndarray,
-    w: Warmup,
-    family: Family,
-    params: Mapping[str, Any],
-    min_lr: float | None,
-) -> np.ndarray:
-    if family.warmup_relative:
-        # the family's clock starts at the end of the warmup: recompute the post-warmup part
-        lr = np.asarray(family.fn(s - w.steps, **params), dtype=np.float64)
-        if min_lr is not None:
-            lr = np.maximum(lr, min_lr)
-        at = 0.0
-    else:
-        at = float(w.steps)
-    mask = s < w.steps
-    if not mask.any():
-        return lr
-    target = float(family.fn(np.array([at]), **params)[0])
-    if min_lr is not None:
-        target = max(target, min_lr)
-    frac = np.clip(s[mask], 0.0, None) / w.steps
-    if w.shape == "linear":
-        wv = w.start_lr + (target - w.start_lr) * frac
-    elif w.shape == "constant":
-        wv = np.full_like(frac, w.start_lr)
-    elif w.shape == "exponential":
-        if w.start_lr <= 0 or target <= 0:
-            raise ScheduleError(
-                f"an exponential warmup needs warmup.start_lr > 0 and a positive LR at its end, "
-                f"got {w.start_lr!r} -> {target!r}"
-            )
-        wv = w.start_lr * (target / w.start_lr) ** frac
-    elif w.shape == "linear_factor":
-        # multiplicative: the factor r0 -> 1 scales the running schedule F(s), r0 = start / F(0)
-        if family.warmup_relative:
-            running = np.full_like(frac, target)  # F is F(0) on its own clock until the warmup ends
-            f0 = target
-        else:
-            running = lr[mask]  # already max(f(s), min_lr)
-            f0 = float(family.fn(np.array([0.0]), **params)[0])
-            if min_lr is not None:
-                f0 = max(f0, min_lr)
-        if f0 > 0:
-            r0 = w.start_lr / f0
-        elif w.start_lr == 0:
-            r0 = 0.0
-        else:
-            raise ScheduleError(
-                f"a linear_factor warmup needs a positive LR at step 0 to scale, got {f0!r} "
-                f"with warmup.start_lr={w.start_lr!r}; use a linear warmup"
-            )
-        wv = running * (r0 + (1.0 - r0) * frac)
-    else:
-        raise ScheduleError(
-            f"unknown warmup shape {w.shape!r}; use 'linear', 'constant', 'exponential' or "
-            "'linear_factor'"
-        )
-    out = lr.copy()
-    out[mask] = wv
-    return out
 
 
 _LOADED = False
