@@ -248,3 +248,24 @@ def test_continuous_exponential_reports_only_the_rate() -> None:
     assert "per-step rate" in (est["decay_steps"].reason or "")
     assert est["rate_per_step"].identified
     assert math.isclose(est["rate_per_step"].value, math.log(0.95) / 800_720, rel_tol=1e-2)
+
+
+def test_screen_converges_inside_the_box_and_reports_its_budget() -> None:
+    from lraudit.fitting.engine import screen
+
+    x = np.linspace(0.0, 1.0, 50)
+    y = 2.0 * np.exp(-3.0 * x)
+
+    def fun(z: np.ndarray) -> np.ndarray:
+        return z[0] * np.exp(-z[1] * x) - y
+
+    lo, hi = np.array([0.0, 0.0]), np.array([10.0, 10.0])
+    z, status = screen(fun, np.array([1.0, 1.0]), lo, hi, max_nfev=100)
+    assert status == 1
+    np.testing.assert_allclose(z, [2.0, 3.0], rtol=1e-7)
+    # a budget of 3 evaluations stops early with status 0 (the caller converges it further)
+    z3, st3 = screen(fun, np.array([1.0, 1.0]), lo, hi, max_nfev=3)
+    assert st3 == 0 and float(fun(z3) @ fun(z3)) < float(fun(np.ones(2)) @ fun(np.ones(2)))
+    # the optimum outside the box: the iterate approaches the bound but stays strictly inside
+    zb, _ = screen(fun, np.array([1.0, 1.0]), lo, np.array([10.0, 2.0]), max_nfev=100)
+    assert 1.999 < zb[1] < 2.0

@@ -194,3 +194,26 @@ def test_sgdr_with_three_points_per_period() -> None:
     r = fit_arrays(x, _log(s, x))
     assert r.schedule.family == "cosine_restarts"
     assert r.rmse_log < 1e-5
+
+
+def test_four_points_across_a_restart_fit_sgdr_with_held_values() -> None:
+    # 4 points cannot fit SGDR's 5 parameters; with end_lr and period_mult held at their
+    # conventional values they can, and the restart is not explained away as a constant
+    s = Schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": 9.78e-3,
+            "end_lr": 1.4e-5,
+            "first_period": 14,
+            "period_mult": 1.0,
+            "peak_decay": 0.7,
+        },
+    )
+    x = np.array([4.0, 8.0, 12.0, 16.0])
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "cosine_restarts"
+    assert r.status == "poor"  # too few points to tell schedules apart: said so
+    assert r.rmse_log < 5e-3
+    held = {p.name: p for p in r.params if not p.identified}
+    assert "only 4 points" in (held["end_lr"].reason or "")
+    assert abs(r.schedule.params["first_period"] - 14) < 0.5

@@ -221,12 +221,10 @@ def _fit_points(
     # fits to float32 precision nothing after it can score better, so the rest are skipped.
     cands.sort(key=_order_key)
     # stage 1: a few iterations for every candidate; stage 2: converge the promising ones
-    outs: list[Outcome] = []
-    for c in cands:
-        o = engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV)
-        outs.append(o)
-        if select.rmse(o) <= NOISE_FLOOR:
-            break
+    outs = _screen(cands, xs, ys, eps, quick=True)
+    if select.rmse(min(outs, key=select.rmse)) > NOISE_FLOOR:
+        # nothing fits after the cheap pass: the careful one (SciPy's trf) ranks better
+        outs = _screen(cands, xs, ys, eps, quick=False)
     outs.sort(key=select.rank_key)
     b1 = select.bic(outs[0])
     solved: tuple[int, int] | None = None
@@ -347,6 +345,20 @@ def _fit_points(
     )
 
 
+def _screen(
+    cands: list[Candidate], xs: np.ndarray, ys: np.ndarray, eps: float, quick: bool
+) -> list[Outcome]:
+    """A short first pass over the candidates, simplest first, up to the first that fits to
+    float32 precision (nothing after it can score better)."""
+    outs: list[Outcome] = []
+    for c in cands:
+        o = engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV, quick=quick)
+        outs.append(o)
+        if select.rmse(o) <= NOISE_FLOOR:
+            break
+    return outs
+
+
 def _fallback(
     ctx: _cands.Ctx,
     families: list[str] | None,
@@ -365,7 +377,9 @@ def _fallback(
         extra = [c for c in extra if c.n_params < n]
     if not extra:
         return []
-    outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra]
+    outs = [
+        engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra
+    ]
     outs.sort(key=select.rank_key)
     for i, o in enumerate(outs[:FALLBACK_STAGE2]):
         # a grid start that is still far off after the first pass is the wrong family

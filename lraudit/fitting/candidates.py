@@ -667,7 +667,7 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
             frees = [
                 free(fam, "max_lr", peak, log=True),
                 free(fam, "total_steps", total0, float(x[-1]) * 0.5 + 1, None, log=True),
-                free(fam, "pct_start", pct, 0.0, 1.0, log=False),
+                free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
                 free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
                 free(fam, "end_lr", max(float(y[-1]) * 0.5, peak * 1e-9), log=True),
             ]
@@ -1146,7 +1146,7 @@ def fallback(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                         frees = [
                             free(fam, "max_lr", mx, log=True),
                             free(fam, "total_steps", tot, float(x[-1]) * 0.5 + 1, None, log=True),
-                            free(fam, "pct_start", pct, 0.0, 1.0, log=False),
+                            free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
                             free(fam, "init_lr", max(float(y[0]) * 0.8, mx * 1e-6), log=True),
                             free(fam, "end_lr", max(float(y[-1]) * 0.5, mx * 1e-9), log=True),
                         ]

@@ -10,7 +10,11 @@ or a decay to 0 does not produce infinite residuals (float32 cannot resolve such
 the peak anyway). Parameters are fitted in a transformed space: ``log`` for LR-scale and
 step-scale parameters (so an LR near 1e-4 and a horizon near 1e5 both move in units of relative
 change, which is also what ``x_scale=1`` assumes), linear for shape parameters (power, fractions).
-Starting points are clipped strictly inside the bounds. The method is ``trf`` with bounds.
+Starting points are clipped strictly inside the bounds. Convergence is SciPy's ``trf`` with
+bounds; the short screening passes that rank every candidate (a handful of evaluations each) use
+:func:`screen`, a bounded Levenberg-Marquardt written for the purpose: SciPy's per-iteration
+bookkeeping costs more than the residuals themselves on a few hundred points, and a screening
+pass only has to say which candidates deserve convergence.
 """
 
 from __future__ import annotations
@@ -194,9 +198,14 @@ def refine(
     offset: int = 0,
     eps: float | None = None,
     max_nfev: int = 200,
+    quick: bool = False,
 ) -> Outcome:
     """Refine ``cand``'s free parameters on points ``(x, y)`` (observed step ``s`` is evaluated at
-    ``s + offset``). Never raises for fit problems; failed evaluations become large residuals."""
+    ``s + offset``). Never raises for fit problems; failed evaluations become large residuals.
+
+    ``quick`` runs the screening optimiser (:func:`screen`) instead of ``least_squares``; the
+    outcome's ``status`` is 0 when it stopped on ``max_nfev``, as ``least_squares`` reports it.
+    """
     if eps is None:
         eps = EPS_REL * float(np.max(np.abs(y))) if y.size else 1e-30
         eps = max(eps, 1e-300)
@@ -237,6 +246,15 @@ def refine(
         f0 = last[1] if last and np.array_equal(last[0], z) else fun(z)
         return forward_jacobian(fun, z, f0, lo, hi)
 
+    def rexact(z: np.ndarray) -> np.ndarray:
+        # residuals of the reported schedule (integer params rounded)
+        return residuals(sched_of(z), xs, ly, eps)
+
+    if quick:
+        zq, status = screen(fun, z0, lo, hi, max_nfev)
+        return _outcome(
+            cand, sched_of, rexact, free, zq, zq.copy(), x.size, offset, None, status, "", ()
+        )
     try:
         res = least_squares(
             fun,
@@ -265,34 +283,119 @@ def refine(
             f"least_squares failed: {exc}",
             (),
         )
-    z = res.x.copy()
-    # trf stops just inside a bound: a start/end LR of 1e-15 is a 0 the data cannot tell apart
+    active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
+    return _outcome(
+        cand, sched_of, rexact, free, res.x, res.x.copy(), x.size, offset, res.jac,
+        int(res.status), str(res.message), active,
+    )
+
+
+def _outcome(
+    cand: Candidate,
+    sched_of: Callable[..., Schedule],
+    rexact: Callable[[np.ndarray], np.ndarray],
+    free: list[FreeParam],
+    z_raw: np.ndarray,
+    z: np.ndarray,
+    n: int,
+    offset: int,
+    jac: np.ndarray | None,
+    status: int,
+    message: str,
+    active: tuple[str, ...],
+) -> Outcome:
+    """The outcome at the optimiser's solution ``z_raw`` (``z`` is a copy to clean up)."""
+    # an optimiser stops just inside a bound: a start/end LR of 1e-15 is a 0 the data cannot
+    # tell apart
     for i, p in enumerate(free):
         if not p.log and not p.rate and p.lo == 0.0 and 0.0 < z[i] * p.scale < 1e-7 * p.scale:
             z[i] = 0.0
-    vals = _vals(free, z)
     sched = sched_of(z)
-    r = residuals(sched, xs, ly, eps)
-    if not np.array_equal(z, res.x):
-        r_raw = residuals(sched_of(res.x), xs, ly, eps)
+    r = rexact(z)
+    if not np.array_equal(z, z_raw):
+        r_raw = rexact(z_raw)
         if float(r_raw @ r_raw) < float(r @ r):
-            z = res.x
-            vals = _vals(free, z)
+            z, r = z_raw, r_raw
             sched = sched_of(z)
-            r = r_raw
-    active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return Outcome(
-        cand,
-        sched,
-        vals,
-        float(r @ r),
-        x.size,
-        offset,
-        res.jac,
-        int(res.status),
-        str(res.message),
-        active,
+        cand, sched, _vals(free, z), float(r @ r), n, offset, jac, status, message, active
     )
+
+
+def screen(
+    fun: Callable[[np.ndarray], np.ndarray],
+    z0: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    max_nfev: int,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, int]:
+    r"""A few Levenberg-Marquardt steps on ``sum(fun(z)**2)`` inside the box ``[lo, hi]``.
+
+    Each iteration solves :math:`(J_F^T J_F + \lambda\,\mathrm{diag}(J_F^T J_F))\,\delta =
+    -J_F^T r` over the free coordinates ``F`` (those not held at a bound by a gradient pointing
+    out of the box) and accepts the step if the cost drops; :math:`\lambda` shrinks by 3 on
+    success and grows by 10 on failure (Marquardt's scaling makes the step independent of the
+    coordinates' units). A step that leaves the box goes 99.5 % of the way to the bound, never
+    onto it, and the box is shrunk by ``1e-10`` relative, as ``trf`` keeps its iterates strictly
+    feasible: a corner of the box is a false stationary point. ``max_nfev`` counts evaluations of
+    ``fun`` outside the Jacobian, as ``least_squares`` does with a callable Jacobian. Returns the
+    best point and a status: 1 when it converged (zero gradient, or a vanishing step at a
+    negligible cost), else 0, so that the caller converges the promising candidates with
+    ``least_squares``.
+    """
+    # strictly inside the box, as for ``least_squares`` (a bound can be an invalid value)
+    lo_in = lo + 1e-10 * np.maximum(1.0, np.abs(lo))
+    hi_in = hi - 1e-10 * np.maximum(1.0, np.abs(hi))
+    z = np.clip(z0.astype(np.float64), lo_in, hi_in)
+    r = fun(z)
+    cost = float(r @ r)
+    nfev = 1
+    lam = -1.0
+    while nfev < max_nfev:
+        jac = forward_jacobian(fun, z, r, lo, hi)
+        g = jac.T @ r
+        held = ((z <= lo_in) & (g > 0)) | ((z >= hi_in) & (g < 0))
+        f = ~held
+        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, 1e-300):
+            return z, 1
+        jf = jac[:, f]
+        a = jf.T @ jf
+        d = np.maximum(np.diag(a).copy(), 1e-30)
+        if lam < 0:
+            lam = 1e-3
+        accepted = False
+        while nfev < max_nfev and lam < 1e16:
+            try:
+                step = np.linalg.solve(a + lam * np.diag(d), -g[f])
+            except np.linalg.LinAlgError:
+                lam *= 10.0
+                continue
+            if not np.all(np.isfinite(step)):
+                break
+            zn = z.copy()
+            zn[f] += step
+            # a step out of the box goes most of the way to the bound, never onto it (a corner
+            # of the box is a false stationary point): the interior rule of ``trf``
+            below, above = zn < lo_in, zn > hi_in
+            zn[below] = z[below] + 0.995 * (lo_in[below] - z[below])
+            zn[above] = z[above] + 0.995 * (hi_in[above] - z[above])
+            rn = fun(zn)
+            nfev += 1
+            cn = float(rn @ rn)
+            if cn < cost:
+                small = float(np.linalg.norm(zn - z)) <= tol * (tol + float(np.linalg.norm(z)))
+                done = small or cost - cn <= tol * cost
+                z, r, cost = zn, rn, cn
+                lam = max(lam / 3.0, 1e-12)
+                accepted = True
+                if done and cost <= tol:
+                    return z, 1
+                break
+            lam *= 10.0
+        if not accepted:
+            break
+    return z, 0
 
 
 _REL_STEP = float(np.finfo(np.float64).eps) ** 0.5
