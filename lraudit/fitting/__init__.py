@@ -64,6 +64,7 @@ from lraudit.fitting import candidates as _cands
 from lraudit.fitting import engine, select, structure
 from lraudit.fitting.engine import Candidate, Outcome
 from lraudit.fitting.select import NOISE_FLOOR
+from lraudit.schedules import get_family
 from lraudit.types import Alternative, FitResult, LRSeries, ParamEstimate, Schedule
 
 #: Points fitted per candidate at most; longer series are thinned away from structure.
@@ -296,6 +297,7 @@ def _fit_points(
             _check_identified(e, best, xs, ys, x, y, eps, sub) if e.name in _LR_LIKE else e
             for e in params
         ]
+    params = [_check_choice(e, best, xs, ys, x, y, eps, sub) for e in params]
     snapped = _snap(best, xs, ys, x, y, eps, sub)
     if snapped is not best:
         best = snapped
@@ -768,6 +770,45 @@ def _check_identified(
                 identified=False,
                 reason=f"{e.name}: a value {abs(f - 1) * 100:.0f}% {'lower' if f < 1 else 'higher'}"
                 " fits as well (it sits between logged steps or trades off with another parameter)",
+            )
+    return e
+
+
+def _check_choice(
+    e: ParamEstimate,
+    best: Outcome,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    eps: float,
+    sub: bool,
+) -> ParamEstimate:
+    """An identified choice (a WSD decay shape, a one-cycle anneal, a CLR mode) must be the only
+    one that fits: each rival is refitted from the best values, since the first pass stops at
+    the first candidate that fits and may never have tried it (two points inside a decay fit
+    every shape)."""
+    cand = best.candidate
+    if not e.identified or e.name not in cand.fixed:
+        return e
+    spec = next((p for p in get_family(cand.family).params if p.name == e.name), None)
+    if spec is None or spec.kind != "choice":
+        return e
+    tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2
+    for other in spec.choices:
+        if other == e.value:
+            continue
+        c = replace(cand, fixed={**cand.fixed, e.name: other})
+        o = engine.refine(
+            engine.start_from(c, best.values), xs, ys, eps=eps, offset=best.offset, max_nfev=30
+        )
+        if sub:
+            o = engine.rescore(o, x, y, eps)
+        if o.rss / max(o.n, 1) <= tol:
+            return replace(
+                e,
+                identified=False,
+                reason=f"{e.name}={other!r} fits as well over the observed window",
             )
     return e
 

@@ -24,12 +24,12 @@ from lraudit.schedules import Family, ParamSpec, families
 #: Families considered simplest first; ties in the selection score are broken in this order.
 SIMPLICITY = (
     "constant",
+    "piecewise",
     "exponential",
     "inverse_time",
     "inverse_sqrt",
     "polynomial",
     "cosine",
-    "piecewise",
     "warmup_stable_decay",
     "one_cycle",
     "cosine_restarts",
@@ -618,6 +618,8 @@ def _choices(fam: Family, name: str) -> tuple[Any, ...]:
 
 def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
+    if st.rise_end is not None and not st.rises and st.rise_end >= ctx.x.size - 1:
+        return _one_cycle_rise(fam, ctx)
     if st.rise_end is None or st.rises or st.rise_end >= ctx.x.size - 1:
         return []
     x, y = ctx.x, ctx.y
@@ -677,6 +679,44 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
     return out
 
 
+def _one_cycle_rise(fam: Family, ctx: Ctx) -> list[Candidate]:
+    r"""A window that ends during the first phase of a one-cycle: only the rise is seen.
+
+    The rise fixes ``init_lr``, ``max_lr`` and the length of the rise,
+    :math:`p\,T` (``pct_start * total_steps``), when its curvature shows; the split of that
+    product, ``end_lr`` and ``three_phase`` are not seen and are held. A linear rise is also a
+    linear warmup, which the simpler candidates fit.
+    """
+    if not (_has(fam, "max_lr") and _has(fam, "total_steps") and _has(fam, "pct_start")):
+        return []
+    x, y = ctx.x, ctx.y
+    last, first = float(y[-1]), float(y[0])
+    if not last > first > 0 or x[-1] <= x[0]:
+        return []
+    why = (
+        "the window ends during the rise: only its length pct_start * total_steps is seen, "
+        "not the two, nor what follows the peak"
+    )
+    total = 2.0 * float(x[-1]) + 2.0
+    out = []
+    for anneal in _choices(fam, "anneal") or ("cos",):
+        fixed: dict[str, Any] = {"end_lr": first * 1e-4}
+        if _has(fam, "anneal"):
+            fixed["anneal"] = anneal
+        if _has(fam, "three_phase"):
+            fixed["three_phase"] = False
+        frees = [
+            free(fam, "max_lr", last * 1.05, log=True),
+            free(fam, "total_steps", total, float(x[-1]) + 1.0, None, log=True),
+            free(fam, "pct_start", 0.75, 1e-6, 1.0, log=False),
+            free(fam, "init_lr", first, log=True),
+        ]
+        c = _c(fam, fixed, frees, f"one_cycle {anneal} rise only")
+        c.held = {n: why for n in ("total_steps", "pct_start", "end_lr", "three_phase")}
+        out.append(c)
+    return out
+
+
 def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
     if not ctx.st.smooth_possible:
         return []
@@ -706,7 +746,10 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
     out = []
     for shape in _choices(fam, "decay_shape") or ("linear",):
         fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
+        inv = _wsd_inverted(x[j + 1 :], y[j + 1 :], top, e0, shape)
         for k, (s0, dd) in enumerate(starts):
+            if k == 0 and inv is not None:
+                s0, dd = max(inv[0] - origin, 1.0), inv[1]
             frees = [
                 free(fam, "peak_lr", top, log=True),
                 free(fam, "stable_steps", s0, 1.0, None, log=True),
@@ -715,6 +758,37 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
             ]
             out.append(_c(fam, fixed, frees, f"wsd {shape}" + (" (mid-gap start)" if k else "")))
     return out
+
+
+def _wsd_inverted(
+    x: np.ndarray, y: np.ndarray, top: float, end: float, shape: str
+) -> tuple[float, float] | None:
+    r"""Start and length of a WSD decay read off the points inside it, for one decay shape.
+
+    Each point strictly between the peak and the end level gives its progress
+    :math:`u = (lr_p - y) / (lr_p - lr_e)`, which the shape maps to the fraction of the decay
+    :math:`p = g^{-1}(1 - u)` (``linear``: :math:`u`; ``cosine``:
+    :math:`\arccos(1 - 2u) / \pi`; ``1-sqrt``: :math:`u^2`); :math:`s = s_0 + D p` is then a
+    line through the points. ``None`` with fewer than two such points."""
+    if top <= end:
+        return None
+    u = (top - y) / (top - end)
+    inside = (u > 1e-6) & (u < 1 - 1e-6)
+    if int(inside.sum()) < 2:
+        return None
+    u, xs = u[inside], x[inside].astype(np.float64)
+    if shape == "cosine":
+        p = np.arccos(1.0 - 2.0 * u) / np.pi
+    elif shape == "1-sqrt":
+        p = u * u
+    else:
+        p = u
+    if np.ptp(p) <= 0:
+        return None
+    d, s0 = np.polyfit(p, xs, 1)
+    if not (d > 0 and np.isfinite(s0)):
+        return None
+    return float(s0), float(d)
 
 
 #: A decay seen at no more than this many points gets a second, mid-gap start.
