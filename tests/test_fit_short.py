@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lraudit.fitting import fit_arrays
 from lraudit.fitting.candidates import _cyclic_grid
@@ -217,3 +218,76 @@ def test_four_points_across_a_restart_fit_sgdr_with_held_values() -> None:
     held = {p.name: p for p in r.params if not p.identified}
     assert "only 4 points" in (held["end_lr"].reason or "")
     assert abs(r.schedule.params["first_period"] - 14) < 0.5
+
+
+def test_window_ending_in_a_one_cycle_rise() -> None:
+    # torch OneCycleLR (cos) logged every 4 steps, the run stopped before the peak
+    s = Schedule(
+        "one_cycle",
+        {
+            "max_lr": 0.24,
+            "total_steps": 166_630,
+            "pct_start": 0.44,
+            "init_lr": 0.0064,
+            "end_lr": 5.8e-6,
+            "anneal": "cos",
+            "three_phase": True,
+        },
+    )
+    x = np.arange(4, 55_205, 4, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "one_cycle" and r.schedule.params["anneal"] == "cos"
+    assert r.rmse_log < 1e-6
+    p = {e.name: e for e in r.params}
+    assert p["max_lr"].identified and abs(p["max_lr"].value / 0.24 - 1) < 1e-4
+    # only the rise length is seen, not its split into pct_start and total_steps
+    assert not p["total_steps"].identified and not p["pct_start"].identified
+    rise = r.schedule.params["pct_start"] * r.schedule.params["total_steps"]
+    assert abs(rise / (0.44 * 166_630) - 1) < 1e-3
+
+
+def _wsd(shape: str) -> Schedule:
+    return Schedule(
+        "warmup_stable_decay",
+        {
+            "peak_lr": 0.03,
+            "stable_steps": 998,
+            "decay_steps": 621,
+            "end_lr": 9.7e-4,
+            "decay_shape": shape,
+        },
+    )
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine", "1-sqrt"])
+def test_wsd_decay_seen_at_three_points_is_exact_for_every_shape(shape: str) -> None:
+    x = np.arange(0, 3300, 269, dtype=float)  # 3 points inside the decay, then the floor
+    r = fit_arrays(x, _log(_wsd(shape), x))
+    assert r.rmse_log < 1e-6
+    # the same curve at every step of the window, not only at the logged ones
+    every = np.arange(0, 3300, dtype=float)
+    np.testing.assert_allclose(r.evaluate(every), _wsd(shape).evaluate(every), rtol=1e-5)
+    if shape == "cosine" and r.schedule.family == "cosine":
+        return  # a hold then a cosine to a floor: the same schedule
+    assert r.schedule.family == "warmup_stable_decay"
+    assert r.schedule.params["decay_shape"] == shape
+    p = {e.name: e for e in r.params}
+    assert p["decay_shape"].identified
+
+
+def test_wsd_decay_seen_at_two_points_does_not_claim_its_shape() -> None:
+    x = np.arange(0, 3300, 400, dtype=float)  # 1200 and 1600 inside the decay
+    r = fit_arrays(x, _log(_wsd("linear"), x))
+    assert r.rmse_log < 1e-6
+    p = {e.name: e for e in r.params}
+    if r.schedule.family == "warmup_stable_decay":
+        assert not p["decay_shape"].identified
+        assert "fits as well" in (p["decay_shape"].reason or "")
+
+
+def test_flat_then_one_drop_at_the_end_is_a_step() -> None:
+    s = Schedule("piecewise", {"boundaries": [55, 111], "values": [0.05, 0.025, 0.0075]})
+    x = np.arange(0, 56, 11, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "piecewise"
+    assert r.schedule.params["values"][:2] == pytest.approx([0.05, 0.025], rel=1e-6)
