@@ -90,6 +90,8 @@ FALLBACK_HOPELESS = 0.5
 FALLBACK_STAGE2 = 12
 #: Series longer than this are scored (not only fitted) on a structure-preserving subset.
 SCORE_BUDGET = 20_000
+#: A rival choice this far off (RMS log error) after a short screening pass is not converged.
+CHOICE_HOPELESS = 0.05
 #: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
 MIN_POINTS = 6
 #: RMS log error above which a fit is reported as ``poor``.
@@ -761,7 +763,7 @@ def _check_identified(
     tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2
     for f in (0.99, 1.01):
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v0 * f), best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=6)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=8, quick=True)
         if sub:
             o = engine.rescore(o, x, y, eps)
         if o.rss / max(o.n, 1) <= tol:
@@ -798,10 +800,13 @@ def _check_choice(
     for other in spec.choices:
         if other == e.value:
             continue
-        c = replace(cand, fixed={**cand.fixed, e.name: other})
-        o = engine.refine(
-            engine.start_from(c, best.values), xs, ys, eps=eps, offset=best.offset, max_nfev=30
-        )
+        c = engine.start_from(replace(cand, fixed={**cand.fixed, e.name: other}), best.values)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=10, quick=True)
+        if select.rmse(o) > CHOICE_HOPELESS:
+            continue
+        if select.rmse(o) ** 2 > tol:
+            c = engine.start_from(c, o.values)
+            o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=30)
         if sub:
             o = engine.rescore(o, x, y, eps)
         if o.rss / max(o.n, 1) <= tol:
