@@ -24,11 +24,13 @@ Scoring
   cycle) are counted as misses and reported separately: the log cannot tell those apart.
 * **params within 1 %**: over every parameter the fit reports as identified and the truth has
   (same family), the share within 1 % relative. Step positions read off the curve (boundaries,
-  warmup end, staircase width and start) are known only to within the logging interval, so for
-  those the tolerance is ``max(1 %, cadence)``; a true value of 0 must be fitted below ``1e-6`` of
-  the peak LR.
+  warmup end, staircase width and start, the end of a WSD stable phase) are known only to within
+  the logging interval, so for those the tolerance is ``max(1 %, cadence)``; a true value of 0
+  must be fitted below ``1e-6`` of the peak LR.
 * **timings**: wall time of ``fit_arrays`` on series of exactly 10,000 points (one per family,
-  round-robin), median / p95 / max. The machine is shared; numbers vary run to run.
+  round-robin), the best of :data:`TIMING_REPEATS` runs of each, median / p95 / max over the
+  series. The machine is shared and its speed drifts by tens of percent over minutes; the best
+  of a few runs is the fit's own cost (the ``timeit`` convention).
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ from lraudit.types import Schedule, Warmup
 CURVE_TOL = 1e-6
 #: Steps compared between logged ones at most (every step when the window is shorter).
 BETWEEN_MAX = 50_000
+#: Runs of each timing series; the fastest counts.
+TIMING_REPEATS = 3
 #: Step-position parameters: tolerance is max(1 %, cadence).
-STEP_PARAMS = {"boundaries", "warmup.steps", "decay_steps", "start_step"}
+STEP_PARAMS = {"boundaries", "warmup.steps", "decay_steps", "start_step", "stable_steps"}
 
 
 @dataclass
@@ -440,9 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     times, cpus = [], []
     for i in range(n_timing):
         fam = fams[i % len(fams)]
-        r = evaluate_case(make_case(trng, fam, n_points=10_000))
-        times.append(r["time"])
-        cpus.append(r["cpu"])
+        case = make_case(trng, fam, n_points=10_000)
+        # the best of TIMING_REPEATS runs: the machine is shared, and a slower run measures the
+        # neighbours, not the fit (the timeit convention)
+        rr = [evaluate_case(case) for _ in range(TIMING_REPEATS)]
+        times.append(min(r["time"] for r in rr))
+        cpus.append(min(r["cpu"] for r in rr))
 
     acc = np.mean([r["correct"] for r in rows])
     n_par = sum(r["n_par"] for r in rows)
@@ -500,7 +507,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"fit {label} time, 10,000-point series ({len(t)}): median {np.median(t):.1f} "
                 f"ms, p95 {np.percentile(t, 95):.1f} ms, max {np.max(t):.1f} ms"
             )
-        print("(wall time on a shared, loaded 2-core machine; CPU time is this process's own)")
+        print(
+            f"(best of {TIMING_REPEATS} runs per series on a shared 2-core machine whose speed "
+            "varies by tens of percent over minutes; CPU time is this process's own)"
+        )
     alltimes = np.array([r["time"] for r in rows]) * 1000
     print(
         f"fit time, all accuracy cases: median {np.median(alltimes):.1f} ms, "
