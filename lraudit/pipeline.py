@@ -100,7 +100,7 @@ def audit(
         if steps_per_epoch is not None and intended.steps_per_epoch is None:
             intended = dataclasses.replace(intended, steps_per_epoch=steps_per_epoch)
 
-    series, fits = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
+    series, fits, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
     starts = comparison_starts(series, fits, intended)
 
     def form(s: LRSeries) -> IntendedSchedule | None:
@@ -119,10 +119,14 @@ def audit(
         config_path=None if config is None else os.fspath(config),
         config_format=None if intended is None else intended.format,
         intended=intended,
+        unaudited=tuple(sorted(bare.items())),
     )
 
 
 # --------------------------------------------------------------------------- reading & fitting
+
+#: Runs without a learning-rate tag -> the scalar tags they hold.
+Bare = dict[str, tuple[str, ...]]
 
 
 #: ``jobs=None``: read runs in workers from this many runs on (see the module docstring) ...
@@ -161,8 +165,8 @@ def _fit(series: LRSeries) -> FitResult:
     return fit(series)
 
 
-def _read_run(path: str, tag: str | None, run: str) -> list[LRSeries]:
-    """The series of exactly one run ([] when it has no LR tag).
+def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bare]:
+    """The series of exactly one run, or none and the tags it holds when it has no LR tag.
 
     The run's own directory is read (no walk over the whole logdir per run); runs nested below
     it are left to their own task.
@@ -172,9 +176,9 @@ def _read_run(path: str, tag: str | None, run: str) -> list[LRSeries]:
     target = path if run == "." else os.path.join(path, *run.split("/"))
     try:
         got = read_lr_series(target, tag=tag, run=".")
-    except TagNotFoundError:
-        return []
-    return [dataclasses.replace(s, run=run) for s in got if s.run == "."]
+    except TagNotFoundError as e:
+        return [], {run: tuple(sorted(e.tags))}
+    return [dataclasses.replace(s, run=run) for s in got if s.run == "."], {}
 
 
 def _runs_to_read(path: str, run: str | None) -> list[str] | None:
@@ -202,9 +206,9 @@ def _read_and_fit(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
-) -> tuple[list[LRSeries], list[FitResult]]:
-    """Series and their fits in (run, tag) order; ``auto``: ``jobs`` is an upper bound used
-    only when the work is big enough (module docstring)."""
+) -> tuple[list[LRSeries], list[FitResult], Bare]:
+    """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
+    ``jobs`` is an upper bound used only when the work is big enough (module docstring)."""
     p = os.fspath(path)
     if not Path(p).exists():
         raise LogReadError(f"{p}: no such file or directory")
@@ -225,14 +229,14 @@ def _read_and_fit_jobs(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
-) -> tuple[list[LRSeries], list[FitResult]]:
-    from lraudit.reader import read_lr_series
+) -> tuple[list[LRSeries], list[FitResult], Bare]:
+    from lraudit.reader import read_lr_runs
 
     runs = _runs_to_read(p, run) if jobs > 1 else None
     if auto and runs is not None and len(runs) < AUTO_MIN_RUNS:
         runs = None  # a few runs: read here; the fits may still go to workers (below)
     if runs is None:
-        series = read_lr_series(p, tag=tag, run=run)  # raises when nothing can be audited
+        series, bare = read_lr_runs(p, tag=tag, run=run)  # raises when nothing can be audited
         total = 1 + len(series)
         _tick(progress, 1, total, f"read {p}")
         big = not auto or sum(int(s.steps.size) for s in series) >= AUTO_MIN_POINTS
@@ -245,7 +249,7 @@ def _read_and_fit_jobs(
             for i, s in enumerate(series):
                 fits.append(_fit(s))
                 _tick(progress, 2 + i, total, f"fit {s.run} {s.tag}")
-        return series, fits
+        return series, fits, bare
     return _pipelined(p, tag, run, runs, jobs, progress)
 
 
@@ -274,13 +278,14 @@ def _pipelined(
     runs: list[str],
     jobs: int,
     progress: Progress | None,
-) -> tuple[list[LRSeries], list[FitResult]]:
+) -> tuple[list[LRSeries], list[FitResult], Bare]:
     """Read each run in a worker, then fit each of its series in a worker."""
     from lraudit.reader import read_lr_series
 
     total = len(runs)
     done = 0
     got: list[LRSeries] = []
+    bare: Bare = {}
     fit_futs: dict[Future[Any], LRSeries] = {}
     with _pool(min(jobs, max(len(runs), 2))) as ex:
         read_futs: dict[Future[Any], str] = {ex.submit(_read_run, path, tag, r): r for r in runs}
@@ -291,8 +296,9 @@ def _pipelined(
                 finished, key=lambda f: (f in fit_futs, _label(f, read_futs, fit_futs))
             ):
                 if f in read_futs:
-                    new = f.result()
+                    new, none = f.result()
                     got.extend(new)
+                    bare.update(none)
                     total += len(new)
                     done += 1
                     _tick(progress, done, total, f"read {read_futs[f]}")
@@ -310,7 +316,7 @@ def _pipelined(
             raise TagNotFoundError(f"no learning-rate tag found under {path}")  # pragma: no cover
         results = {(s.run, s.tag): fut.result() for fut, s in fit_futs.items()}
     got.sort(key=lambda s: (s.run, s.tag))
-    return got, [results[(s.run, s.tag)] for s in got]
+    return got, [results[(s.run, s.tag)] for s in got], bare
 
 
 def _label(f: Future[Any], reads: dict[Future[Any], str], fits: dict[Future[Any], LRSeries]) -> str:

@@ -311,6 +311,9 @@ class AuditReport:
     config_path: str | None = None
     config_format: str | None = None
     intended: IntendedSchedule | None = None
+    #: runs that hold event files but no learning-rate tag (an evaluation run beside the
+    #: training run), each with the scalar tags it does hold; not audited, and not a finding
+    unaudited: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:

@@ -222,6 +222,8 @@ def test_parallel_equals_serial_and_progress(tmp_path: Path) -> None:
         assert r1.fit is not None and r2.fit is not None
         assert r1.fit.schedule == r2.fit.schedule
         assert r1.findings == r2.findings
+    # the run without an LR tag is not audited, and the report says so with its tags
+    assert one.unaudited == two.unaudited == (("c", ("loss",)),)
     assert [c[0] for c in calls] == list(range(1, len(calls) + 1))
     assert calls[-1][0] == calls[-1][1] == 5  # one read + four fits
     assert calls[0][2].startswith("read") and calls[-1][2].startswith("fit")

@@ -52,6 +52,7 @@ __all__ = [
     "discover_runs",
     "is_lr_tag",
     "read_file",
+    "read_lr_runs",
     "read_lr_series",
     "read_scalars",
 ]
@@ -122,9 +123,17 @@ def _run_filter(run: str | None) -> Callable[[str], bool]:
 
 
 def _read_runs(
-    path: Any, wanted: str | Sequence[str] | None, run: str | None, fast: bool = True
+    path: Any,
+    wanted: str | Sequence[str] | None,
+    run: str | None,
+    fast: bool = True,
+    bare: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[LRSeries], list[str]]:
-    """Series for the tags ``wanted`` selects (None = LR detection) and every scalar tag seen."""
+    """Series for the tags ``wanted`` selects (None = LR detection) and every scalar tag seen.
+
+    ``bare``, when given, receives the runs that hold event files but none of those tags, with
+    the scalar tags they do hold.
+    """
     from lraudit.reader import sources
 
     p = Path(path)
@@ -160,8 +169,11 @@ def _read_runs(
                     tags.add(t)
         all_tags |= tags
         run_notes = [n for fd in data for n in fd.notes]
-        for t in select_tags(tags, wanted):
+        picked = select_tags(tags, wanted)
+        for t in picked:
             out.append(merge_tag(rname, t, files, data, run_notes))
+        if not picked and bare is not None:
+            bare[rname] = tuple(sorted(tags))
     out.sort(key=lambda s: (s.run, s.tag))
     return out, sorted(all_tags)
 
@@ -183,10 +195,20 @@ def read_lr_series(path: Any, tag: str | None = None, run: str | None = None) ->
     :class:`~lraudit.errors.LogReadError` (missing path), :class:`NoEventFilesError` and
     :class:`TagNotFoundError` (``.tags`` lists the scalar tags found).
     """
-    series, tags = _read_runs(path, tag, run)
+    return read_lr_runs(path, tag, run)[0]
+
+
+def read_lr_runs(
+    path: Any, tag: str | None = None, run: str | None = None
+) -> tuple[list[LRSeries], dict[str, tuple[str, ...]]]:
+    """:func:`read_lr_series`, plus the runs it found no learning-rate tag in (run -> the scalar
+    tags they hold): an evaluation run beside a training run, say. Raises as
+    :func:`read_lr_series` does when no run has one."""
+    bare: dict[str, tuple[str, ...]] = {}
+    series, tags = _read_runs(path, tag, run, bare=bare)
     if not series:
         raise _not_found(path, tag, tags)
-    return series
+    return series, bare
 
 
 def read_scalars(

@@ -7,7 +7,8 @@ null when no fit was possible; ``intended`` is ``{family, params, warmup, min_lr
 null. Compatible extensions (documented in docs/cli.md): ``fit.unidentified`` (param -> why the
 data do not determine it), ``fit.offset``, ``fit.status``, ``fit.description``;
 ``intended.format/unit/log_unit/horizon/steps_per_epoch/world_size/assumptions/description``;
-``summary.infos`` and ``summary.status``. Keys never depend on verbosity; non-finite numbers
+``summary.infos`` and ``summary.status``; top-level ``unaudited`` (runs without an LR tag, with
+the scalar tags they hold). Keys never depend on verbosity; non-finite numbers
 become null so the output is strict JSON.
 """
 
@@ -126,6 +127,7 @@ def to_data(report: AuditReport) -> dict[str, Any]:
         "config": config,
         "runs": [run_to_data(r) for r in report.runs],
         "summary": summary,
+        "unaudited": [{"run": run, "tags": list(tags)} for run, tags in report.unaudited],
     }
 
 

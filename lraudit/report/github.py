@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from lraudit.report import Options
-from lraudit.report.text import summary_line
+from lraudit.report.text import summary_line, unaudited_line
 from lraudit.types import AuditReport
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -52,5 +52,8 @@ def format_github(report: AuditReport, options: Options | None = None) -> str:
                 f"::{_LEVEL[f.severity.value]} {props}title={escape_property(title)}::"
                 f"{escape_data(f.message + where)}"
             )
+    skipped = unaudited_line(report)
+    if skipped:
+        lines.append(f"::notice title=lraudit runs not audited::{escape_data(skipped)}")
     lines.append(f"::notice title=lraudit::{escape_data(summary_line(report))}")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from html import escape
 
 from lraudit.report import Options, fail_rank
 from lraudit.report.describe import describe_fit, describe_schedule, fit_details
-from lraudit.report.text import points_cell, summary_line
+from lraudit.report.text import points_cell, summary_line, unaudited_line
 from lraudit.types import AuditReport
 
 _CSS = """
@@ -46,6 +46,9 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
         fmt = f" ({e(report.config_format)})" if report.config_format else ""
         out.append(f" · config: <code>{e(str(report.config_path))}</code>{fmt}")
     out.append("</p>")
+    skipped = unaudited_line(report)
+    if skipped:
+        out.append(f"<p>{e(skipped[0].upper() + skipped[1:])}.</p>")
     with_intended = any(r.intended is not None for r in report.runs)
     head = ["run", "tag", "points", "inferred schedule"]
     head += ["intended"] if with_intended else []

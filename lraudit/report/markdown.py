@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lraudit.report import Options, fail_rank
 from lraudit.report.describe import describe_fit, fit_details
-from lraudit.report.text import intended_cell, points_cell, summary_line
+from lraudit.report.text import intended_cell, points_cell, summary_line, unaudited_line
 from lraudit.types import AuditReport
 
 _MARK = {"ok": "✅ ok", "warning": "⚠️ warning", "error": "❌ error"}
@@ -46,6 +46,9 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
         fmt = f" ({report.config_format})" if report.config_format else ""
         src += f" · config: {_code(str(report.config_path))}{fmt}"
     lines += [src, ""]
+    skipped = unaudited_line(report)
+    if skipped:
+        lines += [md_cell(skipped[0].upper() + skipped[1:]) + ".", ""]
     with_intended = any(r.intended is not None for r in report.runs)
     head = ["run", "tag", "points", "inferred schedule"]
     if with_intended:

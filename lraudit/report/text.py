@@ -44,6 +44,21 @@ def intended_cell(run: RunAudit) -> str:
     return line
 
 
+def unaudited_line(report: AuditReport) -> str | None:
+    """The runs not audited for want of an LR tag, with the tags they hold, or None."""
+    if not report.unaudited:
+        return None
+    parts = []
+    for run, tags in report.unaudited:
+        shown = ", ".join(tags[:8]) + (f", ... ({len(tags)} in all)" if len(tags) > 8 else "")
+        parts.append(f"{run} ({shown or 'no scalar tags'})")
+    n = len(report.unaudited)
+    return (
+        f"not audited, no learning-rate tag in {n} run{'s' if n > 1 else ''}: "
+        f"{'; '.join(parts)}; name the tag with --tag if one of these is the LR"
+    )
+
+
 def summary_line(report: AuditReport) -> str:
     """``"2 runs: 1 error, 0 warnings, 1 info"``."""
     n = len(report.runs)
@@ -110,5 +125,8 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
                 initial_indent=" " * 10,
                 subsequent_indent=" " * 10,
             )
+    skipped = unaudited_line(report)
+    if skipped:
+        lines += [""] + textwrap.wrap(skipped, width=opts.width, subsequent_indent="  ")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
