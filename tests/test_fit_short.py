@@ -291,3 +291,22 @@ def test_flat_then_one_drop_at_the_end_is_a_step() -> None:
     r = fit_arrays(x, _log(s, x))
     assert r.schedule.family == "piecewise"
     assert r.schedule.params["values"][:2] == pytest.approx([0.05, 0.025], rel=1e-6)
+
+
+def test_wsd_whose_decay_ends_at_the_last_point() -> None:
+    # no flat tail: the end level is the last value, not 0 (HF min_lr_ratio)
+    s = Schedule(
+        "warmup_stable_decay",
+        {
+            "peak_lr": 0.0296,
+            "stable_steps": 3135,
+            "decay_steps": 1310,
+            "end_lr": 3.49e-4,
+            "decay_shape": "1-sqrt",
+        },
+    )
+    x = np.arange(333, 4663, 333, dtype=float)
+    r = fit_arrays(x, _log(s, x))
+    assert r.schedule.family == "warmup_stable_decay"
+    assert r.schedule.params["decay_shape"] == "1-sqrt"
+    assert r.rmse_log < 1e-6

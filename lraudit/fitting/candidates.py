@@ -11,7 +11,7 @@ Families without a builder here are still tried, from their ``guess`` alone, wit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -746,49 +746,59 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
     out = []
     for shape in _choices(fam, "decay_shape") or ("linear",):
         fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
-        inv = _wsd_inverted(x[j + 1 :], y[j + 1 :], top, e0, shape)
+        # a decay that ends at the last point leaves no flat tail: its level may be the end
+        ends = [e0] if ctx.st.tail_flat_from is not None else [e0, float(y[-1])]
+        inv = _wsd_inverted(x[j + 1 :], y[j + 1 :], top, ends, shape)
         for k, (s0, dd) in enumerate(starts):
+            e_init = e0
             if k == 0 and inv is not None:
-                s0, dd = max(inv[0] - origin, 1.0), inv[1]
+                s0, dd, e_init = max(inv[0] - origin, 1.0), inv[1], inv[2]
             frees = [
                 free(fam, "peak_lr", top, log=True),
                 free(fam, "stable_steps", s0, 1.0, None, log=True),
                 free(fam, "decay_steps", dd, 1.0, None, log=True),
-                free(fam, "end_lr", e0, 0.0, top, log=False, scale=max(top, 1e-30)),
+                free(fam, "end_lr", e_init, 0.0, top, log=False, scale=max(top, 1e-30)),
             ]
             out.append(_c(fam, fixed, frees, f"wsd {shape}" + (" (mid-gap start)" if k else "")))
     return out
 
 
 def _wsd_inverted(
-    x: np.ndarray, y: np.ndarray, top: float, end: float, shape: str
-) -> tuple[float, float] | None:
-    r"""Start and length of a WSD decay read off the points inside it, for one decay shape.
+    x: np.ndarray, y: np.ndarray, top: float, ends: Sequence[float], shape: str
+) -> tuple[float, float, float] | None:
+    r"""Start, length and end level of a WSD decay read off the points inside it, for one shape.
 
-    Each point strictly between the peak and the end level gives its progress
+    Each point strictly between the peak and an end level gives its progress
     :math:`u = (lr_p - y) / (lr_p - lr_e)`, which the shape maps to the fraction of the decay
     :math:`p = g^{-1}(1 - u)` (``linear``: :math:`u`; ``cosine``:
     :math:`\arccos(1 - 2u) / \pi`; ``1-sqrt``: :math:`u^2`); :math:`s = s_0 + D p` is then a
-    line through the points. ``None`` with fewer than two such points."""
-    if top <= end:
-        return None
-    u = (top - y) / (top - end)
-    inside = (u > 1e-6) & (u < 1 - 1e-6)
-    if int(inside.sum()) < 2:
-        return None
-    u, xs = u[inside], x[inside].astype(np.float64)
-    if shape == "cosine":
-        p = np.arccos(1.0 - 2.0 * u) / np.pi
-    elif shape == "1-sqrt":
-        p = u * u
-    else:
-        p = u
-    if np.ptp(p) <= 0:
-        return None
-    d, s0 = np.polyfit(p, xs, 1)
-    if not (d > 0 and np.isfinite(s0)):
-        return None
-    return float(s0), float(d)
+    line through the points. Of the end levels ``ends`` tried (a flat tail's level, 0, the last
+    value), the one whose points lie best on a line wins. ``None`` with fewer than two points."""
+    best: tuple[float, float, float, float] | None = None
+    for end in ends:
+        if top <= end:
+            continue
+        u = (top - y) / (top - end)
+        inside = (u > 1e-6) & (u < 1 - 1e-6)
+        if int(inside.sum()) < 2:
+            continue
+        u, xs = u[inside], x[inside].astype(np.float64)
+        if shape == "cosine":
+            p = np.arccos(1.0 - 2.0 * u) / np.pi
+        elif shape == "1-sqrt":
+            p = u * u
+        else:
+            p = u
+        if np.ptp(p) <= 0:
+            continue
+        (d, s0), res, *_ = np.polyfit(p, xs, 1, full=True)
+        if not (d > 0 and np.isfinite(s0)):
+            continue
+        # misfit of the line in units of the decay length; 2 points always fit exactly
+        mis = float(np.sqrt(res[0] / xs.size)) / d if res.size else 0.0
+        if best is None or mis < best[0]:
+            best = (mis, float(s0), float(d), float(end))
+    return None if best is None else best[1:]
 
 
 #: A decay seen at no more than this many points gets a second, mid-gap start.
