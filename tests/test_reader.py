@@ -285,6 +285,22 @@ def _zoo_events() -> list:
         )
     )
     evs.append(e)
+    # bfloat16 (a TF mixed-precision LR): the upper 16 bits of the float32 0.1 in half_val, and
+    # in tensor_content
+    bf = int(np.array([0.1], dtype=np.float32).view(np.uint32)[0]) >> 16
+    e = lt.scalar_event("bf16", 3, 0.0, 5.5, "tensor")
+    e.summary.value[0].tensor.CopyFrom(
+        tensor_pb2.TensorProto(dtype=types_pb2.DT_BFLOAT16, half_val=[bf])
+    )
+    evs.append(e)
+    e = lt.scalar_event("bf16", 4, 0.0, 5.6, "tensor")
+    e.summary.value[0].ClearField("metadata")
+    e.summary.value[0].tensor.CopyFrom(
+        tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_BFLOAT16, tensor_content=np.array([bf], "<u2").tobytes()
+        )
+    )
+    evs.append(e)
     e = event_pb2.Event(wall_time=6.0, step=3)
     v = e.summary.value.add(tag="notes")
     v.metadata.plugin_data.plugin_name = "text"
@@ -327,13 +343,15 @@ def test_fast_decoder_equals_protobuf_on_every_layout(tmp_path: Path) -> None:
     assert fast.plugins == ref.plugins and fast.plugin_at == ref.plugin_at
     assert fast.sessions == ref.sessions == [(4, 1)]
     assert set(fast.points) == set(ref.points)
-    assert set(ref.points) == {"lr", "loss", "t/first_meta", "half", "versioned"}
+    assert set(ref.points) == {"lr", "loss", "t/first_meta", "half", "bf16", "versioned"}
     for tag, tp in ref.points.items():
         got = fast.points[tag]
         assert (got.steps.tolist(), got.values.tolist()) == (tp.steps.tolist(), tp.values.tolist())
         assert got.wall_times.tolist() == tp.wall_times.tolist() and got.tensor == tp.tensor
     assert ref.points["t/first_meta"].steps.tolist() == [-5, 2**40, 0, 7]
     assert ref.points["half"].values.tolist() == [0.125]
+    # bfloat16 0.1 is 0.099609375 (7 mantissa bits)
+    assert ref.points["bf16"].values.tolist() == [0.099609375, 0.099609375]
     # only tags decoded on request; tags and plugins are still all listed
     only = read_file(str(p), want=lambda t: t == "lr")
     assert list(only.points) == ["lr"] and only.tags == ref.tags
@@ -344,7 +362,7 @@ def test_run_level_scalar_tags_from_the_zoo(tmp_path: Path) -> None:
     lt.write_events(tmp_path / "events.out.tfevents.1.h", _zoo_events())
     got = {s.tag: s for s in lraudit.read_scalars(tmp_path)}
     # "notes" (text), "hist", "img" and "vec" (rank 1) are not scalars
-    assert sorted(got) == ["half", "loss", "lr", "t/first_meta", "versioned"]
+    assert sorted(got) == ["bf16", "half", "loss", "lr", "t/first_meta", "versioned"]
     assert got["t/first_meta"].steps.tolist() == [-5, 0, 7, 2**40]
     assert any("SessionLog START at step 4" in n for n in got["lr"].notes)
 

@@ -200,7 +200,8 @@ def decode_columnar(
         fine = tvok & (t_end <= vend)
         dtype = arr[t0 + 1]
         tensor_ok = fine & (arr[t0] == 0x08)
-        slow[w.idx[ti[tensor_ok & (dtype == 19)]]] = True  # DT_HALF: rare, protobuf
+        # DT_HALF and DT_BFLOAT16: rare, decoded by protobuf
+        slow[w.idx[ti[tensor_ok & ((dtype == 19) | (dtype == 14))]]] = True
         is_float = tensor_ok & ((dtype == 1) | (dtype == 2))
         r = t0 + 2
         shape_key, shape_len = arr[r], arr[r + 1]

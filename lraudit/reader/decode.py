@@ -5,7 +5,8 @@ Scalars come in two encodings (both are read):
 * ``Summary.Value.simple_value`` (float32): torch ``add_scalar``, tensorboardX, TF1;
 * a rank-0 ``tensor`` whose tag carries plugin ``scalars`` metadata: TF2 ``tf.summary.scalar``
   (value in ``tensor_content``), Keras, torch ``add_scalar(new_style=True)`` (``float_val``),
-  DT_DOUBLE (``double_val``), DT_HALF (``half_val``). The metadata may be present only on the
+  DT_DOUBLE (``double_val``), DT_HALF and DT_BFLOAT16 (``half_val``, the 16 bits of the value).
+  The metadata may be present only on the
   first value of a tag (TF1 strips it from later ones), so which tags are scalars is decided per
   run, from every file of the run (:attr:`FileData.plugins`).
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from lraudit.reader.framing import Framing
 
-DT_FLOAT, DT_DOUBLE, DT_HALF = 1, 2, 19
+DT_FLOAT, DT_DOUBLE, DT_BFLOAT16, DT_HALF = 1, 2, 14, 19
 
 
 @dataclass
@@ -84,6 +85,18 @@ def tensor_scalar(t: object) -> float | None:
         if len(hv) != 1:
             return None
         return float(np.array([hv[0]], dtype=np.uint16).view(np.float16)[0])
+    elif dtype == DT_BFLOAT16:
+        # bfloat16 is the upper half of a float32
+        if content:
+            if len(content) != 2:
+                return None
+            bits = int(np.frombuffer(content, "<u2", count=1)[0])
+        else:
+            hv = t.half_val  # type: ignore[attr-defined]
+            if len(hv) != 1:
+                return None
+            bits = int(hv[0])
+        return float(np.array([bits << 16], dtype=np.uint32).view(np.float32)[0])
     else:
         return None
     if len(vals) != 1:
