@@ -33,7 +33,9 @@ transformation of the intended curve that must explain the points to within :dat
    number of iterations per epoch or its inverse, else ``decay_mismatch`` naming the horizon,
    quoted only when nearby factors do not fit as well: fitted values the data do not determine
    are never quoted as observed, see :func:`describe`);
-6. the staircase flag flipped (``staircase_mismatch``);
+6. the staircase flag flipped (``staircase_mismatch``); then two faults at once: a whole factor
+   on the LR (read off the first point or the peak) and, on the log divided by it, one of the
+   clock or staircase hypotheses (``lr_scale_mismatch`` and that finding);
 7. the warmup phase (observed ramp end vs configured) and the phase after it, separately
    (``warmup_*``; then the post-warmup points alone must match);
 8. otherwise the fit decides between ``decay_mismatch`` (same family, an identified parameter
@@ -796,6 +798,8 @@ class _Compare:
             return self.out
         if self._staircase(x, y):
             return self.out
+        if self._scaled_and_other(x, y):
+            return self.out
         x, y = self._warmup_phase(x, y)
         if x.size == 0:
             return self.out
@@ -1095,6 +1099,45 @@ class _Compare:
             )
         )
         return True
+
+    def _scaled_and_other(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """Two causes at once: a whole factor on the LR (GPU count, batch scaling) and another
+        clock or staircase flag. The factor is read off the first logged point or the peak
+        (both survive a change of clock: the curve starts at the same place and keeps its
+        maximum); the log divided by it must then be explained by one of the clock or staircase
+        hypotheses, whose finding follows the ``lr_scale_mismatch``."""
+        if x.size < 6:
+            return False
+        dense = np.linspace(0.0, max(float(x[-1]), _decay_end(self.sched) or 0.0), 4001)
+        peak = float(np.max(self.sched.evaluate(dense)))
+        m0 = float(self.sched.evaluate([float(x[0])])[0])
+        ks = []
+        for k in (float(y[0]) / m0 if m0 > 0 else 0.0, float(np.max(y)) / peak if peak else 0.0):
+            whole = _whole_factor(k)
+            if whole is not None and all(abs(whole / q - 1) > 1e-9 for q in ks):
+                ks.append(whole)
+        for k in ks:
+            mark = len(self.out)
+            yk = y / k
+            if self._held_per_epoch(x, yk) or self._time_scale(x, yk) or self._staircase(x, yk):
+                rest = self.out[mark:]
+                del self.out[mark:]
+                ratio = f"{round(k)}x" if k >= 1 else f"1/{round(1 / k)} of"
+                self.out.append(
+                    finding(
+                        "lr_scale_mismatch",
+                        f"the logged LR is {ratio} the configured one ({_lr(float(y[0]))} vs "
+                        f"{_lr(m0)} at {self.unit} {_st(x[0])}): {_scale_cause(k, self.it.world_size)}"
+                        f"; divided by {k:g} the log is the configured schedule with a second "
+                        "fault, below (its numbers are the log divided by that factor)",
+                        step=x[0],
+                        expected=1.0,
+                        observed=k,
+                    )
+                )
+                self.out += rest
+                return True
+        return False
 
     def _inside_warmup(self, x: np.ndarray, y: np.ndarray) -> None:
         """The run ends inside the configured warmup and does not match it."""
@@ -1633,6 +1676,17 @@ def _ratio(k: float) -> str:
     if k >= 1:
         return f"{k:.3g}x"
     return f"1/{1 / k:.3g} x" if k > 0 else f"{k:.3g}x"
+
+
+def _whole_factor(k: float) -> float | None:
+    """``k`` rounded to a whole factor or its inverse (2, 8, 1/4, ...) when within 1 % of one;
+    ``None`` for factors near 1 or far from whole."""
+    if not (k > 0 and math.isfinite(k)):
+        return None
+    r = float(round(k)) if k >= 1 else 1.0 / round(1 / k)
+    if r == 1.0 or abs(k / r - 1) > 0.01:
+        return None
+    return r
 
 
 def _scale_cause(k: float, ws: int | None) -> str:

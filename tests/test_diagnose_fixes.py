@@ -235,3 +235,35 @@ def test_drops_shifted_by_the_same_amount_say_how_late():
     assert bad(fs) == ["decay_mismatch"]
     assert "every drop is 200 iterations late" in fs[0].message
     assert "600/750" in fs[0].message and "400/550" in fs[0].message
+
+
+# --------------------------------------------------------------------------- two faults at once
+
+
+def test_gpu_scaled_and_stepped_per_epoch_names_both():
+    x = np.arange(0, 3000, 20)
+    y = 8 * cos(np.floor(x / 100))  # x8 GPUs, and one scheduler step per 100-iteration epoch
+    fs = diagnose(series(x, y), None, cosine_iter())
+    assert sorted(bad(fs)) == ["lr_scale_mismatch", "step_unit_mismatch"]
+    scale = next(f for f in fs if f.name == "lr_scale_mismatch")
+    assert scale.observed == 8 and "8x" in scale.message
+    unit = next(f for f in fs if f.name == "step_unit_mismatch")
+    assert unit.observed == 100
+
+
+def test_halved_and_flipped_staircase_names_both():
+    s = Schedule(
+        "exponential", {"init_lr": 0.1, "decay_rate": 0.5, "decay_steps": 500, "staircase": True}
+    )
+    it = IntendedSchedule(s, "cfg.yaml", "lraudit", unit="iteration", log_unit="iteration")
+    x = np.arange(0, 3000, 10)
+    y = 0.5 * 0.1 * 0.5 ** (x / 500)  # continuous instead of staircase, and half the LR
+    fs = diagnose(series(x, y), None, it)
+    assert sorted(bad(fs)) == ["lr_scale_mismatch", "staircase_mismatch"]
+
+
+def test_a_factor_that_is_not_whole_is_not_split_off():
+    x = np.arange(0, 3000, 20)
+    y = 1.37 * cos(np.floor(x / 100))
+    fs = diagnose(series(x, y), None, cosine_iter())
+    assert "lr_scale_mismatch" not in bad(fs)
