@@ -315,6 +315,8 @@ class _Unknown(float):
 
 
 def _plain_str(v: Any) -> str:
+    if isinstance(v, _Unknown):
+        return "?"
     if isinstance(v, (bool, str)):
         return str(v)
     if isinstance(v, (int, float, np.number)):
@@ -427,7 +429,9 @@ def observed_warmup_end(
     return float(x[e]), False
 
 
-def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
+def _find_resets(
+    x: np.ndarray, y: np.ndarray, intended: IntendedSchedule | None = None
+) -> list[tuple[int, int]]:
     """``(index of the first point after the restart, index of the jump)`` for each reset.
 
     A reset is, after the LR had come down from a higher value (the initial warmup is not one),
@@ -455,7 +459,13 @@ def _find_resets(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
             dropped = m >= 1 and y[m] < 0.5 * y[m - 1] and y[m - 1] - y[m] > 0.2 * span
             jumped = y[i] - y[i - 1] > JUMP_RANGE * span
             if dropped or jumped:
-                out.append((m if dropped else i, i))
+                start = m if dropped else i
+                if intended is not None and not dropped:
+                    # a warmup restarted from above half the LR it fell from shows no drop: the
+                    # restart is the first point that already follows the restarted schedule
+                    while start > 1 and _restarts_intended(x, y, start - 1, intended) is not None:
+                        start -= 1
+                out.append((start, i))
                 while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
                     i += 1
         i += 1
@@ -625,7 +635,7 @@ def _reset_findings(
     x: np.ndarray, y: np.ndarray, intended: IntendedSchedule | None, notes: Sequence[str] = ()
 ) -> list[Finding]:
     out: list[Finding] = []
-    for start, jump in _find_resets(x, y):
+    for start, jump in _find_resets(x, y, intended):
         s0 = x[start]
         msg = (
             f"the LR jumps back up at step {_st(x[jump])}, from {_lr(y[jump - 1])} to "
@@ -772,7 +782,7 @@ class _Compare:
         if self._constant(x, y, match):
             return self.out
         if not _periodic(self.sched):
-            resets = _find_resets(x, y)
+            resets = _find_resets(x, y, self.it)
             if resets:
                 self.out += _reset_findings(x, y, self.it, self.notes)
                 cut = resets[0][0]

@@ -267,3 +267,21 @@ def test_a_factor_that_is_not_whole_is_not_split_off():
     y = 1.37 * cos(np.floor(x / 100))
     fs = diagnose(series(x, y), None, cosine_iter())
     assert "lr_scale_mismatch" not in bad(fs)
+
+
+def test_undetermined_params_print_as_question_marks_not_nan():
+    from lraudit.diagnose import describe
+
+    s = Schedule(
+        "cyclic",
+        {
+            "base_lr": 1e-4,
+            "max_lr": 1e-2,
+            "step_size_up": 100,
+            "step_size_down": 100,
+            "mode": "triangular",
+            "gamma": 1.0,
+        },
+    )
+    text = describe(s, unknown=("base_lr",))
+    assert "nan" not in text and "?" in text

@@ -260,7 +260,12 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         unit="iteration",
         log_unit="iteration",
         horizon=horizon,
-        expected_tags=("learning_rate", "LearningRate/LearningRate/learning_rate"),
+        # TF1 estimators log under the op name: learning_rate_1 when the LR op owns the name
+        expected_tags=(
+            "learning_rate",
+            "learning_rate_1",
+            "LearningRate/LearningRate/learning_rate",
+        ),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
     )
