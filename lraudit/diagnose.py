@@ -81,6 +81,10 @@ from lraudit.vocab import FINDINGS
 REL_TOL = 1e-4
 #: Relative agreement per point for a hypothesis (a scale factor, a time scale...) to explain it.
 HYP_TOL = 1e-3
+#: A same-length warmup off by at most this (relative) while the schedule after it differs is
+#: the after-warmup difference showing through the ramp (a linear_factor warmup scales the
+#: running schedule; a linear one heads for its value), not a warmup finding of its own.
+WARMUP_KNOCK_ON = 0.02
 #: Relative range below which a logged series is constant (a few float32 ulps).
 FLAT_TOL = 1e-6
 #: Relative upward jump, after a decrease, that counts as a reset ...
@@ -151,6 +155,7 @@ def diagnose(
         out += _rules_without_config(x, y, fit, notes=series.notes)
     elif intended.unit != intended.log_unit and not _unit_free(intended):
         out += _rule_unknown_unit(intended)
+        out += _rule_peak_without_axis(x, y, intended)
         out += _rules_without_config(
             x, y, fit, constant_ok=_is_constant_schedule(intended.schedule), notes=series.notes
         )
@@ -702,6 +707,40 @@ def _rule_unknown_unit(intended: IntendedSchedule) -> list[Finding]:
             f"{intended.unit} is unknown: pass --steps-per-epoch to compare the run with the "
             "config (only log-based checks were made)",
             severity=Severity.INFO,
+        )
+    ]
+
+
+def _rule_peak_without_axis(
+    x: np.ndarray, y: np.ndarray, intended: IntendedSchedule
+) -> list[Finding]:
+    """Without the steps per epoch the curves cannot be aligned, but the LR's peak needs no
+    axis: a log above the configured curve's maximum (by more than :data:`HYP_TOL`) is a scale
+    error whatever the axis (an 8x LR from ``auto_scale_lr`` on 8 GPUs, a hand-scaled LR)."""
+    if y.size == 0:
+        return []
+    end = float(intended.horizon) if intended.horizon else max(float(x[-1]), 1.0)
+    peak = float(np.max(intended.evaluate(np.linspace(0.0, end, 4001))))
+    obs = float(np.max(y))
+    if not (peak > 0 and obs > peak * (1 + HYP_TOL)):
+        return []
+    k = obs / peak
+    i = int(np.argmax(y))
+    return [
+        finding(
+            "lr_scale_mismatch",
+            f"the logged LR peaks at {_lr(obs)}, {k:.4g}x the configured peak {_lr(peak)}, which "
+            "no alignment of the axes can explain"
+            + (
+                f": a whole factor {round(k)}: likely the number of GPUs or global batch / "
+                "reference batch (linear scaling rule: MMEngine auto_scale_lr, Detectron2 "
+                "REFERENCE_WORLD_SIZE); pass --world-size if that is intended"
+                if abs(k - round(k)) < 1e-3 * k
+                else ""
+            ),
+            step=float(x[i]),
+            expected=peak,
+            observed=obs,
         )
     ]
 
@@ -1548,6 +1587,16 @@ class _Compare:
         xi, yi = x[inside], y[inside]
         mm = _best_offset(xi, yi, self.sched)
         if explains(mm.err):
+            return
+        post = x >= end
+        # a ramp that ends within a few percent of the config's while the schedule after it
+        # differs: the ramp follows (or heads for) that schedule, so the difference is the main
+        # comparison's finding, not a second one about the warmup
+        if (
+            float(np.max(mm.err)) <= WARMUP_KNOCK_ON
+            and post.sum() >= 2
+            and not explains(_best_offset(x[post], y[post], self.sched).err)
+        ):
             return
         w = self.sched.warmup
         assert w is not None

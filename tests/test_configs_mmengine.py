@@ -50,7 +50,12 @@ def test_schedule_1x_with_steps_per_epoch():
     assert i.unit == "iteration" and i.steps_per_epoch == 7330
     assert s.params["boundaries"] == [8 * 7330, 11 * 7330]
     # MMEngine's LinearLR(end=500) reaches the base LR at iteration 499
-    assert s.warmup.to_dict() == {"steps": 499, "start_lr": pytest.approx(2e-5), "shape": "linear"}
+    # (chained: it multiplies the running schedule, lraudit's linear_factor warmup)
+    assert s.warmup.to_dict() == {
+        "steps": 499,
+        "start_lr": pytest.approx(2e-5),
+        "shape": "linear_factor",
+    }
     assert i.horizon == 12 * 7330
     assert "lr" in i.expected_tags
     needs_family("piecewise")

@@ -175,6 +175,17 @@ def _parse_mmengine(
         s["by_epoch"] = by_epoch
         if s["_type"] == "ConstantLR" and float(s.get("factor", 1 / 3)) == 1.0:
             continue  # factor 1 is a no-op (mmdet uses it to hold the LR at the end)
+        if loop == "IterBasedTrainLoop" and by_epoch and not s.get("_per_iter"):
+            # IterBasedTrainLoop.run calls after_train_epoch once, after the last iteration, and
+            # ParamSchedulerHook steps by_epoch schedulers only there: this one never acts.
+            assumptions.append(
+                f"param_scheduler[{i}] ({s['_type']}) has by_epoch=True"
+                f"{'' if 'by_epoch' in scheds[i] else ' (the default)'} in an IterBasedTrainLoop: "
+                "MMEngine never steps it during training, so it does not change the LR (set "
+                "by_epoch=False, or convert_to_iter_based=True, for it to act)."
+            )
+            settings.setdefault("never_stepped", []).append(plain(s))
+            continue
         items.append(s)
     settings["param_scheduler"] = [
         plain({k: v for k, v in s.items() if not k.startswith("_")}) for s in items
@@ -302,7 +313,9 @@ def _mm_warmup(
         sf = as_float(s.get("start_factor", 1 / 3), f"{path}: {key}.start_factor")
         if "start_factor" not in s:
             assumptions.append(f"{key}.start_factor is not set; the default 1/3 applies.")
-        warm = Warmup(steps=intify(steps), start_lr=sf * base, shape="linear")
+        # MMEngine chains schedulers: LinearLR multiplies the running LR (the decay scheduler's
+        # value at the same step) by start_factor -> 1, i.e. lraudit's linear_factor shape.
+        warm = Warmup(steps=intify(steps), start_lr=sf * base, shape="linear_factor")
     else:
         factor = as_float(s.get("factor", 1 / 3), f"{path}: {key}.factor")
         warm = Warmup(steps=intify(steps), start_lr=factor * base, shape="constant")
@@ -322,7 +335,20 @@ def _mm_main(
     # Units in which the scheduler counts its own steps, on the axis: 1 iteration when stepped
     # per iteration (also after convert_to_iter_based), else one epoch (= c).
     step_unit = 1.0 if (per_iter and not axis.epoch_axis) else c
-    if s["by_epoch"] and not s.get("_per_iter") and not axis.epoch_axis and kind != "MultiStepLR":
+    held = s["by_epoch"] and not s.get("_per_iter") and not axis.epoch_axis
+    if held and kind in ("CosineAnnealingLR", "PolyLR", "LinearLR") and not math.isinf(e):
+        # ParamSchedulerHook steps a by_epoch scheduler in after_train_epoch only: during
+        # epoch k the LR is the curve's value at k - begin (frozen at end - 1 - begin after end).
+        curve = _mm_main(path, {**s, "_per_iter": True}, base, axis, [])
+        n = int(round((e - b) / c))
+        bounds = [b + j * c for j in range(1, n)]
+        values = [float(v) for v in curve.evaluate([b] + bounds)]
+        assumptions.append(
+            f"{key} is stepped once per epoch (ParamSchedulerHook.after_train_epoch): the LR is "
+            "held for each epoch's iterations (a staircase on the iteration axis)."
+        )
+        return Schedule("piecewise", {"boundaries": bounds, "values": values})
+    if held and kind != "MultiStepLR":
         assumptions.append(
             f"{key} is stepped once per epoch: the logged LR is constant within each epoch; "
             "lraudit models it as a continuous curve over iterations."
