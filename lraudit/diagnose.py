@@ -944,14 +944,15 @@ class _Compare:
             )
             return
 
-    def _logged_exact(self, x: np.ndarray) -> np.ndarray | None:
+    def _logged_exact(self, x: np.ndarray, ex: Any = None) -> np.ndarray | None:
         """The intended curve at ``x`` with the parser's exact logged values where it states them.
 
         A parser sets ``settings["logged_lr_exact"] = {"first_step": k0, "values": [...]}`` when
         the framework's own arithmetic logs something no family + warmup expresses exactly
         (YOLOv5: the warmup scales ``lf(e)``, the decay after it is logged one epoch late).
         """
-        ex = _settings(self.it.settings).get("logged_lr_exact")
+        if ex is None:
+            ex = _settings(self.it.settings).get("logged_lr_exact")
         if not isinstance(ex, Mapping):
             return None
         try:
@@ -976,6 +977,15 @@ class _Compare:
             return False
         err = relerr(y, m)
         if err.size == 0 or float(err.max()) > REL_TOL:
+            # the same config under another framework version (Ultralytics: no 100-iteration
+            # floor from 8.4.1xx, scheduler stepped after logging up to 8.1) or the bias group
+            for alt in _settings(self.it.settings).get("logged_lr_exact_alternatives") or ():
+                ma = self._logged_exact(x, alt)
+                if ma is not None:
+                    ea = relerr(y, ma)
+                    if ea.size and float(ea.max()) <= REL_TOL:
+                        self._horizon(x)
+                        return True
             return False
         if self.w_int > 0 and x[-1] < self.w_int:
             self._warmup_exceeds_configured(x, y, matched=True)

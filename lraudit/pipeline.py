@@ -363,8 +363,15 @@ def comparison_starts(
             if ends[i] is not None:
                 continue  # a group that warms up: compared whole
             refs: list[int] = []
+            w0 = intended.schedule.warmup
+            w_end = float(w0.steps) if w0 is not None else 0.0
             if _falls_at_start(s):
-                refs = [j for j in rising if _follows(s, series[j], ends[j])]
+                # after the config's warmup too: a fitted end inside the last warmup epoch
+                # leaves a still-warming point that fails a short run (< 20 points, no miss
+                # allowed)
+                refs = [
+                    j for j in rising if _follows(s, series[j], max(ends[j] or 0.0, w_end))
+                ]
             if not refs and primary and s.tag not in expected:
                 refs = [j for j in primary if j in rising]
             if not refs:

@@ -105,10 +105,14 @@ def test_scalar_gamma_expands_by_tens_not_powers():
 
 def test_other_shared_optimizers():
     y = load_config(ex("yolov3___base___optimizer_270e.yml"), steps_per_epoch=10)
-    assert y.schedule.params["boundaries"] == [2160, 2430]
+    # milestones 2160/2430 fall inside the 4000-iteration warmup: ppdet's table ramps to
+    # base_lr until 4000 and both drops act there
+    assert y.schedule.params["boundaries"] == [4000, 4000]
+    assert y.schedule.warmup.shape == "linear_factor"
     assert y.schedule.warmup.steps == 4000 and y.schedule.warmup.start_lr == 0.0
     r = load_config(ex("rtdetr___base___optimizer_6x.yml"), steps_per_epoch=10)
-    assert r.schedule.params == {"boundaries": [1000], "values": [0.0001, 0.0001]}
+    # its milestone (1000) falls inside the 2000-iteration warmup: it acts at the warmup end
+    assert r.schedule.params == {"boundaries": [2000], "values": [0.0001, 0.0001]}
     assert r.horizon == 720
     j = load_config(ex("mot__jde___base___optimizer_30e.yml"), steps_per_epoch=10)
     assert j.schedule.warmup is None
@@ -165,7 +169,7 @@ def test_defaults_are_recorded(tmp_path: Path):
     p = tmp_path / "d.yml"
     p.write_text("epoch: 12\nLearningRate:\n  base_lr: 0.02\n")
     i = load_config(p, steps_per_epoch=10)
-    assert i.schedule.params["boundaries"] == [80, 110]
+    assert i.schedule.params["boundaries"] == [500, 500]  # both milestones inside the warmup
     assert i.schedule.params["values"] == pytest.approx([0.02, 0.002, 0.0002])
     assert i.schedule.warmup.steps == 500 and i.schedule.warmup.start_lr == pytest.approx(0.02 / 3)
     text = " ".join(i.assumptions)

@@ -157,11 +157,17 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 f"{path}: {key}: {len(bounds)} milestones need {len(bounds) + 1} values, got "
                 f"{len(values)}"
             )
-        if warm_steps and bounds and bounds[0] <= warm_steps:
+        if warm is not None and bounds and bounds[0] <= warm_steps:
+            # ppdet's table is boundaries [1..W] + milestones: paddle's PiecewiseDecay returns
+            # the first value whose boundary exceeds t, so the warmup ramp runs to base_lr over
+            # [0, W) and the milestones <= W all act at W.
             assumptions.append(
-                f"The first milestone ({fmt(bounds[0])}) falls inside the {fmt(warm_steps)}-step "
-                "warmup; PaddleDetection's table is ill-defined there."
+                f"Milestone(s) {[fmt(b) for b in bounds if b <= warm_steps]} fall inside the "
+                f"{fmt(warm_steps)}-step warmup: PaddleDetection's warmup still ramps to base_lr "
+                "and those drops all take effect when the warmup ends."
             )
+            bounds = [max(b, warm_steps) for b in bounds]
+            warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
         main = Schedule("piecewise", {"boundaries": intify(bounds), "values": values})
     else:
         max_ep = decay.get("max_epochs", 1000)
@@ -182,15 +188,27 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 "Without warmup, PaddleDetection uses CosineAnnealingDecay, which rises again "
                 "after max_epochs; lraudit holds the minimum instead."
             )
-        main = Schedule(
-            "cosine",
-            {
-                "peak_lr": base,
-                "end_lr": base * ratio,
-                "decay_steps": intify(m_total - start - plateau),
-                "start_step": intify(start),
-            },
-        )
+        if warm is not None and m_total - start - plateau <= 0:
+            # CosineDecay's loop range(W, max_iters) appends nothing (or only min_lr plateau
+            # values): the table ends with the warmup at base_lr.
+            after = base * ratio if m_total > start else base
+            assumptions.append(
+                f"The {fmt(start)}-step warmup reaches CosineDecay's end ({fmt(m_total)} "
+                f"iterations{' incl. the last plateau' if plateau else ''}): there is no cosine; "
+                f"PaddleDetection holds {fmt(after)} after the warmup."
+            )
+            main = Schedule("piecewise", {"boundaries": [intify(start)], "values": [base, after]})
+            warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
+        else:
+            main = Schedule(
+                "cosine",
+                {
+                    "peak_lr": base,
+                    "end_lr": base * ratio,
+                    "decay_steps": intify(m_total - start - plateau),
+                    "start_step": intify(start),
+                },
+            )
         settings["max_epochs"] = max_ep
     schedule = Schedule(main.family, main.params, warmup=warm) if warm is not None else main
     horizon = None

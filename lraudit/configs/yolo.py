@@ -191,7 +191,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 )
                 if fitted is not None:
                     length, start = fitted
-                warm = linear_warmup(length, start)
+                # the logged warmup points extrapolate below 0 at step 0 (ni = -1 there);
+                # a Warmup cannot start below 0: the exact values are in logged_lr_exact
+                warm = linear_warmup(length, max(start, 0.0))
             else:
                 warm = _v5_factor_warmup(schedule(sched_family, params), nb, nw)
             notes.assume(
@@ -217,6 +219,30 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         exact = _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
         approx = sched.evaluate(steps) if _family_known(sched_family) else None
         notes.settings["logged_lr_exact"] = {"first_step": k0, "values": exact.tolist()}
+        if ultra:
+            # args.yaml does not say which Ultralytics ran: <= 8.1 steps the scheduler after
+            # logging (epoch e runs at lf(e-1)); 8.4.1xx+ has no 100-iteration floor.
+            nw84 = round(min(wep, max(epochs - 1, 0)) * nb) if wep > 0 else 0
+            alts = [(nw, True, "ultralytics <= 8.1 (scheduler stepped at epoch end)")]
+            if nw84 != nw:
+                alts.append((nw84, False, "ultralytics >= 8.4.1xx (no 100-iteration floor)"))
+            notes.settings["logged_lr_exact_alternatives"] = [
+                {
+                    "first_step": k0,
+                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag).tolist(),
+                    "rule": rule,
+                    "warmup_iterations": n,
+                }
+                for n, lag, rule in alts
+            ] + [
+                {  # the bias group (falls from warmup_bias_lr), for every rule
+                    "first_step": k0,
+                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag).tolist(),
+                    "rule": f"bias group, {rule}",
+                    "warmup_iterations": n,
+                }
+                for n, lag, rule in [(nw, False, "as configured"), *alts]
+            ]
         notes.settings["bias_logged_lr_exact"] = {
             "first_step": k0,
             "values": _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, wbias).tolist(),
@@ -340,6 +366,7 @@ def _exact(
     nw: int,
     k0: int,
     start: float,
+    lag: bool = False,
 ) -> np.ndarray:
     """The value logged at each step by the framework's own arithmetic (see module doc)."""
 
@@ -357,7 +384,7 @@ def _exact(
             out.append(start + (target - start) * last / nw)
         elif nw > 0 and e * nb <= nw:
             out.append(lr0 * lf(e))  # warmup ended inside this epoch at lr0*lf(e)
-        elif k0 == 0:
+        elif k0 == 0 or lag:
             out.append(lr0 * lf(max(e - 1, 0)))
         else:
             out.append(lr0 * lf(e))
