@@ -1611,13 +1611,17 @@ class _Compare:
         w = self.sched.warmup
         assert w is not None
         j = int(np.argmax(mm.err))
+        # a parser that knows its warmup values are approximate says why (YOLO without the
+        # batches per epoch): then a difference is worth a note, not a warning
+        approx = _settings(self.it.settings).get("warmup_values_approximate")
         self.out.append(
             finding(
                 "warmup_mismatch",
                 f"the warmup has the configured length ({_units(self.w_int, self.unit)}) but "
                 f"other values: at {self.unit} {_st(xi[j])} the config gives "
                 f"{_lr(mm.model[j])} ({w.shape} from {_lr(w.start_lr)}), the log "
-                f"{_lr(yi[j])}",
+                f"{_lr(yi[j])}" + (f"; {approx}" if isinstance(approx, str) else ""),
+                severity=Severity.INFO if isinstance(approx, str) else None,
                 step=xi[j],
                 expected=float(mm.model[j]),
                 observed=float(yi[j]),

@@ -115,3 +115,18 @@ def test_reader_equals_tbparse(name: str):
     np.testing.assert_array_equal(np.asarray(series.steps), steps)
     # the event files hold float32 (simple_value or a DT_FLOAT tensor): bit-identical
     np.testing.assert_array_equal(np.asarray(series.values, dtype=np.float64), values)
+
+
+def test_ultralytics_without_batches_per_epoch_notes_but_does_not_warn(tmp_path, capsys):
+    """Without --steps-per-epoch the values on YOLO's warmup ramp are not known exactly (each
+    epoch's last batch is logged): a correct run gets an info with the hint, not a warning."""
+    name = "u84_linear_warmup3_nb50"
+    out = tmp_path / "r.json"
+    argv = ["check", str(E2E / name / "logs"), "--config", str(E2E / name / "args.yaml")]
+    rc = main([*argv, "--format", "json", "--output", str(out), "--no-progress"])
+    capsys.readouterr()
+    report = json.loads(out.read_text())
+    findings = [f for r in report["runs"] for f in r["findings"]]
+    assert rc == 0
+    assert all(f["severity"] == "info" for f in findings), findings
+    assert any("--steps-per-epoch" in f["message"] for f in findings)

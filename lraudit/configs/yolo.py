@@ -266,6 +266,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             "100 iterations / nb), so it may be longer than configured; pass "
             "--steps-per-epoch to know it."
         )
+        # the values logged during the warmup depend on nb (each epoch's last batch is logged)
+        notes.settings["warmup_values_approximate"] = (
+            "the values logged during the warmup depend on the batches per epoch; pass "
+            "--steps-per-epoch for the exact ones"
+        )
         horizon = epochs
         unit = "epoch"
     notes.settings["warmup_bias_lr"] = wbias
