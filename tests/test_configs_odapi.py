@@ -259,3 +259,9 @@ def test_constant_learning_rate(tmp_path: Path):
     assert i.schedule.family == "constant" and i.schedule.params == {"lr": f32(0.0003)}
     assert i.horizon == 10
     assert any("batch_size is not set" in a for a in i.assumptions)
+
+
+def test_cosine_total_steps_short_of_num_steps_is_said():
+    it = load_config(FIXTURES / "e2e" / "odapi_cosine_past_total_steps" / "pipeline.config")
+    text = " ".join(it.assumptions)
+    assert "total_steps 2,000 < num_steps 3,000" in text and "LR 0" in text

@@ -246,6 +246,15 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         schedule = _cosine(get, path, key, assumptions)
 
     horizon = _horizon(tc, units, assumptions, settings)
+    if kind == "cosine_decay_learning_rate" and horizon:
+        total = int(get("total_steps"))
+        if total < horizon:
+            # the config's own doing, so not a finding: said where the schedule is explained
+            assumptions.append(
+                f"total_steps {fmt(total)} < num_steps {fmt(horizon)}: the cosine reaches 0 at "
+                f"step {fmt(total)} and the last {fmt(horizon - total)} steps train at LR 0; set "
+                "total_steps to num_steps unless that is intended."
+            )
     settings["batch_size"] = int(tc.batch_size)
     if not tc.HasField("batch_size"):
         assumptions.append("train_config.batch_size is not set; the proto default 32 applies.")
