@@ -767,15 +767,10 @@ def _check_identified(
             return e
     tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2
     for f in (0.99, 1.01):
-        c = engine.start_from(engine.with_fixed(best.candidate, e.name, v0 * f), best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=8, quick=True)
-        if o.rss / max(o.n, 1) > tol and select.rmse(o) <= CHECK_CONVERGE * math.sqrt(tol):
-            # close but not there: a trade-off along a narrow valley needs a real convergence
-            c = engine.start_from(c, o.values)
-            o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=30)
-        if sub:
-            o = engine.rescore(o, x, y, eps)
-        if o.rss / max(o.n, 1) <= tol:
+        c = engine.with_fixed(best.candidate, e.name, v0 * f)
+        # close but not there: a trade-off along a narrow valley needs a real convergence
+        near = CHECK_CONVERGE * math.sqrt(tol)
+        if _fits_as_well(c, best, xs, ys, x, y, eps, sub, tol, near, nfev=8):
             return replace(
                 e,
                 identified=False,
@@ -783,6 +778,32 @@ def _check_identified(
                 " fits as well (it sits between logged steps or trades off with another parameter)",
             )
     return e
+
+
+def _fits_as_well(
+    c: Candidate,
+    best: Outcome,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    eps: float,
+    sub: bool,
+    tol: float,
+    converge_below: float,
+    nfev: int,
+) -> bool:
+    """Whether candidate ``c`` (a variant of the best, refitted from its values) fits to the mean
+    square ``tol`` on all points: a lean pass of ``nfev`` evaluations, converged with trf when it
+    ends within ``converge_below`` RMS but not yet at ``tol``."""
+    c = engine.start_from(c, best.values)
+    o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=nfev, quick=True)
+    if o.rss / max(o.n, 1) > tol and select.rmse(o) <= converge_below:
+        c = engine.start_from(c, o.values)
+        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=30)
+    if sub:
+        o = engine.rescore(o, x, y, eps)
+    return o.rss / max(o.n, 1) <= tol
 
 
 def _check_choice(
@@ -809,16 +830,8 @@ def _check_choice(
     for other in spec.choices:
         if other == e.value:
             continue
-        c = engine.start_from(replace(cand, fixed={**cand.fixed, e.name: other}), best.values)
-        o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=10, quick=True)
-        if select.rmse(o) > CHOICE_HOPELESS:
-            continue
-        if select.rmse(o) ** 2 > tol:
-            c = engine.start_from(c, o.values)
-            o = engine.refine(c, xs, ys, eps=eps, offset=best.offset, max_nfev=30)
-        if sub:
-            o = engine.rescore(o, x, y, eps)
-        if o.rss / max(o.n, 1) <= tol:
+        c = replace(cand, fixed={**cand.fixed, e.name: other})
+        if _fits_as_well(c, best, xs, ys, x, y, eps, sub, tol, CHOICE_HOPELESS, nfev=10):
             return replace(
                 e,
                 identified=False,
