@@ -1398,7 +1398,8 @@ class _Compare:
         if post.size < 2 or _rel_range(nowarm.evaluate(post)) <= REL_TOL:
             return False  # only the warmup moves: a different warmup, not a different clock
         spe = self.it.steps_per_epoch
-        prefer = (float(spe), 1.0 / spe) if spe and spe > 1 else ()
+        # spe + 1: stepped every iteration on top of the framework's own per-epoch step
+        prefer = (float(spe), 1.0 / spe, float(spe + 1)) if spe and spe > 1 else ()
         c = _best_time_scale(x, y, self.sched, prefer)
         if c is None:
             return False
@@ -1426,19 +1427,27 @@ class _Compare:
                 "the observed one: a range of factors around this one fits them)"
             )
         near_spe = abs(c / spe - 1) <= 0.05 or abs(c * spe - 1) <= 0.05 if spe else False
-        if spe and spe > 1 and near_spe and pinned:
+        both = bool(spe) and spe > 1 and not near_spe and abs(c / (spe + 1) - 1) <= 0.02
+        if spe and spe > 1 and (near_spe or both) and pinned:
             faster = c > 1
             how = (
                 "the scheduler was stepped every iteration instead of every epoch"
                 if faster
                 else "the scheduler was stepped once per epoch instead of every iteration"
             )
+            per = f"exactly the {spe:,} iterations per epoch"
+            if both:
+                how = (
+                    "the scheduler was stepped every iteration as well as once per epoch (a "
+                    "scheduler.step() in the batch loop while the trainer still steps it per "
+                    "epoch)"
+                )
+                per = f"the {spe:,} iterations per epoch plus one"
             self.out.append(
                 finding(
                     "step_unit_mismatch",
                     f"the logged schedule runs {_ratio(c if faster else 1 / c)} "
-                    f"{'faster' if faster else 'slower'} than configured{detail}, exactly the "
-                    f"{spe:,} iterations per epoch: {how}",
+                    f"{'faster' if faster else 'slower'} than configured{detail}, {per}: {how}",
                     expected=pval,
                     observed=obs,
                 )

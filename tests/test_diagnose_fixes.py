@@ -285,3 +285,14 @@ def test_undetermined_params_print_as_question_marks_not_nan():
     )
     text = describe(s, unknown=("base_lr",))
     assert "nan" not in text and "?" in text
+
+
+def test_stepped_every_iteration_on_top_of_the_epoch_step():
+    # an epoch schedule (logged per iteration) advanced spe + 1 times per epoch: the trainer's
+    # own per-epoch step plus a scheduler.step() in the batch loop
+    sched = Schedule("cosine", {"peak_lr": 0.1, "end_lr": 0.0, "decay_steps": 3000})
+    it = IntendedSchedule(sched, "cfg.py", "mmengine", horizon=3000, steps_per_epoch=4)
+    x = np.arange(0, 600, 2)
+    fs = diagnose(series(x, cos(5.0 * x)), None, it)
+    assert bad(fs) == ["step_unit_mismatch"]
+    assert "plus one" in fs[0].message
