@@ -720,7 +720,7 @@ def _rule_peak_without_axis(
     if y.size == 0:
         return []
     end = float(intended.horizon) if intended.horizon else max(float(x[-1]), 1.0)
-    peak = float(np.max(intended.evaluate(np.linspace(0.0, end, 4001))))
+    peak = _peak(intended.schedule, end)
     obs = float(np.max(y))
     if not (peak > 0 and obs > peak * (1 + HYP_TOL)):
         return []
@@ -729,15 +729,8 @@ def _rule_peak_without_axis(
     return [
         finding(
             "lr_scale_mismatch",
-            f"the logged LR peaks at {_lr(obs)}, {k:.4g}x the configured peak {_lr(peak)}, which "
-            "no alignment of the axes can explain"
-            + (
-                f": a whole factor {round(k)}: likely the number of GPUs or global batch / "
-                "reference batch (linear scaling rule: MMEngine auto_scale_lr, Detectron2 "
-                "REFERENCE_WORLD_SIZE); pass --world-size if that is intended"
-                if abs(k - round(k)) < 1e-3 * k
-                else ""
-            ),
+            f"the logged LR peaks at {_lr(obs)}, {_ratio(k)} the configured peak {_lr(peak)}, "
+            f"which no alignment of the axes can explain: {_scale_cause(k, intended.world_size)}",
             step=float(x[i]),
             expected=peak,
             observed=obs,
@@ -1167,8 +1160,7 @@ class _Compare:
         hypotheses, whose finding follows the ``lr_scale_mismatch``."""
         if x.size < 6:
             return False
-        dense = np.linspace(0.0, max(float(x[-1]), _decay_end(self.sched) or 0.0), 4001)
-        peak = float(np.max(self.sched.evaluate(dense)))
+        peak = _peak(self.sched, max(float(x[-1]), _decay_end(self.sched) or 0.0))
         m0 = float(self.sched.evaluate([float(x[0])])[0])
         ks = []
         for k in (float(y[0]) / m0 if m0 > 0 else 0.0, float(np.max(y)) / peak if peak else 0.0):
@@ -1181,11 +1173,10 @@ class _Compare:
             if self._held_per_epoch(x, yk) or self._time_scale(x, yk) or self._staircase(x, yk):
                 rest = self.out[mark:]
                 del self.out[mark:]
-                ratio = f"{round(k)}x" if k >= 1 else f"1/{round(1 / k)} of"
                 self.out.append(
                     finding(
                         "lr_scale_mismatch",
-                        f"the logged LR is {ratio} the configured one ({_lr(float(y[0]))} vs "
+                        f"the logged LR is {_ratio(k)} the configured one ({_lr(float(y[0]))} vs "
                         f"{_lr(m0)} at {self.unit} {_st(x[0])}): {_scale_cause(k, self.it.world_size)}"
                         f"; divided by {k:g} the log is the configured schedule with a second "
                         "fault, below (its numbers are the log divided by that factor)",
@@ -1758,6 +1749,11 @@ def _ratio(k: float) -> str:
     if k >= 1:
         return f"{k:.3g}x"
     return f"1/{1 / k:.3g} x" if k > 0 else f"{k:.3g}x"
+
+
+def _peak(sched: Schedule, end: float) -> float:
+    """The largest LR of ``sched`` over steps ``[0, end]`` (4001 evenly spaced steps)."""
+    return float(np.max(sched.evaluate(np.linspace(0.0, end, 4001))))
 
 
 def _whole_factor(k: float) -> float | None:

@@ -296,9 +296,9 @@ def _pipelined(
                 finished, key=lambda f: (f in fit_futs, _label(f, read_futs, fit_futs))
             ):
                 if f in read_futs:
-                    new, none = f.result()
+                    new, missing = f.result()
                     got.extend(new)
-                    bare.update(none)
+                    bare.update(missing)
                     total += len(new)
                     done += 1
                     _tick(progress, done, total, f"read {read_futs[f]}")
@@ -352,6 +352,8 @@ def comparison_starts(
     for i, s in enumerate(series):
         by_run.setdefault(s.run, []).append(i)
     expected = set(intended.expected_tags)
+    w = intended.schedule.warmup
+    w_end = float(w.steps) if w is not None else 0.0
     for idx in by_run.values():
         if len(idx) < 2:
             continue
@@ -363,8 +365,6 @@ def comparison_starts(
             if ends[i] is not None:
                 continue  # a group that warms up: compared whole
             refs: list[int] = []
-            w0 = intended.schedule.warmup
-            w_end = float(w0.steps) if w0 is not None else 0.0
             if _falls_at_start(s):
                 # after the config's warmup too: a fitted end inside the last warmup epoch
                 # leaves a still-warming point that fails a short run (< 20 points, no miss
@@ -376,10 +376,7 @@ def comparison_starts(
                 refs = [j for j in primary if j in rising]
             if not refs:
                 continue
-            end = max(float(ends[j] or 0.0) for j in refs)
-            w = intended.schedule.warmup
-            if w is not None:
-                end = max(end, float(w.steps))
+            end = max(max(float(ends[j] or 0.0) for j in refs), w_end)
             out[(s.run, s.tag)] = end + 1
     return out
 

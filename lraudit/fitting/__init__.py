@@ -383,9 +383,7 @@ def _fallback(
         extra = [c for c in extra if c.n_params < n]
     if not extra:
         return []
-    outs = [
-        engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra
-    ]
+    outs = [engine.refine(c, xs, ys, eps=eps, max_nfev=STAGE1_NFEV) for c in extra]
     outs.sort(key=select.rank_key)
     for i, o in enumerate(outs[:FALLBACK_STAGE2]):
         # a grid start that is still far off after the first pass is the wrong family
@@ -823,7 +821,7 @@ def _check_choice(
     cand = best.candidate
     if not e.identified or e.name not in cand.fixed:
         return e
-    spec = next((p for p in get_family(cand.family).params if p.name == e.name), None)
+    spec = _cands._spec(get_family(cand.family), e.name)
     if spec is None or spec.kind != "choice":
         return e
     tol = max(1.2 * select.rmse(best), NOISE_FLOOR) ** 2

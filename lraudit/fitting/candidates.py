@@ -618,10 +618,10 @@ def _choices(fam: Family, name: str) -> tuple[Any, ...]:
 
 def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
-    if st.rise_end is not None and not st.rises and st.rise_end >= ctx.x.size - 1:
-        return _one_cycle_rise(fam, ctx)
-    if st.rise_end is None or st.rises or st.rise_end >= ctx.x.size - 1:
+    if st.rise_end is None or st.rises:
         return []
+    if st.rise_end >= ctx.x.size - 1:
+        return _one_cycle_rise(fam, ctx)
     x, y = ctx.x, ctx.y
     r = st.rise_end
     peak = float(y[r])
@@ -743,11 +743,11 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
             z = j + 1 + int(zero[0])
             d_mid = max(0.5 * (float(x[z - 1]) + float(x[z])) - origin - s_mid, 1.0)
         starts.append((max(s_mid, 1.0), d_mid))
+    # a decay that ends at the last point leaves no flat tail: its level may be the end
+    ends = [e0] if ctx.st.tail_flat_from is not None else [e0, float(y[-1])]
     out = []
     for shape in _choices(fam, "decay_shape") or ("linear",):
         fixed = {"decay_shape": shape} if _has(fam, "decay_shape") else {}
-        # a decay that ends at the last point leaves no flat tail: its level may be the end
-        ends = [e0] if ctx.st.tail_flat_from is not None else [e0, float(y[-1])]
         inv = _wsd_inverted(x[j + 1 :], y[j + 1 :], top, ends, shape)
         for k, (s0, dd) in enumerate(starts):
             e_init = e0

@@ -252,9 +252,7 @@ def refine(
 
     if quick:
         zq, status = screen(fun, z0, lo, hi, max_nfev)
-        return _outcome(
-            cand, sched_of, rexact, free, zq, zq.copy(), x.size, offset, None, status, "", ()
-        )
+        return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, "", ())
     try:
         res = least_squares(
             fun,
@@ -285,7 +283,7 @@ def refine(
         )
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return _outcome(
-        cand, sched_of, rexact, free, res.x, res.x.copy(), x.size, offset, res.jac,
+        cand, sched_of, rexact, free, res.x, x.size, offset, res.jac,
         int(res.status), str(res.message), active,
     )
 
@@ -296,7 +294,6 @@ def _outcome(
     rexact: Callable[[np.ndarray], np.ndarray],
     free: list[FreeParam],
     z_raw: np.ndarray,
-    z: np.ndarray,
     n: int,
     offset: int,
     jac: np.ndarray | None,
@@ -304,9 +301,10 @@ def _outcome(
     message: str,
     active: tuple[str, ...],
 ) -> Outcome:
-    """The outcome at the optimiser's solution ``z_raw`` (``z`` is a copy to clean up)."""
+    """The outcome at the optimiser's solution ``z_raw``."""
     # an optimiser stops just inside a bound: a start/end LR of 1e-15 is a 0 the data cannot
     # tell apart
+    z = z_raw.copy()
     for i, p in enumerate(free):
         if not p.log and not p.rate and p.lo == 0.0 and 0.0 < z[i] * p.scale < 1e-7 * p.scale:
             z[i] = 0.0
@@ -351,7 +349,7 @@ def screen(
     r = fun(z)
     cost = float(r @ r)
     nfev = 1
-    lam = -1.0
+    lam = 1e-3
     while nfev < max_nfev:
         jac = forward_jacobian(fun, z, r, lo, hi)
         g = jac.T @ r
@@ -362,8 +360,6 @@ def screen(
         jf = jac[:, f]
         a = jf.T @ jf
         d = np.maximum(np.diag(a).copy(), 1e-30)
-        if lam < 0:
-            lam = 1e-3
         accepted = False
         while nfev < max_nfev and lam < 1e16:
             try:

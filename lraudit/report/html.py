@@ -48,7 +48,7 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
     out.append("</p>")
     skipped = unaudited_line(report)
     if skipped:
-        out.append(f"<p>{e(skipped[0].upper() + skipped[1:])}.</p>")
+        out.append(f"<p>{e(skipped)}</p>")
     with_intended = any(r.intended is not None for r in report.runs)
     head = ["run", "tag", "points", "inferred schedule"]
     head += ["intended"] if with_intended else []

@@ -48,7 +48,7 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
     lines += [src, ""]
     skipped = unaudited_line(report)
     if skipped:
-        lines += [md_cell(skipped[0].upper() + skipped[1:]) + ".", ""]
+        lines += [md_cell(skipped), ""]
     with_intended = any(r.intended is not None for r in report.runs)
     head = ["run", "tag", "points", "inferred schedule"]
     if with_intended:

@@ -45,7 +45,7 @@ def intended_cell(run: RunAudit) -> str:
 
 
 def unaudited_line(report: AuditReport) -> str | None:
-    """The runs not audited for want of an LR tag, with the tags they hold, or None."""
+    """A sentence naming the runs not audited for want of an LR tag, with their tags, or None."""
     if not report.unaudited:
         return None
     parts = []
@@ -54,8 +54,8 @@ def unaudited_line(report: AuditReport) -> str | None:
         parts.append(f"{run} ({shown or 'no scalar tags'})")
     n = len(report.unaudited)
     return (
-        f"not audited, no learning-rate tag in {n} run{'s' if n > 1 else ''}: "
-        f"{'; '.join(parts)}; name the tag with --tag if one of these is the LR"
+        f"Not audited, no learning-rate tag in {n} run{'s' if n > 1 else ''}: "
+        f"{'; '.join(parts)}; name the tag with --tag if one of these is the LR."
     )
 
 
