@@ -98,9 +98,7 @@ def test_without_a_config_a_flat_lr_is_only_a_warning_at_the_end() -> None:
     ]
 
 
-def test_per_epoch_stepping_is_not_called_constant_or_decay_before_the_holds_are_measured() -> (
-    None
-):
+def test_per_epoch_stepping_waits_until_the_hold_width_is_measured() -> None:
     # an iteration schedule stepped once per 100-step epoch: flat within the first epoch, then
     # a staircase whose hold width takes three level changes to measure
     xx = np.arange(0, 1000, 5)
