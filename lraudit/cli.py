@@ -90,8 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit_options(chk)
     chk.add_argument("--fail-on", default="error", choices=FAIL_LEVELS)
 
-    exp = sub.add_parser("explain", help="the intended schedule of a config, no logs needed")
-    exp.add_argument("config", metavar="CONFIG")
+    exp = sub.add_parser(
+        "explain",
+        help="explain a finding (code or name) or the intended schedule of a config",
+        description="Explain a finding (LRA003, constant_lr: what it means, why it matters, "
+        "how to fix it, an example), list every finding (--list), or show the intended "
+        "schedule of a training config without any logs.",
+        epilog="examples:\n  lraudit explain LRA003\n  lraudit explain constant_lr\n"
+        "  lraudit explain --list\n  lraudit explain pipeline.config --steps 5000",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    exp.add_argument(
+        "config",
+        metavar="CODE|NAME|CONFIG",
+        nargs="?",
+        help="a finding code (LRA003) or name (constant_lr), or a training config file",
+    )
+    exp.add_argument("--list", action="store_true", help="list every finding with its code")
     exp.add_argument("--config-format", default="auto", choices=CONFIG_FORMATS)
     exp.add_argument("--steps", type=_positive_int, metavar="N", help="planned training steps")
     exp.add_argument("--steps-per-epoch", type=_positive_int, metavar="N")
@@ -227,8 +242,27 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
 
 
 def _cmd_explain(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from lraudit import findings_doc
     from lraudit.explain import explain
 
+    target = args.config
+    if args.list:
+        _write(findings_doc.format_finding_list(args.format), args.output, stdout)
+        return EXIT_OK
+    if target is None:
+        raise UsageError("explain needs a finding code or name, a config file, or --list")
+    if not Path(target).exists():
+        doc = findings_doc.find_doc(target)
+        if doc is not None:
+            _write(findings_doc.format_finding_doc(doc, args.format), args.output, stdout)
+            return EXIT_OK
+        if findings_doc.looks_like_finding(target):
+            close = findings_doc.suggest(target)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise LrauditError(
+                f"{target!r} is neither a finding nor a config file{hint} "
+                "(see 'lraudit explain --list')"
+            )
     text = explain(
         args.config,
         format=args.format,
@@ -282,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args, stdout, stderr)
+    except UsageError as exc:
+        print(f"lraudit: error: {exc}", file=stderr)
+        return EXIT_ERROR
     except LrauditError as exc:
         msg = " ".join(str(exc).split()) or type(exc).__name__
         print(f"lraudit: error: {msg}", file=stderr)
