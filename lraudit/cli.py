@@ -217,6 +217,9 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             progress.close()
     if not report.runs:
         raise LrauditError(f"{args.path}: no learning-rate series found; pass --tag to choose one")
+    from lraudit.report.locate import attach_lines
+
+    report = attach_lines(report)
     color = args.output is None and _isatty(stdout) and not os.environ.get("NO_COLOR")
     text = get_formatter(fmt)(report, Options(fail_on=fail_on, width=width, color=color))
     _write(text, args.output, stdout)

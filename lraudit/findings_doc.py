@@ -129,8 +129,7 @@ _TEXT: dict[str, tuple[str, str, str, str, str]] = {
     "warmup_exceeds_run": (
         "The warmup is at least as long as the run.",
         "The planned warmup does not end before the run does, so the whole run is warmup.",
-        "The model never trains at its peak LR; results understate what the schedule would "
-        "give.",
+        "The model never trains at its peak LR; results understate what the schedule would give.",
         "Shorten the warmup or lengthen the run (Detectron2: WARMUP_ITERS < MAX_ITER).",
         "WARMUP_ITERS 1000, MAX_ITER 300 -> warmup_exceeds_run",
     ),
@@ -173,8 +172,7 @@ _TEXT: dict[str, tuple[str, str, str, str, str]] = {
         "the planned decay never happened in this run.",
         "Nothing to fix if the run was meant to be short; otherwise make total_steps / "
         "num_steps match the run length.",
-        "cosine over 50,000 iterations, run of 2,000 -> horizon_exceeds_run (info, 4 % "
-        "covered)",
+        "cosine over 50,000 iterations, run of 2,000 -> horizon_exceeds_run (info, 4 % covered)",
     ),
     "family_mismatch": (
         "The logged curve has a different shape than configured.",
@@ -293,7 +291,11 @@ def format_finding_doc(doc: FindingDoc, fmt: str = "text", width: int = 88) -> s
         ("Example", doc.example),
     ]
     if fmt == "markdown":
-        lines = [f"## {doc.name} ({doc.code})", "", f"{doc.summary} Severity: {doc.severity.value}."]
+        lines = [
+            f"## {doc.name} ({doc.code})",
+            "",
+            f"{doc.summary} Severity: {doc.severity.value}.",
+        ]
         for title, body in sections:
             lines += ["", f"### {title}", "", body]
         return "\n".join(lines) + "\n"

@@ -262,7 +262,12 @@ class IntendedSchedule:
 
 @dataclass(frozen=True)
 class Finding:
-    """One diagnosis. ``name``/``code`` come from :data:`lraudit.vocab.FINDINGS`."""
+    """One diagnosis. ``name``/``code`` come from :data:`lraudit.vocab.FINDINGS`.
+
+    ``line`` is the 1-based line of the run's config file (``RunAudit.intended.source``) that
+    sets the value the finding is about, when known (a parser may set it; else
+    :func:`lraudit.report.locate.attach_lines` looks the setting up in the file); None otherwise.
+    """
 
     name: str
     code: str
@@ -271,6 +276,7 @@ class Finding:
     step: int | None = None
     expected: Any = None
     observed: Any = None
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -281,6 +287,7 @@ class Finding:
             "step": self.step,
             "expected": _plain(self.expected),
             "observed": _plain(self.observed),
+            "line": self.line,
         }
 
 

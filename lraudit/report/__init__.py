@@ -1,7 +1,7 @@
 """Report formatters: pure functions ``AuditReport -> str``, looked up by name.
 
 >>> sorted(FORMATS)
-['auto', 'github', 'html', 'json', 'junit', 'markdown', 'text']
+['auto', 'github', 'html', 'json', 'junit', 'markdown', 'sarif', 'text']
 >>> resolve_format("auto", {"GITHUB_ACTIONS": "true"}), resolve_format("auto", {})
 ('github', 'text')
 
@@ -46,6 +46,7 @@ def _formatters() -> dict[str, Formatter]:
     from lraudit.report.jsonfmt import format_json
     from lraudit.report.junit import format_junit
     from lraudit.report.markdown import format_markdown
+    from lraudit.report.sarif import format_sarif
     from lraudit.report.text import format_text
 
     return {
@@ -55,11 +56,21 @@ def _formatters() -> dict[str, Formatter]:
         "junit": format_junit,
         "github": format_github,
         "html": format_html,
+        "sarif": format_sarif,
     }
 
 
 #: Names accepted by ``--format`` for ``report`` and ``check``.
-FORMATS: tuple[str, ...] = ("auto", "text", "json", "markdown", "junit", "github", "html")
+FORMATS: tuple[str, ...] = (
+    "auto",
+    "text",
+    "json",
+    "markdown",
+    "junit",
+    "github",
+    "html",
+    "sarif",
+)
 
 #: Severity names accepted by ``--fail-on``.
 FAIL_LEVELS: tuple[str, ...] = ("error", "warning")

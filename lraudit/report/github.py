@@ -1,6 +1,7 @@
 """``--format github``: GitHub Actions workflow commands (``::error``/``::warning``/``::notice``).
 
-One annotation per finding (with ``file=`` the config when one was given as a relative path), escaped per the runner's rules (``toolkit/packages/core/src/
+One annotation per finding (with ``file=`` the config when one was given as a relative path, and
+``line=`` the config line the finding is about when known, ``Finding.line``), escaped per the runner's rules (``toolkit/packages/core/src/
 command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in
 property values also ``:`` and ``,`` become ``%3A`` and ``%2C``.
 """
@@ -48,6 +49,8 @@ def format_github(report: AuditReport, options: Options | None = None) -> str:
             title = f"lraudit {f.code} {f.name} ({r.run} {r.tag})"
             where = f" (step {f.step})" if f.step is not None else ""
             props = file_prop if r.intended is not None else ""
+            if props and f.line is not None:
+                props += f"line={int(f.line)},"
             lines.append(
                 f"::{_LEVEL[f.severity.value]} {props}title={escape_property(title)}::"
                 f"{escape_data(f.message + where)}"
