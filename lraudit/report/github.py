@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from lraudit.report import Options
+from lraudit.report import Options, printable
 from lraudit.report.text import summary_line, unaudited_line
 from lraudit.types import AuditReport
 
@@ -23,7 +23,8 @@ def escape_data(s: str) -> str:
     >>> escape_data("50% done\\nnext")
     '50%25 done%0Anext'
     """
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(s)
 
 
 def escape_property(s: str) -> str:
