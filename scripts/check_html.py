@@ -151,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="lraudit-html-"))
     if args.demo:
+        repo = Path(__file__).resolve().parents[1]
+        sys.path.insert(0, str(repo))  # this checkout's lraudit, not an installed one
         from lraudit.cli import main as lraudit_main
 
-        repo = Path(__file__).resolve().parents[1]
         html = tmp / "demo.html"
         code = lraudit_main(
             [

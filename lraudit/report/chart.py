@@ -10,7 +10,8 @@ logged and fitted values (logarithmic when they span more than
 :data:`lraudit.report.plot.LOG_DECADES` decades, as in the PNG plots; zeros are marked at the
 bottom of a log axis). The visible step range is kept in the chart's ``data-xmin`` /
 ``data-xmax`` attributes, and a page address ending in ``#zoom=I:X0:X1`` opens chart ``I``
-zoomed to ``[X0, X1]`` (used by the headless-browser test; handy for links too).
+zoomed to ``[X0, X1]`` (used by the headless-browser test and the screenshots; handy for
+links too).
 
 Without JavaScript the page still shows every table; the charts need a browser that runs
 inline scripts (every current one).
