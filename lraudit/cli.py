@@ -2,16 +2,20 @@
 
 Subcommands (contract in docs/cli.md)::
 
-    lraudit report PATH [--config FILE] [...] [--format F] [--output FILE] [--plot DIR]
-    lraudit check  PATH [same options] [--fail-on error|warning]
-    lraudit explain CONFIG [--steps N] [--format text|json|markdown]
+    lraudit report [PATH] [--config FILE] [...] [--format F] [--output FILE] [--plot DIR]
+    lraudit check  [PATH] [same options] [--fail-on error|warning|info] [--exit-zero]
+    lraudit explain CODE|NAME|CONFIG [--steps N] [--format text|json|markdown]
+    lraudit explain --list
     lraudit families [--format text|json]
 
-Exit codes: 0 nothing at or above the fail level (``report``: it ran); 1 ``check`` found findings
-at or above ``--fail-on``; 2 lraudit could not audit (unreadable path, no LR series, bad config,
-usage error). The report goes to stdout or ``--output``; the one-line summary, progress and
-errors go to stderr. Every :class:`~lraudit.errors.LrauditError` becomes one line
-``lraudit: error: ...`` on stderr, never a traceback.
+Exit codes: 0 nothing at or above the fail level (``report``: it ran; ``check --exit-zero``:
+whatever it found); 1 ``check`` found findings at or above ``--fail-on``; 2 lraudit could not
+audit (unreadable path, no LR series, bad config or settings, usage error). The report goes to
+stdout or ``--output``; the one-line summary, progress and errors go to stderr (the summary
+only once: when a text report already ends with it on the same terminal, stderr gets the
+verdict alone). Every failure, expected or not, becomes one line ``lraudit: error: ...`` on
+stderr and exit code 2, never a traceback. Defaults come from ``[tool.lraudit]`` in the nearest
+``pyproject.toml`` or ``lraudit.toml`` (:mod:`lraudit.cli_settings`); the command line wins.
 """
 
 from __future__ import annotations
@@ -24,11 +28,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from lraudit.cli_output import (
+    ProgressBar,
+    SafeStream,
+    check_path,
+    guard_output,
+    isatty,
+    printable,
+    same_terminal,
+    text_width,
+    usable_cores,
+    use_color,
+)
 from lraudit.errors import LrauditError
 from lraudit.types import AuditReport
 from lraudit.vocab import CONFIG_FORMATS
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+__all__ = ["EXIT_ERROR", "EXIT_FAIL", "EXIT_OK", "ProgressBar", "build_parser", "main"]
 
 
 class UsageError(Exception):
@@ -38,6 +56,10 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            SafeStream(file or sys.stdout).write(message)
 
 
 def _positive_int(text: str) -> int:
@@ -50,108 +72,219 @@ def _positive_int(text: str) -> int:
     return v
 
 
+_AUDIT_EPILOG = """\
+examples:
+  lraudit {cmd} runs/ --config configs/pipeline.config
+  lraudit {cmd} runs/ --run 'exp*' --tag lr-SGD --format json -o report.json
+  lraudit {cmd} runs/ --config hyp.yaml --steps-per-epoch 500 --world-size 8
+  lraudit {cmd} runs/ --format sarif -o lraudit.sarif --write markdown=summary.md
+{extra}
+Defaults for every option can be set in [tool.lraudit] of pyproject.toml (or lraudit.toml);
+the command line wins. Exit codes: 0 ok, 1 check failed, 2 could not audit.
+"""
+
+
+def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
+    from lraudit.report import FAIL_LEVELS, FORMATS
+
+    p.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        help="logdir, run directory or event file (default: 'path' in the settings)",
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help="training config holding the intended LR schedule"
+    )
+    p.add_argument(
+        "--config-format",
+        choices=CONFIG_FORMATS,
+        metavar="FMT",
+        help="config format: auto (default: detect from name and content), "
+        + ", ".join(CONFIG_FORMATS[1:]),
+    )
+    p.add_argument("--tag", help="LR tag to audit, exact or glob (default: detect)")
+    p.add_argument("--run", metavar="GLOB", help="only runs whose path (relative) matches GLOB")
+    p.add_argument(
+        "--steps-per-epoch",
+        type=_positive_int,
+        metavar="N",
+        help="iterations per epoch, when the config counts epochs and cannot know it",
+    )
+    p.add_argument(
+        "--world-size",
+        type=_positive_int,
+        metavar="N",
+        help="number of processes/GPUs, when the LR is scaled by it",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        metavar="FMT",
+        help="report format: auto (default: github under GitHub Actions, else text), "
+        + ", ".join(FORMATS[1:]),
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE, not stdout")
+    p.add_argument(
+        "--write",
+        metavar="FMT=FILE",
+        action="append",
+        default=[],
+        help="also write the same audit as FMT to FILE (repeatable), e.g. sarif=lraudit.sarif",
+    )
+    p.add_argument("--plot", metavar="DIR", help="write one PNG per run x tag into DIR")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help="processes for reading and fitting (default: usable cores, when it pays)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_LEVELS,
+        help="severity that fails the check: error (default), warning or info"
+        + ("" if command == "check" else " (marks in junit/markdown/html)"),
+    )
+    p.add_argument(
+        "--exit-zero",
+        action="store_true",
+        default=None,
+        help="exit 0 even when findings fail the check (2 still means could not audit)",
+    )
+    p.add_argument(
+        "--no-progress", action="store_true", default=None, help="never show a progress bar"
+    )
+    p.add_argument(
+        "--isolated", action="store_true", help="ignore pyproject.toml / lraudit.toml settings"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="also say which settings and jobs were used"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lraudit`` command (documented in docs/cli.md)."""
     from lraudit import __version__
-    from lraudit.report import FAIL_LEVELS, FORMATS
 
+    raw = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
         prog="lraudit",
-        description="Audit learning-rate schedules in TensorBoard logs against the training config.",
+        description="Audit learning-rate schedules in TensorBoard logs against the training "
+        "config.",
+        epilog="examples:\n  lraudit report runs/ --config pipeline.config\n"
+        "  lraudit check runs/ --fail-on warning\n  lraudit explain LRA003\n"
+        "  lraudit explain pipeline.config\n\nRun 'lraudit COMMAND --help' for a command's "
+        "options.",
+        formatter_class=raw,
     )
     parser.add_argument("--version", action="version", version=f"lraudit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    def audit_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("path", metavar="PATH", help="logdir, run directory or event file")
-        p.add_argument("--config", metavar="FILE", help="training config with the intended LR")
-        p.add_argument("--config-format", default="auto", choices=CONFIG_FORMATS)
-        p.add_argument("--tag", help="LR tag to audit (default: detect)")
-        p.add_argument("--run", metavar="GLOB", help="only runs whose path matches GLOB")
-        p.add_argument("--steps-per-epoch", type=_positive_int, metavar="N")
-        p.add_argument("--world-size", type=_positive_int, metavar="N")
-        p.add_argument("--format", default="auto", choices=FORMATS)
-        p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
-        p.add_argument("--plot", metavar="DIR", help="write one PNG per run x tag into DIR")
-        p.add_argument(
-            "--jobs",
-            "-j",
-            type=_positive_int,
-            default=None,
-            metavar="N",
-            help="processes for reading and fitting (default: all cores)",
-        )
-        p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    rep = sub.add_parser(
+        "report",
+        help="audit a logdir and print the report (exit 0 if it ran)",
+        description="Read every LR series under PATH, infer its schedule, compare it with the "
+        "config, and print the report. Exits 0 whenever the audit ran.",
+        epilog=_AUDIT_EPILOG.format(cmd="report", extra=""),
+        formatter_class=raw,
+    )
+    _audit_options(rep, "report")
+    chk = sub.add_parser(
+        "check",
+        help="CI gate: exit 1 on findings at or above --fail-on",
+        description="The same audit as 'report', as a CI gate: exit 1 when a finding is at or "
+        "above --fail-on.",
+        epilog=_AUDIT_EPILOG.format(
+            cmd="check",
+            extra="  lraudit check runs/ --fail-on warning --exit-zero   # report only\n",
+        ),
+        formatter_class=raw,
+    )
+    _audit_options(chk, "check")
 
-    rep = sub.add_parser("report", help="audit a logdir and print the report (exit 0 if it ran)")
-    audit_options(rep)
-    chk = sub.add_parser("check", help="CI gate: exit 1 on findings at or above --fail-on")
-    audit_options(chk)
-    chk.add_argument("--fail-on", default="error", choices=FAIL_LEVELS)
-
-    exp = sub.add_parser("explain", help="the intended schedule of a config, no logs needed")
-    exp.add_argument("config", metavar="CONFIG")
-    exp.add_argument("--config-format", default="auto", choices=CONFIG_FORMATS)
+    exp = sub.add_parser(
+        "explain",
+        help="explain a finding (code or name) or the intended schedule of a config",
+        description="Explain a finding (LRA003, constant_lr: what it means, why it matters, "
+        "how to fix it, an example), list every finding (--list), or show the intended "
+        "schedule of a training config without any logs.",
+        epilog="examples:\n  lraudit explain LRA003\n  lraudit explain constant_lr\n"
+        "  lraudit explain --list\n  lraudit explain pipeline.config --steps 5000",
+        formatter_class=raw,
+    )
+    exp.add_argument(
+        "config",
+        metavar="CODE|NAME|CONFIG",
+        nargs="?",
+        help="a finding code (LRA003) or name (constant_lr), or a training config file",
+    )
+    exp.add_argument("--list", action="store_true", help="list every finding with its code")
+    exp.add_argument(
+        "--config-format",
+        default="auto",
+        choices=CONFIG_FORMATS,
+        metavar="FMT",
+        help="config format (default: auto)",
+    )
     exp.add_argument("--steps", type=_positive_int, metavar="N", help="planned training steps")
-    exp.add_argument("--steps-per-epoch", type=_positive_int, metavar="N")
-    exp.add_argument("--world-size", type=_positive_int, metavar="N")
-    exp.add_argument("--format", default="text", choices=("text", "json", "markdown"))
-    exp.add_argument("--output", "-o", metavar="FILE")
+    exp.add_argument(
+        "--steps-per-epoch", type=_positive_int, metavar="N", help="iterations per epoch"
+    )
+    exp.add_argument(
+        "--world-size", type=_positive_int, metavar="N", help="number of processes/GPUs"
+    )
+    exp.add_argument(
+        "--format", default="text", choices=("text", "json", "markdown"), help="output format"
+    )
+    exp.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
 
-    fam = sub.add_parser("families", help="the schedule vocabulary with formulas")
-    fam.add_argument("--format", default="text", choices=("text", "json"))
-    fam.add_argument("--output", "-o", metavar="FILE")
+    fam = sub.add_parser(
+        "families",
+        help="the schedule vocabulary with formulas",
+        description="Every schedule family with its parameters and formula, and every finding.",
+        epilog="examples:\n  lraudit families\n  lraudit families --format json",
+        formatter_class=raw,
+    )
+    fam.add_argument("--format", default="text", choices=("text", "json"), help="output format")
+    fam.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
     return parser
 
 
-# --------------------------------------------------------------------------- progress
+# --------------------------------------------------------------------------- settings
 
 
-class ProgressBar:
-    """A ``progress(done, total, label)`` callback drawing a rich bar on a terminal stream.
+def _merge(args: argparse.Namespace) -> tuple[argparse.Namespace, str | None]:
+    """Fill unset options from the settings file; returns the args and the file used."""
+    from lraudit.cli_settings import discover
 
-    The bar appears only once the work has taken more than ``delay`` seconds, so quick audits
-    print nothing; it is transient (erased when done) so the summary line stays clean.
-    """
-
-    def __init__(self, stream: IO[str], delay: float = 0.5) -> None:
-        self.stream = stream
-        self.delay = delay
-        self.t0 = time.monotonic()
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int, label: str = "") -> None:
-        if self._progress is None:
-            if time.monotonic() - self.t0 < self.delay or done >= total:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            console = Console(file=self.stream, stderr=True)
-            self._progress = Progress(
-                TextColumn("lraudit"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.description}"),
-                console=console,
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(label, total=total)
-        self._progress.update(self._task, completed=done, total=total, description=label)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+    settings = discover(isolated=args.isolated)
+    for key in ("path", "config", "tag", "run", "steps_per_epoch", "world_size", "output"):
+        if getattr(args, key) is None:
+            setattr(args, key, settings.get(key))
+    if args.plot is None:
+        args.plot = settings.get("plot")
+    args.config_format = args.config_format or settings.get("config_format", "auto")
+    args.format = args.format or settings.get("format", "auto")
+    args.fail_on = args.fail_on or settings.get("fail_on", "error")
+    args.jobs = args.jobs or settings.get("jobs")
+    if args.exit_zero is None:
+        args.exit_zero = bool(settings.get("exit_zero", False))
+    if args.no_progress is None:
+        args.no_progress = not settings.get("progress", True)
+    if args.path is None:
+        raise UsageError(
+            "give the logdir to audit (PATH), or set 'path' in [tool.lraudit] of pyproject.toml"
+        )
+    return args, None if settings.source is None else str(settings.source)
 
 
 # --------------------------------------------------------------------------- commands
 
 
-def _write(text: str, output: str | None, stdout: IO[str]) -> None:
+def _write(text: str, output: str | None, stdout: IO[str], option: str = "--output") -> None:
     if output is None:
         stdout.write(text)
         stdout.flush()
@@ -159,7 +292,7 @@ def _write(text: str, output: str | None, stdout: IO[str]) -> None:
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise LrauditError(f"--output {output}: cannot write ({exc.strerror})") from None
+        raise LrauditError(f"{option} {output}: cannot write ({exc.strerror})") from None
 
 
 def run_audit(path: str, **kwargs: Any) -> AuditReport:
@@ -169,21 +302,51 @@ def run_audit(path: str, **kwargs: Any) -> AuditReport:
     return lraudit.audit(path, **kwargs)
 
 
+def _extra_outputs(specs: Sequence[str]) -> list[tuple[str, str]]:
+    from lraudit.report import FORMATS
+
+    out = []
+    for spec in specs:
+        fmt, sep, target = spec.partition("=")
+        if not sep or fmt not in FORMATS or fmt == "auto" or not target:
+            raise UsageError(
+                f"--write {spec!r}: use FMT=FILE with FMT one of {', '.join(FORMATS[1:])}"
+            )
+        check_path("--write", target)
+        out.append((fmt, target))
+    return out
+
+
 def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from lraudit.report import Options, failing, get_formatter, resolve_format
+    from lraudit.report.locate import attach_lines
     from lraudit.report.text import summary_line
 
+    args, settings_file = _merge(args)
+    for option in ("PATH", "--config", "--output", "--plot"):
+        check_path(option, getattr(args, option.lstrip("-").lower()))
+    extra = _extra_outputs(args.write)
+    inputs = [args.path, args.config]
+    for option, target in [("--output", args.output), *(("--write", t) for _, t in extra)]:
+        if target is not None:
+            guard_output(option, target, inputs)
     fmt = resolve_format(args.format)
-    # Fixed width (deterministic) unless the table goes straight to a terminal.
-    width = _terminal_width(stdout) if fmt == "text" and args.output is None else 100
-    fail_on = getattr(args, "fail_on", "error")
-    if args.plot or fmt == "html":
+    env = os.environ
+    to_terminal = fmt == "text" and args.output is None
+    width = text_width(stdout, env) if to_terminal else 100
+    if args.plot or fmt == "html" or any(f == "html" for f, _ in extra):
         # fail before the audit, not after the report was written
         from lraudit.report.plot import require
 
         require()
+    cores = usable_cores()
+    jobs = None if args.jobs is None else min(args.jobs, cores)
+    if args.verbose:
+        print(f"lraudit: settings: {settings_file or 'none'}", file=stderr)
+        print(f"lraudit: jobs: {jobs or 'auto'} (usable cores: {cores})", file=stderr)
+    t0 = time.monotonic()
     progress = None
-    if not args.no_progress and _isatty(stderr):
+    if not args.no_progress and not args.quiet and isatty(stderr):
         progress = ProgressBar(stderr)
     try:
         report = run_audit(
@@ -194,7 +357,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             run=args.run,
             steps_per_epoch=args.steps_per_epoch,
             world_size=args.world_size,
-            jobs=args.jobs,  # None: every core
+            jobs=jobs,  # None: usable cores when the work pays for workers
             progress=progress,
         )
     finally:
@@ -202,35 +365,72 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             progress.close()
     if not report.runs:
         raise LrauditError(f"{args.path}: no learning-rate series found; pass --tag to choose one")
-    color = args.output is None and _isatty(stdout) and not os.environ.get("NO_COLOR")
+    report = attach_lines(report)
+    fail_on = args.fail_on
+    color = use_color(stdout, env, to_file=args.output is not None) if fmt == "text" else False
     text = get_formatter(fmt)(report, Options(fail_on=fail_on, width=width, color=color))
     _write(text, args.output, stdout)
+    for xfmt, target in extra:
+        xtext = get_formatter(xfmt)(report, Options(fail_on=fail_on))
+        _write(xtext, target, stdout, option="--write")
     if args.plot:
         from lraudit.report.plot import write_plots
 
-        bar = ProgressBar(stderr) if not args.no_progress and _isatty(stderr) else None
+        bar = ProgressBar(stderr) if not args.no_progress and isatty(stderr) else None
         try:
             paths = write_plots(report, args.plot, progress=bar)
         finally:
             if bar is not None:
                 bar.close()
-        print(f"lraudit: wrote {len(paths)} plot(s) to {args.plot}", file=stderr)
+        if not args.quiet:
+            print(f"lraudit: wrote {len(paths)} plot(s) to {printable(args.plot)}", file=stderr)
     bad = sum(len(failing(r, fail_on)) for r in report.runs)
-    line = f"lraudit: {summary_line(report)}"
+    verdict = ""
     if args.command == "check":
-        verdict = "failed" if bad else "passed"
-        line += f"; check {verdict} (--fail-on {fail_on})"
-    print(line, file=stderr)
-    if args.command == "check" and bad:
+        verdict = f"check {'failed' if bad else 'passed'} (--fail-on {fail_on})"
+        if bad and args.exit_zero:
+            verdict += ", --exit-zero"
+    if args.verbose:
+        verdict += ("; " if verdict else "") + f"{time.monotonic() - t0:.2f} s"
+    if not args.quiet:
+        # A text report ends with the summary; on the terminal it shares, say the rest only.
+        shown = to_terminal and same_terminal(stdout, stderr)
+        line = verdict if shown else "; ".join(x for x in (summary_line(report), verdict) if x)
+        if line:
+            print(f"lraudit: {line}", file=stderr)
+    if args.command == "check" and bad and not args.exit_zero:
         return EXIT_FAIL
     return EXIT_OK
 
 
 def _cmd_explain(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from lraudit import findings_doc
     from lraudit.explain import explain
 
+    target = args.config
+    if args.list:
+        _write(findings_doc.format_finding_list(args.format), args.output, stdout)
+        return EXIT_OK
+    if target is None:
+        raise UsageError("explain needs a finding code or name, a config file, or --list")
+    check_path("CONFIG", target)
+    check_path("--output", args.output)
+    if not Path(target).exists():
+        doc = findings_doc.find_doc(target)
+        if doc is not None:
+            _write(findings_doc.format_finding_doc(doc, args.format), args.output, stdout)
+            return EXIT_OK
+        if findings_doc.looks_like_finding(target):
+            close = findings_doc.suggest(target)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise LrauditError(
+                f"{target!r} is neither a finding nor a config file{hint} "
+                "(see 'lraudit explain --list')"
+            )
+    if args.output is not None:
+        guard_output("--output", args.output, [target])
     text = explain(
-        args.config,
+        target,
         format=args.format,
         config_format=args.config_format,
         steps=args.steps,
@@ -244,36 +444,34 @@ def _cmd_explain(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> 
 def _cmd_families(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from lraudit.explain import format_families
 
+    check_path("--output", args.output)
     _write(format_families(args.format), args.output, stdout)
     return EXIT_OK
 
 
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _terminal_width(stream: IO[str]) -> int:
-    if _isatty(stream):
-        import shutil
-
-        return max(60, shutil.get_terminal_size((100, 24)).columns)
-    return 100
+def _error_line(exc: BaseException) -> str:
+    if isinstance(exc, (LrauditError, UsageError)):
+        msg = str(exc)
+    elif isinstance(exc, OSError):
+        # An I/O failure that a lower layer did not word itself: still one line.
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        msg = f"{where}{exc.strerror or exc}"
+    elif isinstance(exc, RecursionError):
+        msg = "input nested too deeply to process (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        msg = "out of memory while auditing; audit fewer runs at a time (--run GLOB)"
+    else:
+        msg = (
+            f"internal error ({type(exc).__name__}: {exc}); please report it with the "
+            "command that caused it"
+        )
+    return "lraudit: error: " + (printable(" ".join(msg.split())) or type(exc).__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lraudit`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    stdout, stderr = sys.stdout, sys.stderr
-    parser = build_parser()
-    try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
-    except UsageError as exc:
-        print(f"lraudit: error: {exc}", file=stderr)
-        return EXIT_ERROR
-    except SystemExit as exc:  # --help / --version
-        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
+    stdout: IO[str] = SafeStream(sys.stdout)  # type: ignore[assignment]
+    stderr: IO[str] = SafeStream(sys.stderr)  # type: ignore[assignment]
     commands = {
         "report": _cmd_audit,
         "check": _cmd_audit,
@@ -281,19 +479,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "families": _cmd_families,
     }
     try:
+        try:
+            args = build_parser().parse_args(list(argv) if argv is not None else None)
+        except SystemExit as exc:  # --help / --version
+            return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
         return commands[args.command](args, stdout, stderr)
-    except LrauditError as exc:
-        msg = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"lraudit: error: {msg}", file=stderr)
-        return EXIT_ERROR
-    except OSError as exc:
-        # An I/O failure that a lower layer did not word itself: still one line, no traceback.
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"lraudit: error: {where}{exc.strerror or exc}", file=stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("lraudit: interrupted", file=stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (| head): nothing more can be shown there
+        _silence_stdout()
+        print("lraudit: error: output closed before the report was written", file=stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # every failure ends in one line and exit 2, never a traceback
+        print(_error_line(exc), file=stderr)
+        return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main_entry() -> None:

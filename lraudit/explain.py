@@ -221,7 +221,13 @@ def families_data() -> dict[str, Any]:
 
 
 def format_families(fmt: str = "text") -> str:
-    """``lraudit families`` output: ``text`` (signature, summary, formula) or ``json``."""
+    """``lraudit families`` output: ``text`` (signature, summary, formula) or ``json``.
+
+    The text form renders the docstring math readably (:func:`lraudit.mathtext.rst_to_text`);
+    the JSON keeps it as written (reST + LaTeX, for docs) in ``formula``.
+    """
+    from lraudit.mathtext import rst_to_text
+
     data = families_data()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -234,7 +240,7 @@ def format_families(fmt: str = "text") -> str:
         lines.append(f"{f['name']}({sig})")
         if f["summary"]:
             lines.append(f"    {f['summary']}")
-        for fl in f["formula"].splitlines():
+        for fl in rst_to_text(f["formula"]).splitlines():
             lines.append(f"    {fl.rstrip()}" if fl.strip() else "")
         lines.append("")
     shapes = " | ".join(data["warmup"]["shapes"])

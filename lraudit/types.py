@@ -77,6 +77,20 @@ class LRSeries:
     def __len__(self) -> int:
         return int(self.steps.shape[0])
 
+    def __repr__(self) -> str:
+        """A one-line summary (the arrays are summarised, never printed whole).
+
+        >>> LRSeries("train", "lr", np.array([0, 10]), np.array([0.1, 0.05]), np.zeros(2))
+        LRSeries(run='train', tag='lr', n=2, steps=0..10, values=0.1..0.05)
+        """
+        n = len(self)
+        span = ""
+        if n:
+            v = self.values
+            span = f", steps={self.steps[0]}..{self.steps[-1]}, values={v[0]:.4g}..{v[-1]:.4g}"
+        extra = f", notes={len(self.notes)}" if self.notes else ""
+        return f"{type(self).__name__}(run={self.run!r}, tag={self.tag!r}, n={n}{span}{extra})"
+
     def to_dataframe(self) -> pd.DataFrame:
         """The series as a DataFrame with columns ``run, tag, step, value, wall_time``."""
         import pandas as pd
@@ -90,6 +104,14 @@ class LRSeries:
                 "wall_time": self.wall_times,
             }
         )
+
+
+class ScalarSeries(LRSeries):
+    """A scalar series of any tag (loss, accuracy, ...), as :func:`lraudit.read_scalars` returns
+    for tags that are not learning rates. Same fields and methods as :class:`LRSeries` (a
+    subclass, so code written against ``LRSeries`` keeps working)."""
+
+    __slots__ = ()
 
 
 # --------------------------------------------------------------------------- schedules
@@ -262,7 +284,12 @@ class IntendedSchedule:
 
 @dataclass(frozen=True)
 class Finding:
-    """One diagnosis. ``name``/``code`` come from :data:`lraudit.vocab.FINDINGS`."""
+    """One diagnosis. ``name``/``code`` come from :data:`lraudit.vocab.FINDINGS`.
+
+    ``line`` is the 1-based line of the run's config file (``RunAudit.intended.source``) that
+    sets the value the finding is about, when known (a parser may set it; else
+    :func:`lraudit.report.locate.attach_lines` looks the setting up in the file); None otherwise.
+    """
 
     name: str
     code: str
@@ -271,6 +298,7 @@ class Finding:
     step: int | None = None
     expected: Any = None
     observed: Any = None
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -281,6 +309,7 @@ class Finding:
             "step": self.step,
             "expected": _plain(self.expected),
             "observed": _plain(self.observed),
+            "line": self.line,
         }
 
 
@@ -294,6 +323,14 @@ class RunAudit:
     fit: FitResult | None
     intended: IntendedSchedule | None
     findings: tuple[Finding, ...] = ()
+
+    def __repr__(self) -> str:
+        fam = self.fit.schedule.family if self.fit is not None else None
+        n = len(self.series) if self.series is not None else 0
+        return (
+            f"RunAudit(run={self.run!r}, tag={self.tag!r}, n={n}, fit={fam!r}, "
+            f"status={self.status!r}, findings={[f.name for f in self.findings]!r})"
+        )
 
     @property
     def status(self) -> str:
@@ -324,3 +361,34 @@ class AuditReport:
     def worst(self) -> Severity | None:
         ranks = [f.severity for r in self.runs for f in r.findings]
         return max(ranks, key=lambda s: s.rank) if ranks else None
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"AuditReport(path={self.path!r}, config={self.config_path!r}, "
+            f"series={len(self.runs)}, errors={s['errors']}, warnings={s['warnings']})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (schema_version 1) as plain Python data."""
+        from lraudit.report.data import to_data
+
+        return to_data(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON report (schema_version 1) as strict JSON text."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """One row per finding: ``run, tag, name, code, severity, step, line, message``."""
+        import pandas as pd
+
+        cols = ["run", "tag", "name", "code", "severity", "step", "line", "message"]
+        rows = [
+            [r.run, r.tag, f.name, f.code, f.severity.value, f.step, f.line, f.message]
+            for r in self.runs
+            for f in r.findings
+        ]
+        return pd.DataFrame(rows, columns=cols)

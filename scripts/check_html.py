@@ -5,11 +5,14 @@ Usage::
     python scripts/check_html.py REPORT.html [--screenshot OUT.png]
     python scripts/check_html.py --demo [--screenshot OUT.png]   # audit fixtures/demo first
 
-Two checks: (1) Chromium's serialised DOM (``--dump-dom``) after rendering contains the runs
-table and one ``<img>`` per run whose PNG data decodes; (2) a screenshot is taken and its pixels
-are examined without any image library beyond matplotlib's PNG reader: the page must not be
-blank, and the plots must add colour (the table alone is black on white). Exit 0 when both pass,
-1 when a check fails, 2 when Chromium is not installed. Look at the screenshot yourself too.
+Three checks: (1) Chromium's serialised DOM (``--dump-dom``) after the page's script ran holds
+the runs table, one drawn chart per row (an ``<svg>`` with the logged points as circles) and,
+when plots are embedded, PNG images that decode; (2) interaction: the page opened at
+``#zoom=0:X0:X1`` (the same zoom the mouse wheel applies) shows chart 0 with that visible
+range (``data-xmin``/``data-xmax``) and fewer points than the full view; (3) a screenshot is
+taken and its pixels are examined with matplotlib's PNG reader: the page must not be blank and
+the charts must add colour. Exit 0 when all pass, 1 when a check fails, 2 when Chromium is not
+installed. Look at the screenshot yourself too.
 """
 
 from __future__ import annotations
@@ -53,6 +56,37 @@ def run_chromium(chromium: str, args: list[str], profile: str) -> subprocess.Com
     )
 
 
+def _charts(dom: str) -> list[tuple[int, int, int]]:
+    """(xmin, xmax, circles) of every drawn chart in a serialised DOM."""
+    out = []
+    for m in re.finditer(r'<div class="chart"[^>]*>(.*?)</svg>', dom, re.S):
+        head = m.group(0)[: m.group(0).index(">")]
+        xmin = re.search(r'data-xmin="(-?\d+)"', head)
+        xmax = re.search(r'data-xmax="(-?\d+)"', head)
+        if xmin and xmax:
+            out.append((int(xmin.group(1)), int(xmax.group(1)), m.group(1).count("<circle")))
+    return out
+
+
+def check_zoom(chromium: str, url: str, profile: str) -> list[str]:
+    """Open chart 0 zoomed to the middle third of its range; the visible range must follow."""
+    full = run_chromium(chromium, ["--dump-dom", url], profile)
+    charts = _charts(full.stdout)
+    if not charts:
+        return ["no chart was drawn (does the page's script run?)"]
+    x0, x1, n_full = charts[0]
+    a, b = x0 + (x1 - x0) // 3, x0 + 2 * (x1 - x0) // 3
+    zoomed = _charts(
+        run_chromium(chromium, ["--dump-dom", f"{url}#zoom=0:{a}:{b}"], profile).stdout
+    )
+    if not zoomed or (zoomed[0][0], zoomed[0][1]) != (a, b):
+        return [f"zoom to {a}..{b} did not change the visible range: {zoomed[:1]}"]
+    if zoomed[0][2] > n_full:
+        return ["the zoomed chart shows more points than the full one"]
+    print(f"zoom: chart 0 range {x0}..{x1} ({n_full} points drawn) -> {a}..{b} ({zoomed[0][2]})")
+    return []
+
+
 def check(html: Path, screenshot: Path) -> list[str]:
     """The list of problems found (empty when the page renders as expected)."""
     chromium = find_chromium()
@@ -64,15 +98,23 @@ def check(html: Path, screenshot: Path) -> list[str]:
         dom = run_chromium(chromium, ["--dump-dom", url], profile)
         if dom.returncode != 0 or "<table" not in dom.stdout:
             problems.append(f"--dump-dom failed or has no table (rc {dom.returncode})")
-        rows = len(re.findall(r"<tr>", dom.stdout)) - 1
+        rows = len(re.findall(r'<tr id="run-', dom.stdout))
+        charts = _charts(dom.stdout)
         images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', dom.stdout)
         if rows < 1:
             problems.append("the runs table has no row")
-        if len(images) != rows:
-            problems.append(f"{len(images)} plot(s) for {rows} run(s)")
+        if len(charts) != rows:
+            problems.append(f"{len(charts)} chart(s) drawn for {rows} run(s)")
+        if any(c[2] == 0 for c in charts):
+            problems.append("a chart has no logged point")
+        if images and len(images) != rows:
+            problems.append(f"{len(images)} plot image(s) for {rows} run(s)")
         for b in images:
             if not base64.b64decode(b).startswith(b"\x89PNG"):
                 problems.append("an embedded image is not a PNG")
+        if re.search(r'(src|href)="https?://', dom.stdout):
+            problems.append("the page loads something from the network")
+        problems += check_zoom(chromium, url, profile)
         shot = run_chromium(
             chromium, [f"--screenshot={screenshot}", "--window-size=1200,1800", url], profile
         )
@@ -86,12 +128,13 @@ def check(html: Path, screenshot: Path) -> list[str]:
     colour = float(((px.max(axis=2) - px.min(axis=2)) > 0.25).mean())
     print(
         f"screenshot {screenshot}: {px.shape[1]}x{px.shape[0]}, {rows} row(s), "
-        f"{len(images)} image(s), non-white {nonwhite:.1%}, coloured {colour:.2%}"
+        f"{len(charts)} chart(s), {len(images)} image(s), non-white {nonwhite:.1%}, "
+        f"coloured {colour:.2%}"
     )
     if nonwhite < 0.01:
         problems.append("the screenshot is blank")
-    if images and colour < 0.001:
-        problems.append("no coloured pixels: the plots are not visible")
+    if colour < 0.001:
+        problems.append("no coloured pixels: the charts are not visible")
     return problems
 
 
@@ -108,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="lraudit-html-"))
     if args.demo:
+        repo = Path(__file__).resolve().parents[1]
+        sys.path.insert(0, str(repo))  # this checkout's lraudit, not an installed one
         from lraudit.cli import main as lraudit_main
 
-        repo = Path(__file__).resolve().parents[1]
         html = tmp / "demo.html"
         code = lraudit_main(
             [

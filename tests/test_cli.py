@@ -173,7 +173,7 @@ def test_unwritable_output(capsys, stub_audit, tmp_path: Path) -> None:
         [],
         ["report"],
         ["frobnicate"],
-        ["check", "logs", "--fail-on", "info"],
+        ["check", "logs", "--fail-on", "critical"],
         ["report", "logs", "--format", "yaml"],
         ["report", "logs", "--jobs", "0"],
         ["report", "logs", "--steps-per-epoch", "x"],

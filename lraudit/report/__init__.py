@@ -1,7 +1,7 @@
 """Report formatters: pure functions ``AuditReport -> str``, looked up by name.
 
 >>> sorted(FORMATS)
-['auto', 'github', 'html', 'json', 'junit', 'markdown', 'text']
+['auto', 'github', 'html', 'json', 'junit', 'markdown', 'sarif', 'text']
 >>> resolve_format("auto", {"GITHUB_ACTIONS": "true"}), resolve_format("auto", {})
 ('github', 'text')
 
@@ -24,7 +24,8 @@ from lraudit.types import AuditReport, RunAudit, Severity
 class Options:
     """Formatter options.
 
-    ``fail_on``: the severity at which a finding fails the check (``error`` | ``warning``),
+    ``fail_on``: the severity at which a finding fails the check (``error`` | ``warning`` |
+    ``info``),
     used by JUnit (``<failure>``) and the status marks. ``width``: text table width in
     characters. ``embed_plots``: the HTML page embeds one PNG per run x tag (needs matplotlib).
     ``color``: ANSI colours in the text table (the CLI sets it when stdout is a terminal and
@@ -46,6 +47,7 @@ def _formatters() -> dict[str, Formatter]:
     from lraudit.report.jsonfmt import format_json
     from lraudit.report.junit import format_junit
     from lraudit.report.markdown import format_markdown
+    from lraudit.report.sarif import format_sarif
     from lraudit.report.text import format_text
 
     return {
@@ -55,14 +57,43 @@ def _formatters() -> dict[str, Formatter]:
         "junit": format_junit,
         "github": format_github,
         "html": format_html,
+        "sarif": format_sarif,
     }
 
 
 #: Names accepted by ``--format`` for ``report`` and ``check``.
-FORMATS: tuple[str, ...] = ("auto", "text", "json", "markdown", "junit", "github", "html")
+FORMATS: tuple[str, ...] = (
+    "auto",
+    "text",
+    "json",
+    "markdown",
+    "junit",
+    "github",
+    "html",
+    "sarif",
+)
 
 #: Severity names accepted by ``--fail-on``.
-FAIL_LEVELS: tuple[str, ...] = ("error", "warning")
+FAIL_LEVELS: tuple[str, ...] = ("error", "warning", "info")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters (ANSI escapes, carriage returns, ...) made visible.
+
+    Run names, tags and paths come from the file system and may hold anything; written raw to
+    a terminal an escape sequence would recolour or rewrite it. Tabs and newlines are kept;
+    every other C0/C1 control character becomes ``\xNN``.
+
+    >>> printable("run\x1b[31mred\rX")
+    'run\\x1b[31mred\\x0dX'
+    """
+
+    def ok(c: str) -> bool:
+        return 32 <= ord(c) < 127 or c in "\t\n" or ord(c) > 159
+
+    if all(ok(c) for c in text):
+        return text
+    return "".join(c if ok(c) else f"\\x{ord(c):02x}" for c in text)
 
 
 def resolve_format(name: str, environ: Mapping[str, str] | None = None) -> str:
@@ -121,6 +152,7 @@ __all__ = [
     "fail_rank",
     "failing",
     "get_formatter",
+    "printable",
     "render",
     "resolve_format",
 ]

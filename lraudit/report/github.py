@@ -1,6 +1,7 @@
 """``--format github``: GitHub Actions workflow commands (``::error``/``::warning``/``::notice``).
 
-One annotation per finding (with ``file=`` the config when one was given as a relative path), escaped per the runner's rules (``toolkit/packages/core/src/
+One annotation per finding (with ``file=`` the config when one was given as a relative path, and
+``line=`` the config line the finding is about when known, ``Finding.line``), escaped per the runner's rules (``toolkit/packages/core/src/
 command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in
 property values also ``:`` and ``,`` become ``%3A`` and ``%2C``.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from lraudit.report import Options
+from lraudit.report import Options, printable
 from lraudit.report.text import summary_line, unaudited_line
 from lraudit.types import AuditReport
 
@@ -22,7 +23,8 @@ def escape_data(s: str) -> str:
     >>> escape_data("50% done\\nnext")
     '50%25 done%0Anext'
     """
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(s)
 
 
 def escape_property(s: str) -> str:
@@ -48,6 +50,8 @@ def format_github(report: AuditReport, options: Options | None = None) -> str:
             title = f"lraudit {f.code} {f.name} ({r.run} {r.tag})"
             where = f" (step {f.step})" if f.step is not None else ""
             props = file_prop if r.intended is not None else ""
+            if props and f.line is not None:
+                props += f"line={int(f.line)},"
             lines.append(
                 f"::{_LEVEL[f.severity.value]} {props}title={escape_property(title)}::"
                 f"{escape_data(f.message + where)}"

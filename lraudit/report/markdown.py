@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lraudit.report import Options, fail_rank
+from lraudit.report import Options, fail_rank, printable
 from lraudit.report.describe import describe_fit, fit_details
 from lraudit.report.text import intended_cell, points_cell, summary_line, unaudited_line
 from lraudit.types import AuditReport
@@ -17,11 +17,12 @@ def md_cell(text: str) -> str:
     >>> md_cell("a|b\\nc")
     'a\\\\|b c'
     """
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    flat = text.replace("\r", " ").replace("\n", " ")
+    return printable(flat.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`" if text else "—"
+    return "`" + printable(text).replace("`", "'") + "`" if text else "—"
 
 
 def md_text(text: str) -> str:
@@ -30,7 +31,7 @@ def md_text(text: str) -> str:
     >>> md_text("a <b> & c\nd")
     'a &lt;b&gt; &amp; c d'
     """
-    flat = " ".join(text.split())
+    flat = printable(" ".join(text.split()))
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

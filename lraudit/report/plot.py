@@ -4,9 +4,13 @@ Top panel: the logged points; the fitted schedule over the observed window; the 
 schedule (when a config was given) from step 0 to the config's horizon or the end of its last
 phase, whichever is later, so a run that stopped long before its decay ended shows as such;
 dotted markers at warmup ends and piecewise boundaries; red lines at the steps findings point
-to. The y axis is logarithmic when the logged (and fitted) LRs span more than 1.5 decades.
-Bottom panel: the residuals ``log(observed) - log(fitted)`` and, with a config,
-``log(observed) - log(intended)`` per point (how far, in log terms, the run is from each).
+to; each kind of line is in the legend, which sits right of the axes so it never hides points.
+The y axis is logarithmic when the logged (and fitted) LRs span more than 1.5 decades; its
+limits are those of the logged and fitted values (a schedule that reaches 0 does not stretch it),
+and logged zeros, which a log axis cannot show, are marked at its bottom edge and counted in the
+legend. Bottom panel, sharing the main panel's x-range: the residuals
+``log(observed) - log(fitted)`` and, with a config, ``log(observed) - log(intended)`` per point
+(how far, in log terms, the run is from each).
 
 matplotlib is an optional dependency (``pip install "lraudit[plot]"``); it is imported lazily
 with the non-interactive Agg backend, so this module never opens a window.
@@ -112,18 +116,31 @@ def use_log_scale(curves: list[np.ndarray]) -> bool:
     return bool(positive.size) and float(np.log10(positive.max() / positive.min())) > LOG_DECADES
 
 
-def render_png(run: RunAudit, *, dpi: int = 100, width: float = 8.0) -> bytes:
-    """The plot of one run x tag as PNG bytes (no metadata that varies between calls)."""
+def figure(run: RunAudit, *, width: float = 9.0) -> Any:
+    """The matplotlib figure of one run x tag (axes: LR panel, residual panel); close it after."""
     plt = _pyplot()
     fig, (ax, axr) = plt.subplots(
         2,
         1,
-        figsize=(width, width * 0.62),
-        sharex=False,
-        gridspec_kw={"height_ratios": [3, 1], "hspace": 0.35},
+        figsize=(width, width * 0.55),
+        sharex=True,
+        gridspec_kw={"height_ratios": [3, 1], "hspace": 0.12},
     )
     try:
         _draw(ax, axr, run)
+    except BaseException:
+        plt.close(fig)
+        raise
+    # the legend sits right of the axes, so it never hides the last points
+    fig.subplots_adjust(left=0.09, right=0.74, top=0.84, bottom=0.1)
+    return fig
+
+
+def render_png(run: RunAudit, *, dpi: int = 100, width: float = 9.0) -> bytes:
+    """The plot of one run x tag as PNG bytes (no metadata that varies between calls)."""
+    plt = _pyplot()
+    fig = figure(run, width=width)
+    try:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
         return buf.getvalue()
@@ -131,26 +148,46 @@ def render_png(run: RunAudit, *, dpi: int = 100, width: float = 8.0) -> bytes:
         plt.close(fig)
 
 
+def _vlines(ax: Any, xs: list[float], label: str, **style: Any) -> None:
+    """Vertical lines at ``xs``; the first one carries ``label`` so the kind is in the legend."""
+    for i, x in enumerate(sorted(set(xs))):
+        ax.axvline(x, label=label if i == 0 else None, **style)
+
+
+def log_limits(curves: list[np.ndarray]) -> tuple[float, float]:
+    """y limits of a log axis holding the finite positive values of ``curves`` (a margin of
+    a fifth of a decade), so a schedule that reaches 0 does not stretch the axis to 1e-10.
+
+    >>> [round(v, 6) for v in log_limits([np.array([1e-3, 0.0, 1e-1])])]
+    [0.000631, 0.158489]
+    """
+    positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in curves])
+    lo, hi = float(positive.min()), float(positive.max())
+    return lo / 10**0.2, hi * 10**0.2
+
+
 def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
     s = run.series
     has_points = s is not None and len(s) > 0
-    steps = np.asarray(s.steps, dtype=np.float64) if has_points else np.zeros(0)
-    values = np.asarray(s.values, dtype=np.float64) if has_points else np.zeros(0)
+    steps = np.asarray(s.steps, dtype=np.float64) if s is not None and has_points else np.zeros(0)
+    values = np.asarray(s.values, dtype=np.float64) if s is not None and has_points else np.zeros(0)
     lo = float(steps.min()) if has_points else 0.0
     hi = float(steps.max()) if has_points else 1.0
     curves: list[np.ndarray] = [values]
 
     intended = run.intended
-    if intended is not None and intended.unit == intended.log_unit:
+    comparable = intended is not None and intended.unit == intended.log_unit
+    if intended is not None and comparable:
         end = max(hi, float(intended.horizon or 0), schedule_end(intended.schedule))
         grid = np.linspace(0.0, end, 800)
         y = _safe_eval(intended, grid)
         if y is not None:
             ax.plot(grid, y, "--", color="tab:green", lw=1.5, label="intended (config)")
-        for x in _markers(intended.schedule):
-            ax.axvline(x, color="tab:green", ls=":", lw=1)
+        _vlines(
+            ax, _markers(intended.schedule), "intended phase end", color="tab:green", ls=":", lw=1
+        )
         if intended.horizon:
-            ax.axvline(float(intended.horizon), color="tab:green", ls="-.", lw=0.8)
+            ax.axvline(float(intended.horizon), color="tab:green", ls="-.", lw=0.8, label="horizon")
         if has_points and end > hi * 1.05:
             ax.axvspan(lo, hi, color="0.92", zorder=0, label="logged window")
 
@@ -163,21 +200,49 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
             ax.plot(grid, y, "-", color="tab:orange", lw=1.8, label="fitted")
             curves.append(y)
         fitted_at_points = _safe_eval_fit(fit, steps)
-        for x in _markers(fit.schedule, fit.offset):
-            ax.axvline(x, color="tab:orange", ls=":", lw=1)
+        _vlines(
+            ax,
+            _markers(fit.schedule, fit.offset),
+            "fitted phase end",
+            color="tab:orange",
+            ls=":",
+            lw=1,
+        )
 
+    log = use_log_scale(curves)
     if has_points:
-        ax.plot(steps, values, "o", ms=3, color="tab:blue", label=f"logged {run.tag}", zorder=3)
-    for f in run.findings:
-        if f.step is not None:
-            ax.axvline(float(f.step), color="tab:red", lw=1, alpha=0.7)
+        shown = values > 0 if log else np.isfinite(values)
+        ax.plot(
+            steps[shown],
+            values[shown],
+            "o",
+            ms=3,
+            color="tab:blue",
+            label=f"logged {run.tag}",
+            zorder=3,
+        )
+    finding_steps = [float(f.step) for f in run.findings if f.step is not None]
+    _vlines(ax, finding_steps, "finding", color="tab:red", lw=1, alpha=0.7)
 
     # The scale follows what was logged (and fitted over the same window): an intended cosine
     # that reaches 0 long after the run must not squash the observed curve onto a log axis.
-    if use_log_scale(curves):
+    if log:
         ax.set_yscale("log")
-        positive = np.concatenate([c[np.isfinite(c) & (c > 0)] for c in curves])
-        ax.set_ylim(bottom=float(positive.min()) / 3)
+        bottom, top = log_limits(curves)
+        ax.set_ylim(bottom, top)
+        zero = values <= 0
+        if zero.any():
+            # a log axis cannot show 0: mark those points at the bottom edge and say so
+            ax.plot(
+                steps[zero],
+                np.full(int(zero.sum()), bottom),
+                "v",
+                ms=5,
+                color="tab:purple",
+                clip_on=False,
+                zorder=4,
+                label=f"logged 0 ({int(zero.sum())}, at the axis)",
+            )
     title = f"{run.run} · {run.tag} · {run.status}"
     ax.figure.suptitle(title, fontsize=10)
     sub = "fit:      " + describe_fit(fit)
@@ -187,12 +252,12 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
     axr.axhline(0.0, color="0.5", lw=0.8)
     drawn = False
     against = [(fitted_at_points, "tab:orange", "vs fit")]
-    if intended is not None and intended.unit == intended.log_unit and has_points:
+    if intended is not None and comparable and has_points:
         against.append((_safe_eval(intended, steps), "tab:green", "vs intended"))
     for ref, colour, label in against:
         if ref is None:
@@ -204,8 +269,7 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
             axr.plot(steps[ok], res[ok], ".", ms=3, color=colour, label=label)
             drawn = True
     if drawn:
-        axr.set_xlim(lo - 0.02 * (hi - lo + 1), hi + 0.02 * (hi - lo + 1))
-        axr.legend(fontsize=6, loc="best")
+        axr.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     else:
         axr.text(0.5, 0.5, "no fit", transform=axr.transAxes, ha="center", va="center")
     axr.set_ylabel("log(observed/model)", fontsize=7)

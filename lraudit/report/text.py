@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lraudit.report import Options
+from lraudit.report import Options, printable
 from lraudit.report.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.types import AuditReport, RunAudit
 
@@ -60,16 +60,19 @@ def unaudited_line(report: AuditReport) -> str | None:
 
 
 def summary_line(report: AuditReport) -> str:
-    """``"2 runs: 1 error, 0 warnings, 1 info"``."""
-    n = len(report.runs)
+    """``"2 runs: 1 error, 0 warnings, 1 info"``; ``"5 runs (9 series): ..."`` when runs log
+    several LR tags (a run is a run directory; a series is one run x LR tag)."""
+    n = len({r.run for r in report.runs})
+    n_series = len(report.runs)
     infos = sum(f.severity.value == "info" for r in report.runs for f in r.findings)
     s = report.summary
 
     def plural(k: int, word: str) -> str:
         return f"{k} {word}" + ("" if k == 1 or word == "info" else "s")
 
+    series = f" ({n_series} series)" if n_series != n else ""
     return (
-        f"{plural(n, 'run')}: {plural(s['errors'], 'error')}, "
+        f"{plural(n, 'run')}{series}: {plural(s['errors'], 'error')}, "
         f"{plural(s['warnings'], 'warning')}, {plural(infos, 'info')}"
     )
 
@@ -92,7 +95,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     if report.config_path:
         fmt = f" ({report.config_format})" if report.config_format else ""
         title += f" vs {report.config_path}{fmt}"
-    console.print(title, markup=False)
+    console.print(printable(title), markup=False)
     with_intended = any(r.intended is not None for r in report.runs)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, leading=1)
     # run and tag share a column (tag on the second line) to leave room for the schedules.
@@ -105,7 +108,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     for r in report.runs:
         n = len(r.series) if r.series is not None else 0
         span = points_cell(r)[len(str(n)) :].strip()
-        cells = [f"{r.run}\n  {r.tag or '—'}", f"{n}\n{span}", describe_fit(r.fit)]
+        cells = [printable(f"{r.run}\n  {r.tag or '—'}"), f"{n}\n{span}", describe_fit(r.fit)]
         if with_intended:
             cells.append(intended_cell(r))
         table.add_row(*cells, Text(r.status, style=_STYLE.get(r.status, "")))
@@ -117,16 +120,21 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         for r, f in findings:
             where = f" step {f.step}" if f.step is not None else ""
             sev = _paint(f"{f.severity.value:<7}", f.severity.value, opts.color)
-            head = f"  {sev} {f.code} {f.name} [{r.run} {r.tag or '—'}{where}]"
-            lines.append(head)
+            head = (
+                f"  {sev} {f.code} {f.name} [{printable(r.run)} {printable(r.tag or '—')}{where}]"
+            )
+            if len(head) > opts.width and not opts.color:
+                lines += textwrap.wrap(head, width=opts.width, subsequent_indent=" " * 10)
+            else:
+                lines.append(head)
             lines += textwrap.wrap(
-                " ".join(f.message.split()),
+                printable(" ".join(f.message.split())),
                 width=opts.width,
                 initial_indent=" " * 10,
                 subsequent_indent=" " * 10,
             )
     skipped = unaudited_line(report)
     if skipped:
-        lines += [""] + textwrap.wrap(skipped, width=opts.width, subsequent_indent="  ")
+        lines += [""] + textwrap.wrap(printable(skipped), width=opts.width, subsequent_indent="  ")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
