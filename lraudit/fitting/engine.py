@@ -27,14 +27,19 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
-from lraudit.schedules import REGISTRY, compose, evaluate
-from lraudit.types import Schedule, Warmup
+from lraudit.schedules import Schedule, Warmup, fast_evaluate
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
 #: Residual used where a candidate cannot be evaluated (invalid parameter combination).
 BAD_RESIDUAL = 30.0
+#: Outcome messages of the screening optimiser by status (:func:`screen`).
+SCREEN_MESSAGES = {
+    0: "screening pass: stopped on its evaluation budget",
+    1: "screening pass: converged (zero gradient or a vanishing step)",
+}
 
 
 @dataclass
@@ -54,7 +59,7 @@ class FreeParam:
 
     def to_z(self, v: float) -> float:
         if self.rate:
-            v = min(max(v, 1e-300), 1 - 1e-16)
+            v = min(max(v, TINY), 1 - 1e-16)
             return math.log(-math.log(v))
         if self.log:
             return math.log(v) if v > 0 else -700.0
@@ -69,7 +74,7 @@ class FreeParam:
         if self.rate:
             # v in [lo, hi] maps to z decreasing in v
             hi_v = min(self.hi, 1 - 1e-16)
-            lo_v = max(self.lo, 1e-300)
+            lo_v = max(self.lo, TINY)
             return self.to_z(hi_v), self.to_z(lo_v)
         lo = self.to_z(self.lo) if math.isfinite(self.lo) else -np.inf
         hi = self.to_z(self.hi) if math.isfinite(self.hi) else np.inf
@@ -161,18 +166,6 @@ class Outcome:
         return self.rss / max(self.n, 1)
 
 
-def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
-    """:func:`lraudit.schedules.evaluate` without re-validating params (the fitter builds them).
-
-    Uses the registry's own composition (:func:`lraudit.schedules.compose`), so that the warmup
-    and floor conventions live in one place.
-    """
-    fam = REGISTRY.get(sched.family)
-    if fam is None:
-        return evaluate(sched, x)
-    return compose(x, fam, sched.params, sched.warmup, sched.min_lr)
-
-
 def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
     """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``."""
     with np.errstate(all="ignore"):
@@ -208,7 +201,7 @@ def refine(
     """
     if eps is None:
         eps = EPS_REL * float(np.max(np.abs(y))) if y.size else 1e-30
-        eps = max(eps, 1e-300)
+        eps = max(eps, TINY)
     xs = x.astype(np.float64) + offset
     ly = np.log(np.maximum(y, 0.0) + eps)
     free = cand.free
@@ -252,7 +245,8 @@ def refine(
 
     if quick:
         zq, status = screen(fun, z0, lo, hi, max_nfev)
-        return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, "", ())
+        msg = SCREEN_MESSAGES[status]
+        return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, msg, ())
     try:
         res = least_squares(
             fun,
@@ -283,8 +277,17 @@ def refine(
         )
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return _outcome(
-        cand, sched_of, rexact, free, res.x, x.size, offset, res.jac,
-        int(res.status), str(res.message), active,
+        cand,
+        sched_of,
+        rexact,
+        free,
+        res.x,
+        x.size,
+        offset,
+        res.jac,
+        int(res.status),
+        str(res.message),
+        active,
     )
 
 
@@ -355,7 +358,7 @@ def screen(
         g = jac.T @ r
         held = ((z <= lo_in) & (g > 0)) | ((z >= hi_in) & (g < 0))
         f = ~held
-        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, 1e-300):
+        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, TINY):
             return z, 1
         jf = jac[:, f]
         a = jf.T @ jf

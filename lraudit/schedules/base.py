@@ -24,6 +24,12 @@ from lraudit.errors import ScheduleError
 #: shape number (power, share of the cycle); ``choice``: a discrete option (bool or enum).
 ROLES = ("level", "step", "rate", "shape", "choice")
 
+#: ``ParamSpec.snap`` of step counts that frameworks take as whole numbers (a fit within 2 % of
+#: one is its rounding drift)
+WHOLE_STEP = 0.02
+#: ``ParamSpec.snap`` of integer multipliers (torch SGDR ``T_mult``), within 0.1 %
+WHOLE_MULT = 1e-3
+
 
 @dataclass(frozen=True)
 class ParamSpec:
@@ -32,7 +38,9 @@ class ParamSpec:
     ``kind``: ``float`` | ``int`` | ``bool`` | ``choice`` | ``floats`` | ``ints`` (sequences).
     ``bounds`` are inclusive (None = unbounded). ``log`` marks params best fitted in log space.
     ``role`` is one of :data:`ROLES`; ``end`` marks the level a schedule settles to (a floor the
-    curve approaches), as opposed to the level it starts from or peaks at.
+    curve approaches), as opposed to the level it starts from or peaks at. ``snap``: a fitted
+    value within ``snap * max(v, 1)`` of a whole number is snapped to it when that costs no more
+    than rounding noise (whole step counts; SGDR's integer ``T_mult``); 0 never snaps.
     """
 
     name: str
@@ -44,6 +52,7 @@ class ParamSpec:
     doc: str = ""
     role: str = ""
     end: bool = False
+    snap: float = 0.0
 
     @property
     def scalar(self) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 
 from lraudit.curves import TINY, flat_head_end, settled_from
 from lraudit.schedules._common import check_positive, clean
-from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.base import WHOLE_MULT, WHOLE_STEP, Family, ParamSpec
 from lraudit.schedules.text import decay_end_marks, decay_span, fmt_lr, fmt_step, param
 
 # --------------------------------------------------------------------------- cosine
@@ -106,7 +106,15 @@ COSINE = Family(
             role="level",
             end=True,
         ),
-        ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="length D (> 0)", role="step"),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="length D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
         ParamSpec(
             "start_step",
             "float",
@@ -114,6 +122,7 @@ COSINE = Family(
             default=0,
             doc="decay start (warmup + hold); flat at peak_lr before it",
             role="step",
+            snap=WHOLE_STEP,
         ),
     ),
     guess=_guess_cosine,
@@ -255,7 +264,13 @@ COSINE_RESTARTS = Family(
             end=True,
         ),
         ParamSpec(
-            "first_period", "float", (0.0, None), log=True, doc="first cycle length", role="step"
+            "first_period",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="first cycle length",
+            role="step",
+            snap=WHOLE_STEP,
         ),
         ParamSpec(
             "period_mult",
@@ -265,6 +280,7 @@ COSINE_RESTARTS = Family(
             log=True,
             doc="cycle growth",
             role="rate",
+            snap=WHOLE_MULT,
         ),
         ParamSpec(
             "peak_decay",

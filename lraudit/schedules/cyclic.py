@@ -11,7 +11,7 @@ import numpy as np
 from lraudit.curves import TINY, settled_from
 from lraudit.errors import ScheduleError
 from lraudit.schedules._common import best_of, check_positive, clean
-from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
 from lraudit.schedules.text import fmt_lr, fmt_step, param
 
 # --------------------------------------------------------------------------- cyclic
@@ -282,7 +282,13 @@ ONE_CYCLE = Family(
     params=(
         ParamSpec("max_lr", "float", (0.0, None), log=True, doc="peak LR", role="level"),
         ParamSpec(
-            "total_steps", "float", (0.0, None), log=True, doc="T (last step T-1)", role="step"
+            "total_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="T (last step T-1)",
+            role="step",
+            snap=WHOLE_STEP,
         ),
         ParamSpec(
             "pct_start",

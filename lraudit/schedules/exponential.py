@@ -10,7 +10,7 @@ import numpy as np
 
 from lraudit.curves import big_changes, flat_head_end
 from lraudit.schedules._common import check_positive, clean, round_decade, span
-from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
 from lraudit.schedules.text import fmt_lr, fmt_step, from_start, param, start_mark
 
 # --------------------------------------------------------------------------- exponential
@@ -141,7 +141,13 @@ EXPONENTIAL = Family(
             role="rate",
         ),
         ParamSpec(
-            "decay_steps", "float", (0.0, None), log=True, doc="steps per factor (> 0)", role="step"
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="steps per factor (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
         ),
         ParamSpec("staircase", "bool", default=False, doc="floor the exponent", role="choice"),
         ParamSpec(
@@ -151,6 +157,7 @@ EXPONENTIAL = Family(
             default=0,
             doc="decay clock origin; flat at init_lr before it (OD API burnin_steps)",
             role="step",
+            snap=WHOLE_STEP,
         ),
     ),
     guess=_guess_exponential,
@@ -249,7 +256,15 @@ INVERSE_TIME = Family(
         ParamSpec(
             "decay_rate", "float", (0.0, None), log=True, doc="r in 1 / (1 + r s/D)", role="rate"
         ),
-        ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="D (> 0)", role="step"),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
         ParamSpec("staircase", "bool", default=False, doc="floor s / D", role="choice"),
     ),
     guess=_guess_inverse_time,

@@ -9,7 +9,7 @@ import numpy as np
 
 from lraudit.curves import flat_head_end, settled_from
 from lraudit.schedules._common import best_of, check_positive, clean
-from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
 from lraudit.schedules.text import decay_end_marks, decay_span, fmt_lr, fmt_step, param
 
 # --------------------------------------------------------------------------- polynomial
@@ -130,7 +130,15 @@ POLYNOMIAL = Family(
             role="level",
             end=True,
         ),
-        ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="length D (> 0)", role="step"),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="length D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
         ParamSpec(
             "power", "float", (0.0, None), default=1.0, log=True, doc="exponent k > 0", role="shape"
         ),
@@ -141,6 +149,7 @@ POLYNOMIAL = Family(
             default=0,
             doc="decay start; flat at init_lr before it",
             role="step",
+            snap=WHOLE_STEP,
         ),
     ),
     guess=_guess_polynomial,
@@ -252,9 +261,16 @@ WSD = Family(
             log=True,
             doc="stable length after warmup",
             role="step",
+            snap=WHOLE_STEP,
         ),
         ParamSpec(
-            "decay_steps", "float", (0.0, None), log=True, doc="decay length (> 0)", role="step"
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="decay length (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
         ),
         ParamSpec(
             "end_lr",
