@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from lraudit.errors import ScheduleError
+from lraudit.schedules.text import Steps
 
 #: Parameter roles. ``level``: a learning rate (a start, peak or end value, or a list of them);
 #: ``step``: a step count or position (a length, a start, boundaries); ``rate``: a factor per
@@ -80,8 +81,9 @@ class Family:
       of consistent values is reported when the window does not determine them);
     * ``key_steps(params, warmup_steps)``: steps where something happens (phase ends);
       ``smooth``: it has a continuous phase (half-way through it is worth a look);
-    * ``describe(params)``: the family part of the one-line description (values may be
-      :class:`~lraudit.schedules.text.Unsure`);
+    * ``describe(params, steps)``: the family part of the one-line description (values may be
+      :class:`~lraudit.schedules.text.Unsure`; ``steps`` says how step counts read, with or
+      without their unit, :class:`~lraudit.schedules.text.Steps`);
     * ``monotone``: never rises after it starts to fall; ``floorable``: a ``min_lr`` clamp may
       make its tail; ``own_rise``: it models an initial rise itself (no separate warmup);
     * ``per_step_rate`` / ``rate_expr`` and ``hidden``: what a window cannot identify beyond what
@@ -101,7 +103,7 @@ class Family:
     horizon: tuple[str, ...] = ()
     key_steps: Callable[[Mapping[str, Any], float], list[float]] | None = None
     smooth: bool = True
-    describe: Callable[[Mapping[str, Any]], str] | None = None
+    describe: Callable[[Mapping[str, Any], Steps], str] | None = None
     monotone: bool = False
     floorable: bool = False
     own_rise: bool = False

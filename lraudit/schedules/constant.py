@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lraudit.schedules.base import Family, ParamSpec
-from lraudit.schedules.text import fmt_lr, param
+from lraudit.schedules.text import BARE, Steps, fmt_lr, param
 
 
 def constant(steps: np.ndarray, lr: float) -> np.ndarray:
@@ -27,7 +27,7 @@ def _guess(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return {"lr": float(np.median(finite)) if finite.size else 0.0}
 
 
-def _describe(p: Mapping[str, Any]) -> str:
+def _describe(p: Mapping[str, Any], w: Steps = BARE) -> str:
     return f"constant {fmt_lr(param(p, 'lr'))}"
 
 

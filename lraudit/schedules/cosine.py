@@ -11,7 +11,7 @@ import numpy as np
 from lraudit.curves import TINY, flat_head_end, settled_from
 from lraudit.schedules._common import check_positive, clean
 from lraudit.schedules.base import WHOLE_MULT, WHOLE_STEP, Family, ParamSpec
-from lraudit.schedules.text import decay_end_marks, decay_span, fmt_lr, fmt_step, param
+from lraudit.schedules.text import BARE, Steps, decay_end_marks, decay_span, fmt_lr, param
 
 # --------------------------------------------------------------------------- cosine
 
@@ -85,9 +85,9 @@ def _guess_cosine(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return {"peak_lr": peak, "end_lr": end, "decay_steps": max(d, 1.0), "start_step": start}
 
 
-def _describe_cosine(p: Mapping[str, Any]) -> str:
+def _describe_cosine(p: Mapping[str, Any], w: Steps = BARE) -> str:
     peak, end = fmt_lr(param(p, "peak_lr")), fmt_lr(param(p, "end_lr", 0.0))
-    return f"cosine {peak}→{end} over {decay_span(p)}"
+    return f"cosine {peak}→{end} over {decay_span(p, w)}"
 
 
 COSINE = Family(
@@ -237,10 +237,10 @@ def _guess_restarts(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _describe_restarts(p: Mapping[str, Any]) -> str:
+def _describe_restarts(p: Mapping[str, Any], w: Steps = BARE) -> str:
     return (
         f"cosine restarts {fmt_lr(param(p, 'peak_lr'))}→{fmt_lr(param(p, 'end_lr', 0.0))} "
-        f"period {fmt_step(param(p, 'first_period'))} ×{fmt_lr(param(p, 'period_mult', 1.0))}, "
+        f"period {w.count(param(p, 'first_period'))} ×{fmt_lr(param(p, 'period_mult', 1.0))}, "
         f"peak ×{fmt_lr(param(p, 'peak_decay', 1.0))}"
     )
 

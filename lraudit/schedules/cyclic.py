@@ -12,7 +12,7 @@ from lraudit.curves import TINY, settled_from
 from lraudit.errors import ScheduleError
 from lraudit.schedules._common import best_of, check_positive, clean
 from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
-from lraudit.schedules.text import fmt_lr, fmt_step, param
+from lraudit.schedules.text import BARE, Steps, fmt_lr, param
 
 # --------------------------------------------------------------------------- cyclic
 
@@ -115,13 +115,13 @@ def _guess_cyclic(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _describe_cyclic(p: Mapping[str, Any]) -> str:
+def _describe_cyclic(p: Mapping[str, Any], w: Steps = BARE) -> str:
     mode = param(p, "mode", "triangular")
     gamma = param(p, "gamma", 1.0)
     g = f" γ {fmt_lr(gamma)}" if mode == "exp_range" else ""
     return (
         f"cyclic {mode} {fmt_lr(param(p, 'base_lr'))}↔{fmt_lr(param(p, 'max_lr'))} "
-        f"up {fmt_step(param(p, 'step_size_up'))} down {fmt_step(param(p, 'step_size_down'))}{g}"
+        f"up {w.count(param(p, 'step_size_up'))} down {w.count(param(p, 'step_size_down'))}{g}"
     )
 
 
@@ -263,11 +263,11 @@ def _guess_one_cycle(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(one_cycle, x, y, cands)
 
 
-def _describe_one_cycle(p: Mapping[str, Any]) -> str:
+def _describe_one_cycle(p: Mapping[str, Any], w: Steps = BARE) -> str:
     phases = "three-phase " if param(p, "three_phase", False) else ""
     return (
         f"one_cycle {phases}{fmt_lr(param(p, 'init_lr'))}→{fmt_lr(param(p, 'max_lr'))}"
-        f"→{fmt_lr(param(p, 'end_lr'))} over {fmt_step(param(p, 'total_steps'))} "
+        f"→{fmt_lr(param(p, 'end_lr'))} over {w.count(param(p, 'total_steps'))} "
         f"(peak at {fmt_lr(param(p, 'pct_start'))}, {param(p, 'anneal', 'cos')})"
     )
 

@@ -11,7 +11,7 @@ import numpy as np
 from lraudit.curves import big_changes, flat_head_end
 from lraudit.schedules._common import check_positive, clean, round_decade, span
 from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
-from lraudit.schedules.text import fmt_lr, fmt_step, from_start, param, start_mark
+from lraudit.schedules.text import BARE, Steps, fmt_lr, fmt_step, from_start, param, start_mark
 
 # --------------------------------------------------------------------------- exponential
 
@@ -107,11 +107,11 @@ def _guess_exponential(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _describe_exponential(p: Mapping[str, Any]) -> str:
+def _describe_exponential(p: Mapping[str, Any], w: Steps = BARE) -> str:
     stair = " staircase" if param(p, "staircase", False) else ""
     return (
         f"exponential {fmt_lr(param(p, 'init_lr'))} ×{fmt_lr(param(p, 'decay_rate'))} "
-        f"per {fmt_step(param(p, 'decay_steps'))}{stair}{from_start(p)}"
+        f"per {w.count(param(p, 'decay_steps'))}{stair}{from_start(p, w)}"
     )
 
 
@@ -230,7 +230,7 @@ def _guess_inverse_time(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]
     }
 
 
-def _describe_inverse_time(p: Mapping[str, Any]) -> str:
+def _describe_inverse_time(p: Mapping[str, Any], w: Steps = BARE) -> str:
     stair = " staircase" if param(p, "staircase", False) else ""
     return (
         f"inverse_time {fmt_lr(param(p, 'init_lr'))} / (1 + {fmt_lr(param(p, 'decay_rate'))}"
@@ -322,8 +322,8 @@ def _guess_inverse_sqrt(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]
     return {"peak_lr": peak, "timescale": max(tau, 1.0)}
 
 
-def _describe_inverse_sqrt(p: Mapping[str, Any]) -> str:
-    return f"inverse_sqrt {fmt_lr(param(p, 'peak_lr'))} timescale {fmt_step(param(p, 'timescale'))}"
+def _describe_inverse_sqrt(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    return f"inverse_sqrt {fmt_lr(param(p, 'peak_lr'))} timescale {w.count(param(p, 'timescale'))}"
 
 
 #: A point this close below ``timescale`` (relative) is on the flat part.

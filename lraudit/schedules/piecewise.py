@@ -11,7 +11,7 @@ from lraudit.curves import big_changes
 from lraudit.errors import ScheduleError
 from lraudit.schedules._common import clean
 from lraudit.schedules.base import Family, ParamSpec
-from lraudit.schedules.text import MAX_LISTED, UNSURE, fmt_lr, fmt_step, param
+from lraudit.schedules.text import BARE, MAX_LISTED, UNSURE, Steps, fmt_lr, fmt_step, param
 
 
 def piecewise(steps: np.ndarray, boundaries: Any, values: Any) -> np.ndarray:
@@ -64,7 +64,7 @@ def _guess_piecewise(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return {"boundaries": bounds, "values": levels}
 
 
-def _describe_piecewise(p: Mapping[str, Any]) -> str:
+def _describe_piecewise(p: Mapping[str, Any], w: Steps = BARE) -> str:
     values = list(param(p, "values", []))
     bounds = list(param(p, "boundaries", []))
     parts = [fmt_lr(values[0])] if values else [UNSURE]
@@ -77,10 +77,10 @@ def _describe_piecewise(p: Mapping[str, Any]) -> str:
             f"… ({len(values)} levels)",
             f"{fmt_lr(pairs[-1][1])} @{fmt_step(pairs[-1][0])}",
         ]
-        return "piecewise " + " → ".join(parts)
+        return "piecewise " + " → ".join(parts) + w.suffix()
     for b, v in pairs:
         parts.append(f"{fmt_lr(v)} @{fmt_step(b)}")
-    return "piecewise " + " → ".join(parts)
+    return "piecewise " + " → ".join(parts) + w.suffix()
 
 
 def _boundary_marks(p: Mapping[str, Any], w: float) -> list[float]:

@@ -10,7 +10,7 @@ import numpy as np
 from lraudit.curves import flat_head_end, settled_from
 from lraudit.schedules._common import best_of, check_positive, clean
 from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
-from lraudit.schedules.text import decay_end_marks, decay_span, fmt_lr, fmt_step, param
+from lraudit.schedules.text import BARE, Steps, decay_end_marks, decay_span, fmt_lr, param
 
 # --------------------------------------------------------------------------- polynomial
 
@@ -107,11 +107,11 @@ def _guess_polynomial(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(polynomial, x, y, cands)
 
 
-def _describe_polynomial(p: Mapping[str, Any]) -> str:
+def _describe_polynomial(p: Mapping[str, Any], w: Steps = BARE) -> str:
     power = param(p, "power", 1.0)
     name = "linear" if float(power) == 1.0 else f"polynomial^{fmt_lr(power)}"
     init, end = fmt_lr(param(p, "init_lr")), fmt_lr(param(p, "end_lr", 0.0))
-    return f"{name} {init}→{end} over {decay_span(p)}"
+    return f"{name} {init}→{end} over {decay_span(p, w)}"
 
 
 POLYNOMIAL = Family(
@@ -234,11 +234,11 @@ def _guess_wsd(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(warmup_stable_decay, x, y, cands)
 
 
-def _describe_wsd(p: Mapping[str, Any]) -> str:
+def _describe_wsd(p: Mapping[str, Any], w: Steps = BARE) -> str:
     return (
-        f"stable {fmt_lr(param(p, 'peak_lr'))} for {fmt_step(param(p, 'stable_steps'))} + "
+        f"stable {fmt_lr(param(p, 'peak_lr'))} for {w.count(param(p, 'stable_steps'))} + "
         f"{param(p, 'decay_shape', 'linear')} decay →{fmt_lr(param(p, 'end_lr', 0.0))} "
-        f"over {fmt_step(param(p, 'decay_steps'))}"
+        f"over {w.count(param(p, 'decay_steps'))}"
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: The one "not determined" mark: after a value the data do not fix (``0.08?``), alone for a
@@ -81,16 +82,60 @@ def param(params: Mapping[str, Any], name: str, default: Any = None) -> Any:
     return default if v is None else v
 
 
-def from_start(params: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class Steps:
+    """How step counts read in a description: bare (``unit=None``, the report tables) or with
+    the unit the schedule counts (``"iteration"``, ``"epoch"``: messages that must say which).
+
+    >>> Steps().count(500), Steps("epoch").count(500), Steps("epoch").count(1)
+    ('500', '500 epochs', '1 epoch')
+    >>> Steps().span(10, 20), Steps("iteration").span(10, 20), Steps("epoch").at(3)
+    ('steps 10–20', 'iterations 10–20', 'epoch 3')
+    """
+
+    unit: str | None = None
+
+    def count(self, x: Any) -> str:
+        """A length: ``500`` or ``500 epochs``."""
+        if self.unit is None:
+            return fmt_step(x)
+        one = not isinstance(x, Unsure) and _is_one(x)
+        return f"{fmt_step(x)} {self.unit}{'' if one else 's'}"
+
+    def at(self, x: Any) -> str:
+        """A position: ``1000`` or ``iteration 1000``."""
+        return fmt_step(x) if self.unit is None else f"{self.unit} {fmt_step(x)}"
+
+    def span(self, a: Any, b: Any) -> str:
+        """From ``a`` to ``b``: ``steps 1000–50000`` or ``iterations 1000–50000``."""
+        return f"{self.unit or 'step'}s {fmt_step(a)}–{fmt_step(b)}"
+
+    def suffix(self) -> str:
+        """``""``, or ``" (epochs)"`` after a list of positions."""
+        return "" if self.unit is None else f" ({self.unit}s)"
+
+
+def _is_one(x: Any) -> bool:
+    try:
+        return float(x) == 1.0
+    except (TypeError, ValueError):
+        return False
+
+
+#: Bare step counts (the report tables).
+BARE = Steps()
+
+
+def from_start(params: Mapping[str, Any], words: Steps = BARE) -> str:
     """``" from 1000"`` for a decay whose clock starts later than step 0, else ``""``."""
     start = param(params, "start_step", 0)
     try:
-        return f" from {fmt_step(start)}" if float(start) > 0 else ""
+        return f" from {words.at(start)}" if float(start) > 0 else ""
     except (TypeError, ValueError):
         return ""
 
 
-def decay_span(params: Mapping[str, Any]) -> str:
+def decay_span(params: Mapping[str, Any], words: Steps = BARE) -> str:
     """``"50000"`` for a decay from step 0, ``"steps 1000–50000"`` for one that starts later."""
     d = param(params, "decay_steps")
     start = param(params, "start_step", 0)
@@ -99,10 +144,10 @@ def decay_span(params: Mapping[str, Any]) -> str:
             end: Any = float(start) + float(d)
             if isinstance(d, Unsure) or isinstance(start, Unsure):
                 end = Unsure(end)
-            return f"steps {fmt_step(start)}–{fmt_step(end)}"
+            return words.span(start, end)
     except (TypeError, ValueError):
         pass
-    return fmt_step(d)
+    return words.count(d)
 
 
 def start_mark(params: Mapping[str, Any]) -> list[float]:
