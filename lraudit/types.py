@@ -27,7 +27,7 @@ from lraudit.schedules.schedule import Schedule as Schedule
 from lraudit.schedules.warmups import Warmup as Warmup
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
 
 class Severity(str, Enum):
