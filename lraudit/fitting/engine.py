@@ -225,13 +225,7 @@ def refine(
         r = residuals(sched, xs, ly, eps)
         return Outcome(cand, sched, {}, float(r @ r), x.size, offset, None, 0, "nothing to fit", ())
 
-    lo = np.array([p.zbounds()[0] for p in free])
-    hi = np.array([p.zbounds()[1] for p in free])
-    z0 = np.array([p.to_z(min(max(p.init, p.lo), p.hi)) for p in free])
-    # strictly inside the bounds, as trf requires
-    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    pad = np.minimum(1e-6 * span, 1e-3)
-    z0 = np.minimum(np.maximum(z0, lo + pad), hi - pad)
+    lo, hi, z0 = _box(free)
 
     def jac(z: np.ndarray) -> np.ndarray:
         # the residuals at ``z`` were just computed by ``fun`` (trf asks for the Jacobian at the
@@ -261,19 +255,9 @@ def refine(
             gtol=1e-10,
         )
     except (ValueError, np.linalg.LinAlgError) as exc:
-        sched = sched_of(z0)
-        r = fun(z0)
+        sched, r, why = sched_of(z0), fun(z0), f"least_squares failed: {exc}"
         return Outcome(
-            cand,
-            sched,
-            _vals(free, z0),
-            float(r @ r),
-            x.size,
-            offset,
-            None,
-            -1,
-            f"least_squares failed: {exc}",
-            (),
+            cand, sched, _vals(free, z0), float(r @ r), x.size, offset, None, -1, why, ()
         )
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return _outcome(
@@ -289,6 +273,17 @@ def refine(
         str(res.message),
         active,
     )
+
+
+def _box(free: list[FreeParam]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds of the free parameters in transformed space, and the start strictly inside them
+    (as trf requires)."""
+    lo = np.array([p.zbounds()[0] for p in free])
+    hi = np.array([p.zbounds()[1] for p in free])
+    z0 = np.array([p.to_z(min(max(p.init, p.lo), p.hi)) for p in free])
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    pad = np.minimum(1e-6 * span, 1e-3)
+    return lo, hi, np.minimum(np.maximum(z0, lo + pad), hi - pad)
 
 
 def _outcome(
