@@ -15,54 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.describe import describe_schedule, fmt_step
 from lraudit.errors import LrauditError
-from lraudit.report.describe import describe_schedule, fmt_step
-from lraudit.types import IntendedSchedule, Schedule
-
-
-def key_steps(schedule: Schedule, end: float | None) -> list[float]:
-    """The steps worth looking at: 0, each phase boundary ``b`` with ``b - 1``, the end.
-
-    >>> from lraudit.types import Warmup
-    >>> key_steps(Schedule("piecewise", {"boundaries": [30, 40], "values": [1, .1, .01]}), 50)
-    [0.0, 29.0, 30.0, 39.0, 40.0, 50.0]
-    >>> key_steps(Schedule("constant", {"lr": 1.0}, warmup=Warmup(10, 0.1)), 100)
-    [0.0, 9.0, 10.0, 100.0]
-    >>> key_steps(Schedule("cosine", {"peak_lr": 1.0, "end_lr": 0.0, "decay_steps": 90,
-    ...     "start_step": 10}, warmup=Warmup(10, 0.1)), 100)
-    [0.0, 9.0, 10.0, 55.0, 99.0, 100.0]
-    """
-    p = schedule.params
-    marks: list[float] = []
-    w = schedule.warmup.steps if schedule.warmup is not None else 0
-    if w:
-        marks.append(float(w))
-    if schedule.family == "piecewise":
-        bounds = [float(b) for b in p.get("boundaries", [])]
-        # a schedule sampled per epoch can have thousands of levels: its ends are enough
-        marks += bounds if len(bounds) <= 12 else bounds[:2] + bounds[-1:]
-    if p.get("start_step"):
-        marks.append(float(p["start_step"]))
-    if schedule.family == "warmup_stable_decay" and p.get("stable_steps") is not None:
-        marks.append(float(w) + float(p["stable_steps"]))
-    if schedule.family in ("cosine", "polynomial") and p.get("decay_steps"):
-        marks.append(float(p.get("start_step") or 0) + float(p["decay_steps"]))
-    if schedule.family == "one_cycle" and p.get("total_steps"):
-        marks.append(float(p["total_steps"]))
-    if schedule.family == "cosine_restarts" and p.get("first_period"):
-        marks.append(float(p["first_period"]))
-    out = {0.0}
-    for b in marks:
-        if end is None or b <= end:
-            out.update({max(0.0, b - 1.0), b})
-    if end is not None:
-        # Half-way through the last phase shows the shape of a continuous decay.
-        if schedule.family not in ("piecewise", "constant"):
-            last = max(x for x in out if x < end - 1) if min(out) < end - 1 else end
-            if end - last > 2:
-                out.add(float(np.floor((last + end) / 2)))
-        out.add(float(end))
-    return sorted(out)
+from lraudit.schedules import key_steps
+from lraudit.types import IntendedSchedule
 
 
 def explain_data(intended: IntendedSchedule, steps: int | None = None) -> dict[str, Any]:

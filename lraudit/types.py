@@ -15,7 +15,6 @@ family part from below (``max(lr, min_lr)``), as TF OD API's ``min_learning_rate
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -23,8 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lraudit.plain import plain as _plain
+from lraudit.schedules.schedule import Schedule as Schedule
+from lraudit.schedules.warmups import Warmup as Warmup
+
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
 
 class Severity(str, Enum):
@@ -117,72 +120,8 @@ class ScalarSeries(LRSeries):
 # --------------------------------------------------------------------------- schedules
 
 
-@dataclass(frozen=True)
-class Warmup:
-    """Warmup over steps ``0 <= s < steps`` from ``start_lr`` towards the family's value at ``steps``.
-
-    ``steps`` is a whole number of steps, or fractional when the schedule counts epochs and the
-    warmup ends inside one (YOLOv5: 100 iterations at 8 iterations per epoch = 12.5 epochs).
-
-    ``shape``: ``linear`` (``start + (target - start) * s / steps``), ``constant`` (``start``),
-    ``exponential`` (``start * (target / start) ** (s / steps)``), ``linear_factor``
-    (multiplicative: ``f(s) * (r0 + (1 - r0) * s / steps)`` with ``f`` the running schedule at
-    ``s`` and ``r0 = start / f(0)``; torch LinearLR chained, MMEngine, YOLOv5).
-    """
-
-    steps: float
-    start_lr: float
-    shape: str = "linear"
-
-    def to_dict(self) -> dict[str, Any]:
-        steps = int(self.steps) if float(self.steps).is_integer() else float(self.steps)
-        return {"steps": steps, "start_lr": float(self.start_lr), "shape": self.shape}
-
-
-@dataclass(frozen=True, eq=False)
-class Schedule:
-    """A learning-rate schedule as data: a family from the registry, its params, warmup, floor.
-
-    Evaluate with ``schedule.evaluate(steps)``; the math lives in :mod:`lraudit.schedules`.
-    """
-
-    family: str
-    params: Mapping[str, Any]
-    warmup: Warmup | None = None
-    min_lr: float | None = None
-
-    def evaluate(self, steps: Any) -> np.ndarray:
-        """Learning rate at each step (vectorised); see the module docstring for conventions."""
-        from lraudit.schedules import evaluate
-
-        return evaluate(self, steps)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "family": self.family,
-            "params": {k: _plain(v) for k, v in self.params.items()},
-            "warmup": self.warmup.to_dict() if self.warmup else None,
-            "min_lr": None if self.min_lr is None else float(self.min_lr),
-        }
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Schedule):
-            return NotImplemented
-        return self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(repr(self.to_dict()))
-
-
-def _plain(v: Any) -> Any:
-    """Convert numpy scalars/arrays and tuples to plain JSON-able Python values."""
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, (np.ndarray, list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+# Schedule and Warmup are defined next to their math (lraudit.schedules.schedule, .warmups) and
+# re-exported above, so that lraudit.schedules never imports this module.
 
 
 # --------------------------------------------------------------------------- fit
@@ -221,6 +160,9 @@ class FitResult:
     ``warmup.start_lr``, and ``min_lr``) with identification status; ``identified`` is the tuple
     of the identified names. ``offset`` is the step-alignment shift used (observed step ``s`` is
     modelled as schedule step ``s + offset``). ``status`` is ``ok`` | ``poor`` | ``failed``.
+    ``optimizer_status`` / ``optimizer_message`` are the least-squares status and message of the
+    winning refinement (SciPy's convention: > 0 converged, 0 stopped on its evaluation budget,
+    -1 failed; None when nothing was refined) and ``bic`` its floored BIC.
     """
 
     schedule: Schedule
@@ -231,6 +173,9 @@ class FitResult:
     n_points: int = 0
     status: str = "ok"
     warnings: tuple[str, ...] = ()
+    optimizer_status: int | None = None
+    optimizer_message: str = ""
+    bic: float | None = None
 
     @property
     def identified(self) -> tuple[str, ...]:

@@ -5,30 +5,13 @@ Names and codes here are stable: CI scripts match on them. Add, never rename or 
 
 from __future__ import annotations
 
+from lraudit.schedules.registry import FAMILIES
 from lraudit.types import Severity
 
-#: Family names of the schedule vocabulary, with their parameters in contract order.
-FAMILY_PARAMS: dict[str, tuple[str, ...]] = {
-    "constant": ("lr",),
-    "exponential": ("init_lr", "decay_rate", "decay_steps", "staircase", "start_step"),
-    "piecewise": ("boundaries", "values"),
-    "cosine": ("peak_lr", "end_lr", "decay_steps", "start_step"),
-    "cosine_restarts": ("peak_lr", "end_lr", "first_period", "period_mult", "peak_decay"),
-    "polynomial": ("init_lr", "end_lr", "decay_steps", "power", "start_step"),
-    "inverse_time": ("init_lr", "decay_rate", "decay_steps", "staircase"),
-    "inverse_sqrt": ("peak_lr", "timescale"),
-    "cyclic": ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"),
-    "one_cycle": (
-        "max_lr",
-        "total_steps",
-        "pct_start",
-        "init_lr",
-        "end_lr",
-        "anneal",
-        "three_phase",
-    ),
-    "warmup_stable_decay": ("peak_lr", "stable_steps", "decay_steps", "end_lr", "decay_shape"),
-}
+#: Family names of the schedule vocabulary, with their parameters in contract order. Read from
+#: the registry (each family module declares its parameters); ``tests/test_schedules_vocab.py``
+#: holds the contract every release keeps (names and parameters are added, never renamed).
+FAMILY_PARAMS: dict[str, tuple[str, ...]] = {f.name: f.param_names for f in FAMILIES}
 
 #: Finding name -> (stable code, default severity).
 FINDINGS: dict[str, tuple[str, Severity]] = {

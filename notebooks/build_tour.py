@@ -30,7 +30,7 @@ TF2 summary writer (`fixtures/demo/generate.py`) and the job's `pipeline.config`
     ("code", """from pathlib import Path
 
 import lraudit
-from lraudit.report.describe import describe_fit, describe_schedule
+from lraudit.describe import describe_fit, describe_schedule
 
 DEMO = Path("..") / "fixtures" / "demo"
 LOGS, CONFIG = DEMO / "logs", DEMO / "pipeline.config\""""),

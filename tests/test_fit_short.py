@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lraudit.fitting import fit_arrays
-from lraudit.fitting.candidates import _cyclic_grid
+from lraudit.fitting.candidates.grids import cyclic_grid
 from lraudit.types import Schedule, Warmup
 
 
@@ -97,7 +97,7 @@ def test_cyclic_grid_finds_the_periods() -> None:
         },
     )
     x = np.arange(0, 400, 7, dtype=float)
-    up, dn = _cyclic_grid(x, _log(s, x))[0]
+    up, dn = cyclic_grid(x, _log(s, x))[0]
     # a start within one step of the geometric grid (ratio about 1.15)
     assert abs(up / 30 - 1) < 0.2 and abs(dn / 50 - 1) < 0.2
 

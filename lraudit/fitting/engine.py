@@ -25,16 +25,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
+from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
-from lraudit.schedules import REGISTRY, compose, evaluate
-from lraudit.types import Schedule, Warmup
+from lraudit.schedules import Schedule, Warmup, fast_evaluate
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
 #: Residual used where a candidate cannot be evaluated (invalid parameter combination).
 BAD_RESIDUAL = 30.0
+#: Outcome messages of the screening optimiser by status (:func:`screen`).
+SCREEN_MESSAGES = {
+    0: "screening pass: stopped on its evaluation budget",
+    1: "screening pass: converged (zero gradient or a vanishing step)",
+}
 
 
 @dataclass
@@ -54,7 +59,7 @@ class FreeParam:
 
     def to_z(self, v: float) -> float:
         if self.rate:
-            v = min(max(v, 1e-300), 1 - 1e-16)
+            v = min(max(v, TINY), 1 - 1e-16)
             return math.log(-math.log(v))
         if self.log:
             return math.log(v) if v > 0 else -700.0
@@ -69,7 +74,7 @@ class FreeParam:
         if self.rate:
             # v in [lo, hi] maps to z decreasing in v
             hi_v = min(self.hi, 1 - 1e-16)
-            lo_v = max(self.lo, 1e-300)
+            lo_v = max(self.lo, TINY)
             return self.to_z(hi_v), self.to_z(lo_v)
         lo = self.to_z(self.lo) if math.isfinite(self.lo) else -np.inf
         hi = self.to_z(self.hi) if math.isfinite(self.hi) else np.inf
@@ -161,18 +166,6 @@ class Outcome:
         return self.rss / max(self.n, 1)
 
 
-def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
-    """:func:`lraudit.schedules.evaluate` without re-validating params (the fitter builds them).
-
-    Uses the registry's own composition (:func:`lraudit.schedules.compose`), so that the warmup
-    and floor conventions live in one place.
-    """
-    fam = REGISTRY.get(sched.family)
-    if fam is None:
-        return evaluate(sched, x)
-    return compose(x, fam, sched.params, sched.warmup, sched.min_lr)
-
-
 def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
     """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``."""
     with np.errstate(all="ignore"):
@@ -208,7 +201,7 @@ def refine(
     """
     if eps is None:
         eps = EPS_REL * float(np.max(np.abs(y))) if y.size else 1e-30
-        eps = max(eps, 1e-300)
+        eps = max(eps, TINY)
     xs = x.astype(np.float64) + offset
     ly = np.log(np.maximum(y, 0.0) + eps)
     free = cand.free
@@ -232,13 +225,7 @@ def refine(
         r = residuals(sched, xs, ly, eps)
         return Outcome(cand, sched, {}, float(r @ r), x.size, offset, None, 0, "nothing to fit", ())
 
-    lo = np.array([p.zbounds()[0] for p in free])
-    hi = np.array([p.zbounds()[1] for p in free])
-    z0 = np.array([p.to_z(min(max(p.init, p.lo), p.hi)) for p in free])
-    # strictly inside the bounds, as trf requires
-    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    pad = np.minimum(1e-6 * span, 1e-3)
-    z0 = np.minimum(np.maximum(z0, lo + pad), hi - pad)
+    lo, hi, z0 = _box(free)
 
     def jac(z: np.ndarray) -> np.ndarray:
         # the residuals at ``z`` were just computed by ``fun`` (trf asks for the Jacobian at the
@@ -252,7 +239,8 @@ def refine(
 
     if quick:
         zq, status = screen(fun, z0, lo, hi, max_nfev)
-        return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, "", ())
+        msg = SCREEN_MESSAGES[status]
+        return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, msg, ())
     try:
         res = least_squares(
             fun,
@@ -267,25 +255,35 @@ def refine(
             gtol=1e-10,
         )
     except (ValueError, np.linalg.LinAlgError) as exc:
-        sched = sched_of(z0)
-        r = fun(z0)
+        sched, r, why = sched_of(z0), fun(z0), f"least_squares failed: {exc}"
         return Outcome(
-            cand,
-            sched,
-            _vals(free, z0),
-            float(r @ r),
-            x.size,
-            offset,
-            None,
-            -1,
-            f"least_squares failed: {exc}",
-            (),
+            cand, sched, _vals(free, z0), float(r @ r), x.size, offset, None, -1, why, ()
         )
     active = tuple(p.name for p, a in zip(free, res.active_mask, strict=True) if a != 0)
     return _outcome(
-        cand, sched_of, rexact, free, res.x, x.size, offset, res.jac,
-        int(res.status), str(res.message), active,
+        cand,
+        sched_of,
+        rexact,
+        free,
+        res.x,
+        x.size,
+        offset,
+        res.jac,
+        int(res.status),
+        str(res.message),
+        active,
     )
+
+
+def _box(free: list[FreeParam]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds of the free parameters in transformed space, and the start strictly inside them
+    (as trf requires)."""
+    lo = np.array([p.zbounds()[0] for p in free])
+    hi = np.array([p.zbounds()[1] for p in free])
+    z0 = np.array([p.to_z(min(max(p.init, p.lo), p.hi)) for p in free])
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    pad = np.minimum(1e-6 * span, 1e-3)
+    return lo, hi, np.minimum(np.maximum(z0, lo + pad), hi - pad)
 
 
 def _outcome(
@@ -355,7 +353,7 @@ def screen(
         g = jac.T @ r
         held = ((z <= lo_in) & (g > 0)) | ((z >= hi_in) & (g < 0))
         f = ~held
-        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, 1e-300):
+        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, TINY):
             return z, 1
         jf = jac[:, f]
         a = jf.T @ jf

@@ -10,7 +10,7 @@ Each refined candidate gets a BIC on the log residuals with the noise variance f
 :math:`\\sigma_0` (:data:`NOISE_FLOOR`, about 8 float32 ulps in log terms) is the level below which a
 misfit is float32 rounding of the logged value plus float32 arithmetic inside the framework that
 computed the LR. Two candidates that both fit below it have the same first term, so the one with
-fewer parameters wins, and ties go to the simpler family (``candidates.SIMPLICITY``). ``k`` counts
+fewer parameters wins, and ties go to the simpler family (``Family.simplicity``). ``k`` counts
 the refined parameters plus the discrete values read off the curve (boundaries, levels).
 
 Identifiability
@@ -30,8 +30,8 @@ import math
 
 import numpy as np
 
-from lraudit.fitting.candidates import SIMPLICITY
 from lraudit.fitting.engine import Outcome, residuals
+from lraudit.schedules import REGISTRY
 
 #: Log-residual RMS regarded as float32 precision (see the module docstring).
 NOISE_FLOOR = 1e-6
@@ -46,9 +46,10 @@ def bic(out: Outcome) -> float:
     return n * math.log(mse) + out.candidate.n_params * math.log(max(n, 2))
 
 
-def rank_key(out: Outcome) -> tuple[float, int, int]:
-    fam = out.candidate.family
-    order = SIMPLICITY.index(fam) if fam in SIMPLICITY else len(SIMPLICITY)
+def rank_key(out: Outcome) -> tuple[float, int, float]:
+    """Sort key: BIC (to 6 decimals), then fewer parameters, then the simpler family."""
+    fam = REGISTRY.get(out.candidate.family)
+    order = fam.simplicity if fam is not None else math.inf
     return (round(bic(out), 6), out.candidate.n_params, order)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lraudit.report.describe import describe_fit, describe_schedule
+from lraudit.describe import describe_fit, describe_schedule
 from lraudit.types import AuditReport, FitResult, IntendedSchedule, RunAudit, Severity, _plain
 
 SCHEMA_VERSION = 1

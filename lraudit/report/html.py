@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from lraudit.describe import describe_fit, describe_schedule
 from lraudit.report import Options, fail_rank
-from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.report.text import points_cell, summary_line, unaudited_line
 from lraudit.types import AuditReport, Severity
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lraudit.describe import describe_fit, fit_details
 from lraudit.report import Options, fail_rank, printable
-from lraudit.report.describe import describe_fit, fit_details
 from lraudit.report.text import intended_cell, points_cell, summary_line, unaudited_line
 from lraudit.types import AuditReport
 

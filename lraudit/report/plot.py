@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.describe import describe_fit, describe_schedule
 from lraudit.errors import LrauditError
-from lraudit.report.describe import describe_fit, describe_schedule
 from lraudit.types import AuditReport, IntendedSchedule, RunAudit, Schedule
 
 #: The LR range (in decades) above which the y axis is logarithmic.
@@ -100,7 +100,7 @@ def schedule_end(schedule: Schedule) -> float:
 
     The intended curve is drawn at least this far, so a decay planned far past the run shows.
     """
-    from lraudit.explain import key_steps
+    from lraudit.schedules import key_steps
 
     return max(key_steps(schedule, None))
 

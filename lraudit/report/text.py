@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from lraudit.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.report import Options, printable
-from lraudit.report.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.types import AuditReport, RunAudit
 
 _STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "blue"}

@@ -1,4 +1,5 @@
-"""Helpers shared by the family modules: data cleaning for ``guess`` and common checks."""
+"""Helpers shared by the family modules: data cleaning for ``guess`` and common checks (curve
+shape reads come from :mod:`lraudit.curves`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ from typing import Any
 import numpy as np
 
 from lraudit.errors import ScheduleError
-
-#: relative change between consecutive logged values treated as "no change" (float32 logs
-#: round at ~6e-8; a decay over one logging interval is usually far above 1e-5)
-FLAT_RTOL = 1e-5
-#: relative drop between consecutive values treated as a jump (staircase / piecewise)
-JUMP_RTOL = 1e-3
 
 
 def clean(steps: Any, values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -37,26 +32,6 @@ def span(x: np.ndarray) -> float:
 def round_decade(v: float) -> float:
     """The power of ten nearest to ``v`` (a conventional ``decay_steps`` for a continuous fit)."""
     return float(10 ** round(math.log10(max(v, 1.0))))
-
-
-def flat_head_end(x: np.ndarray, y: np.ndarray) -> float:
-    """First step after the initial flat stretch (0 when the curve changes at once)."""
-    if y.size < 3:
-        return 0.0
-    ref = abs(y[0]) if y[0] != 0 else 1.0
-    moved = np.nonzero(np.abs(y - y[0]) > FLAT_RTOL * ref)[0]
-    if moved.size == 0 or moved[0] <= 1:
-        return 0.0
-    return float(x[moved[0] - 1])
-
-
-def jumps(y: np.ndarray) -> np.ndarray:
-    """Indices ``i`` where ``y[i]`` differs from ``y[i-1]`` by more than :data:`JUMP_RTOL`."""
-    if y.size < 2:
-        return np.zeros(0, dtype=np.int64)
-    prev = np.abs(y[:-1])
-    rel = np.abs(np.diff(y)) / np.where(prev > 0, prev, 1.0)
-    return np.nonzero(rel > JUMP_RTOL)[0] + 1
 
 
 def positive(where: str, v: float) -> None:

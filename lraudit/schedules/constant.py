@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from lraudit.schedules import Family, ParamSpec, register
+from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.text import BARE, Steps, fmt_lr, param
 
 
 def constant(steps: np.ndarray, lr: float) -> np.ndarray:
@@ -25,12 +27,22 @@ def _guess(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return {"lr": float(np.median(finite)) if finite.size else 0.0}
 
 
-register(
-    Family(
-        name="constant",
-        fn=constant,
-        params=(ParamSpec("lr", "float", (0.0, None), log=True, doc="the learning rate"),),
-        guess=_guess,
-        summary="no schedule (or a scheduler that never stepped)",
-    )
+def _describe(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    return f"constant {fmt_lr(param(p, 'lr'))}"
+
+
+CONSTANT = Family(
+    name="constant",
+    fn=constant,
+    params=(
+        ParamSpec("lr", "float", (0.0, None), log=True, doc="the learning rate", role="level"),
+    ),
+    guess=_guess,
+    summary="no schedule (or a scheduler that never stepped)",
+    simplicity=0,
+    key_steps=lambda p, w: [],
+    smooth=False,
+    describe=_describe,
 )
+
+FAMILIES = (CONSTANT,)

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import FLAT_RTOL, check_positive, clean, flat_head_end
+from lraudit.curves import TINY, flat_head_end, settled_from
+from lraudit.schedules._common import check_positive, clean
+from lraudit.schedules.base import WHOLE_MULT, WHOLE_STEP, Family, ParamSpec
+from lraudit.schedules.text import BARE, Steps, decay_end_marks, decay_span, fmt_lr, param
 
 # --------------------------------------------------------------------------- cosine
 
@@ -72,37 +74,66 @@ def _guess_cosine(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     start = max(flat_head_end(x, y), float(x[0]))
     lo = float(y[-1])
     # a flat tail means the decay completed: end_lr and the horizon are read off directly
-    tail = np.nonzero(np.abs(y - lo) > FLAT_RTOL * max(abs(lo), 1e-300))[0]
-    if tail.size and tail[-1] < y.size - 2:
-        end, d = lo, float(x[tail[-1] + 1]) - start
+    tail = settled_from(y)
+    if tail is not None:
+        end, d = lo, float(x[tail]) - start
     else:
         end = 0.0
-        q = np.clip((lo - end) / max(peak - end, 1e-300), -1.0, 1.0)
+        q = np.clip((lo - end) / max(peak - end, TINY), -1.0, 1.0)
         ang = float(np.arccos(2 * q - 1))
         d = (float(x[-1]) - start) * np.pi / ang if ang > 1e-6 else 10 * (float(x[-1]) + 1)
     return {"peak_lr": peak, "end_lr": end, "decay_steps": max(d, 1.0), "start_step": start}
 
 
-register(
-    Family(
-        name="cosine",
-        fn=cosine,
-        params=(
-            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR at the decay start"),
-            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="LR after the decay"),
-            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="length D (> 0)"),
-            ParamSpec(
-                "start_step",
-                "float",
-                (0.0, None),
-                default=0,
-                doc="decay start (warmup + hold); flat at peak_lr before it",
-            ),
+def _describe_cosine(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    peak, end = fmt_lr(param(p, "peak_lr")), fmt_lr(param(p, "end_lr", 0.0))
+    return f"cosine {peak}→{end} over {decay_span(p, w)}"
+
+
+COSINE = Family(
+    name="cosine",
+    fn=cosine,
+    params=(
+        ParamSpec(
+            "peak_lr", "float", (0.0, None), log=True, doc="LR at the decay start", role="level"
         ),
-        guess=_guess_cosine,
-        summary="half cosine from peak_lr to end_lr over decay_steps from start_step, then flat",
-        check=_check_cosine,
-    )
+        ParamSpec(
+            "end_lr",
+            "float",
+            (0.0, None),
+            default=0.0,
+            doc="LR after the decay",
+            role="level",
+            end=True,
+        ),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="length D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "start_step",
+            "float",
+            (0.0, None),
+            default=0,
+            doc="decay start (warmup + hold); flat at peak_lr before it",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+    ),
+    guess=_guess_cosine,
+    summary="half cosine from peak_lr to end_lr over decay_steps from start_step, then flat",
+    check=_check_cosine,
+    simplicity=6,
+    horizon=("decay_steps",),
+    key_steps=decay_end_marks,
+    describe=_describe_cosine,
+    monotone=True,
+    floorable=True,
 )
 
 # --------------------------------------------------------------------------- cosine_restarts
@@ -196,7 +227,7 @@ def _guess_restarts(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     starts = x[up]
     first = float(starts[0])
     mult = float((starts[1] - starts[0]) / first) if starts.size >= 2 and first > 0 else 1.0
-    decay = float((y[up[0]] - end) / max(peak - end, 1e-300))
+    decay = float((y[up[0]] - end) / max(peak - end, TINY))
     return {
         "peak_lr": peak,
         "end_lr": end,
@@ -206,28 +237,71 @@ def _guess_restarts(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-register(
-    Family(
-        name="cosine_restarts",
-        fn=cosine_restarts,
-        params=(
-            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR at step 0"),
-            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="floor of every cycle"),
-            ParamSpec("first_period", "float", (0.0, None), log=True, doc="first cycle length"),
-            ParamSpec(
-                "period_mult", "float", (1.0, None), default=1.0, log=True, doc="cycle growth"
-            ),
-            ParamSpec(
-                "peak_decay",
-                "float",
-                (0.0, None),
-                default=1.0,
-                log=True,
-                doc="amplitude factor per cycle",
-            ),
-        ),
-        guess=_guess_restarts,
-        summary="SGDR: cosine cycles of length first_period * period_mult**i",
-        check=_check_restarts,
+def _describe_restarts(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    return (
+        f"cosine restarts {fmt_lr(param(p, 'peak_lr'))}→{fmt_lr(param(p, 'end_lr', 0.0))} "
+        f"period {w.count(param(p, 'first_period'))} ×{fmt_lr(param(p, 'period_mult', 1.0))}, "
+        f"peak ×{fmt_lr(param(p, 'peak_decay', 1.0))}"
     )
+
+
+def _restart_marks(p: Mapping[str, Any], w: float) -> list[float]:
+    return [float(p["first_period"])] if p.get("first_period") else []
+
+
+COSINE_RESTARTS = Family(
+    name="cosine_restarts",
+    fn=cosine_restarts,
+    params=(
+        ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR at step 0", role="level"),
+        ParamSpec(
+            "end_lr",
+            "float",
+            (0.0, None),
+            default=0.0,
+            doc="floor of every cycle",
+            role="level",
+            end=True,
+        ),
+        ParamSpec(
+            "first_period",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="first cycle length",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "period_mult",
+            "float",
+            (1.0, None),
+            default=1.0,
+            log=True,
+            doc="cycle growth",
+            role="rate",
+            snap=WHOLE_MULT,
+        ),
+        ParamSpec(
+            "peak_decay",
+            "float",
+            (0.0, None),
+            default=1.0,
+            log=True,
+            doc="amplitude factor per cycle",
+            role="rate",
+        ),
+    ),
+    guess=_guess_restarts,
+    summary="SGDR: cosine cycles of length first_period * period_mult**i",
+    check=_check_restarts,
+    simplicity=9,
+    horizon=("first_period",),
+    key_steps=_restart_marks,
+    describe=_describe_restarts,
+)
+
+FAMILIES = (
+    COSINE,
+    COSINE_RESTARTS,
 )

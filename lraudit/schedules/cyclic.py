@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.curves import TINY, settled_from
 from lraudit.errors import ScheduleError
-from lraudit.schedules import Family, ParamSpec, register
 from lraudit.schedules._common import best_of, check_positive, clean
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
+from lraudit.schedules.text import BARE, Steps, fmt_lr, param
 
 # --------------------------------------------------------------------------- cyclic
 
@@ -94,14 +96,14 @@ def _guess_cyclic(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
             down = float(x[after[0]] - x[peaks[0]])
     mode = "triangular"
     if peaks.size >= 2:
-        r = (y[peaks[1]] - base) / max(y[peaks[0]] - base, 1e-300)
+        r = (y[peaks[1]] - base) / max(y[peaks[0]] - base, TINY)
         if abs(r - 0.5) < 0.05:
             mode = "triangular2"
         elif r < 0.97:
             mode = "exp_range"
     gamma = 1.0
     if mode == "exp_range" and peaks.size >= 2:
-        r = (y[peaks[1]] - base) / max(y[peaks[0]] - base, 1e-300)
+        r = (y[peaks[1]] - base) / max(y[peaks[0]] - base, TINY)
         gamma = float(r ** (1.0 / max(x[peaks[1]] - x[peaks[0]], 1.0)))
     return {
         "base_lr": base,
@@ -113,28 +115,53 @@ def _guess_cyclic(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-register(
-    Family(
-        name="cyclic",
-        fn=cyclic,
-        params=(
-            ParamSpec("base_lr", "float", (0.0, None), log=True, doc="LR at each cycle start"),
-            ParamSpec("max_lr", "float", (0.0, None), log=True, doc="peak of the first cycle"),
-            ParamSpec("step_size_up", "float", (0.0, None), log=True, doc="rise length U"),
-            ParamSpec("step_size_down", "float", (0.0, None), log=True, doc="fall length"),
-            ParamSpec(
-                "mode",
-                "choice",
-                choices=_MODES,
-                default="triangular",
-                doc="amplitude policy: triangular | triangular2 | exp_range",
-            ),
-            ParamSpec("gamma", "float", (0.0, None), default=1.0, log=True, doc="exp_range factor"),
-        ),
-        guess=_guess_cyclic,
-        summary="triangular cycles between base_lr and max_lr (CLR modes)",
-        check=_check_cyclic,
+def _describe_cyclic(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    mode = param(p, "mode", "triangular")
+    gamma = param(p, "gamma", 1.0)
+    g = f" γ {fmt_lr(gamma)}" if mode == "exp_range" else ""
+    return (
+        f"cyclic {mode} {fmt_lr(param(p, 'base_lr'))}↔{fmt_lr(param(p, 'max_lr'))} "
+        f"up {w.count(param(p, 'step_size_up'))} down {w.count(param(p, 'step_size_down'))}{g}"
     )
+
+
+CYCLIC = Family(
+    name="cyclic",
+    fn=cyclic,
+    params=(
+        ParamSpec(
+            "base_lr", "float", (0.0, None), log=True, doc="LR at each cycle start", role="level"
+        ),
+        ParamSpec(
+            "max_lr", "float", (0.0, None), log=True, doc="peak of the first cycle", role="level"
+        ),
+        ParamSpec("step_size_up", "float", (0.0, None), log=True, doc="rise length U", role="step"),
+        ParamSpec("step_size_down", "float", (0.0, None), log=True, doc="fall length", role="step"),
+        ParamSpec(
+            "mode",
+            "choice",
+            choices=_MODES,
+            default="triangular",
+            doc="amplitude policy: triangular | triangular2 | exp_range",
+            role="choice",
+        ),
+        ParamSpec(
+            "gamma",
+            "float",
+            (0.0, None),
+            default=1.0,
+            log=True,
+            doc="exp_range factor",
+            role="rate",
+        ),
+    ),
+    guess=_guess_cyclic,
+    summary="triangular cycles between base_lr and max_lr (CLR modes)",
+    check=_check_cyclic,
+    simplicity=10,
+    key_steps=lambda p, w: [],
+    describe=_describe_cyclic,
+    own_rise=True,
 )
 
 # --------------------------------------------------------------------------- one_cycle
@@ -220,9 +247,9 @@ def _guess_one_cycle(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     i = int(np.argmax(y))
     # the curve is flat at end_lr from step T - 1 on; otherwise T is past the last point
     lo = float(y[-1])
-    moved = np.nonzero(np.abs(y - lo) > 1e-5 * max(abs(lo), 1e-300))[0]
-    if moved.size and moved[-1] < y.size - 2:
-        totals = [float(x[moved[-1] + 1]) + 1.0]
+    tail = settled_from(y)
+    if tail is not None:
+        totals = [float(x[tail]) + 1.0]
     else:  # the run ends inside the cycle, at T - 1 or up to one logging interval before
         cad = float(np.median(np.diff(x))) if x.size > 1 else 0.0
         totals = [float(x[-1]) + 1.0, float(x[-1]) + 1.0 + cad / 2, float(x[-1]) + 1.0 + cad]
@@ -236,21 +263,64 @@ def _guess_one_cycle(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(one_cycle, x, y, cands)
 
 
-register(
-    Family(
-        name="one_cycle",
-        fn=one_cycle,
-        params=(
-            ParamSpec("max_lr", "float", (0.0, None), log=True, doc="peak LR"),
-            ParamSpec("total_steps", "float", (0.0, None), log=True, doc="T (last step T-1)"),
-            ParamSpec("pct_start", "float", (0.0, 1.0), default=0.3, doc="share of T spent rising"),
-            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0"),
-            ParamSpec("end_lr", "float", (0.0, None), log=True, doc="LR at step T-1"),
-            ParamSpec("anneal", "choice", choices=_ANNEAL, default="cos", doc="cos | linear"),
-            ParamSpec("three_phase", "bool", default=False, doc="fall back to init_lr first"),
-        ),
-        guess=_guess_one_cycle,
-        summary="rise init_lr -> max_lr over pct_start*T, anneal to end_lr at T-1",
-        check=_check_one_cycle,
+def _describe_one_cycle(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    phases = "three-phase " if param(p, "three_phase", False) else ""
+    return (
+        f"one_cycle {phases}{fmt_lr(param(p, 'init_lr'))}→{fmt_lr(param(p, 'max_lr'))}"
+        f"→{fmt_lr(param(p, 'end_lr'))} over {w.count(param(p, 'total_steps'))} "
+        f"(peak at {fmt_lr(param(p, 'pct_start'))}, {param(p, 'anneal', 'cos')})"
     )
+
+
+def _one_cycle_marks(p: Mapping[str, Any], w: float) -> list[float]:
+    return [float(p["total_steps"])] if p.get("total_steps") else []
+
+
+ONE_CYCLE = Family(
+    name="one_cycle",
+    fn=one_cycle,
+    params=(
+        ParamSpec("max_lr", "float", (0.0, None), log=True, doc="peak LR", role="level"),
+        ParamSpec(
+            "total_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="T (last step T-1)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "pct_start",
+            "float",
+            (0.0, 1.0),
+            default=0.3,
+            doc="share of T spent rising",
+            role="shape",
+        ),
+        ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0", role="level"),
+        ParamSpec(
+            "end_lr", "float", (0.0, None), log=True, doc="LR at step T-1", role="level", end=True
+        ),
+        ParamSpec(
+            "anneal", "choice", choices=_ANNEAL, default="cos", doc="cos | linear", role="choice"
+        ),
+        ParamSpec(
+            "three_phase", "bool", default=False, doc="fall back to init_lr first", role="choice"
+        ),
+    ),
+    guess=_guess_one_cycle,
+    summary="rise init_lr -> max_lr over pct_start*T, anneal to end_lr at T-1",
+    check=_check_one_cycle,
+    simplicity=8,
+    horizon=("total_steps",),
+    key_steps=_one_cycle_marks,
+    describe=_describe_one_cycle,
+    monotone=True,
+    own_rise=True,
+)
+
+FAMILIES = (
+    CYCLIC,
+    ONE_CYCLE,
 )

@@ -8,15 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import (
-    check_positive,
-    clean,
-    flat_head_end,
-    jumps,
-    round_decade,
-    span,
-)
+from lraudit.curves import big_changes, flat_head_end
+from lraudit.schedules._common import check_positive, clean, round_decade, span
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
+from lraudit.schedules.text import BARE, Steps, fmt_lr, fmt_step, from_start, param, start_mark
 
 # --------------------------------------------------------------------------- exponential
 
@@ -87,7 +82,7 @@ def _guess_exponential(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     if x.size < 2 or np.ptp(x) == 0:
         return {"init_lr": float(y[0]) if y.size else 1.0, "decay_rate": 1.0, "decay_steps": 1.0}
     start = flat_head_end(x, y)
-    j = jumps(y)
+    j = big_changes(y)
     # a staircase: mostly flat with a few large jumps
     if j.size and j.size < 0.2 * y.size and np.all(np.abs(np.diff(np.log(y)))[j - 1] > 0):
         levels = np.split(y, j)
@@ -112,29 +107,70 @@ def _guess_exponential(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     }
 
 
-register(
-    Family(
-        name="exponential",
-        fn=exponential,
-        params=(
-            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR before the decay"),
-            ParamSpec(
-                "decay_rate", "float", (0.0, None), log=True, doc="factor per decay_steps (> 0)"
-            ),
-            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="steps per factor (> 0)"),
-            ParamSpec("staircase", "bool", default=False, doc="floor the exponent"),
-            ParamSpec(
-                "start_step",
-                "float",
-                (0.0, None),
-                default=0,
-                doc="decay clock origin; flat at init_lr before it (OD API burnin_steps)",
-            ),
-        ),
-        guess=_guess_exponential,
-        summary="init_lr * decay_rate ** ((s - start_step) / decay_steps), optionally floored",
-        check=_check_exponential,
+def _describe_exponential(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    stair = " staircase" if param(p, "staircase", False) else ""
+    return (
+        f"exponential {fmt_lr(param(p, 'init_lr'))} ×{fmt_lr(param(p, 'decay_rate'))} "
+        f"per {w.count(param(p, 'decay_steps'))}{stair}{from_start(p, w)}"
     )
+
+
+def _rate_exponential(p: Mapping[str, Any]) -> tuple[float, float] | None:
+    """k = ln(r) / D per step, dk/dln(r) = 1 / D; None for a staircase (r and D both seen)."""
+    if p.get("staircase"):
+        return None
+    r, d = float(p["decay_rate"]), float(p["decay_steps"])
+    if not (r > 0 and d > 0):
+        return math.nan, math.nan
+    return math.log(r) / d, 1.0 / d
+
+
+EXPONENTIAL = Family(
+    name="exponential",
+    fn=exponential,
+    params=(
+        ParamSpec(
+            "init_lr", "float", (0.0, None), log=True, doc="LR before the decay", role="level"
+        ),
+        ParamSpec(
+            "decay_rate",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="factor per decay_steps (> 0)",
+            role="rate",
+        ),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="steps per factor (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec("staircase", "bool", default=False, doc="floor the exponent", role="choice"),
+        ParamSpec(
+            "start_step",
+            "float",
+            (0.0, None),
+            default=0,
+            doc="decay clock origin; flat at init_lr before it (OD API burnin_steps)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+    ),
+    guess=_guess_exponential,
+    summary="init_lr * decay_rate ** ((s - start_step) / decay_steps), optionally floored",
+    check=_check_exponential,
+    simplicity=2,
+    horizon=("decay_steps",),
+    key_steps=lambda p, w: start_mark(p),
+    describe=_describe_exponential,
+    monotone=True,
+    floorable=True,
+    per_step_rate=_rate_exponential,
+    rate_expr="ln(decay_rate)",
 )
 
 # --------------------------------------------------------------------------- inverse_time
@@ -194,20 +230,54 @@ def _guess_inverse_time(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]
     }
 
 
-register(
-    Family(
-        name="inverse_time",
-        fn=inverse_time,
-        params=(
-            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0"),
-            ParamSpec("decay_rate", "float", (0.0, None), log=True, doc="r in 1 / (1 + r s/D)"),
-            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="D (> 0)"),
-            ParamSpec("staircase", "bool", default=False, doc="floor s / D"),
-        ),
-        guess=_guess_inverse_time,
-        summary="init_lr / (1 + decay_rate * s / decay_steps), optionally floored",
-        check=_check_inverse_time,
+def _describe_inverse_time(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    stair = " staircase" if param(p, "staircase", False) else ""
+    return (
+        f"inverse_time {fmt_lr(param(p, 'init_lr'))} / (1 + {fmt_lr(param(p, 'decay_rate'))}"
+        f"·s/{fmt_step(param(p, 'decay_steps'))}){stair}"
     )
+
+
+def _rate_inverse_time(p: Mapping[str, Any]) -> tuple[float, float] | None:
+    """k = r / D per step, dk/dln(r) = k; None for a staircase (r and D both seen)."""
+    if p.get("staircase"):
+        return None
+    r, d = float(p["decay_rate"]), float(p["decay_steps"])
+    if not (r > 0 and d > 0):
+        return math.nan, math.nan
+    return r / d, abs(r / d)
+
+
+INVERSE_TIME = Family(
+    name="inverse_time",
+    fn=inverse_time,
+    params=(
+        ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0", role="level"),
+        ParamSpec(
+            "decay_rate", "float", (0.0, None), log=True, doc="r in 1 / (1 + r s/D)", role="rate"
+        ),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec("staircase", "bool", default=False, doc="floor s / D", role="choice"),
+    ),
+    guess=_guess_inverse_time,
+    summary="init_lr / (1 + decay_rate * s / decay_steps), optionally floored",
+    check=_check_inverse_time,
+    simplicity=3,
+    horizon=("decay_steps",),
+    key_steps=lambda p, w: [],
+    describe=_describe_inverse_time,
+    monotone=True,
+    floorable=True,
+    per_step_rate=_rate_inverse_time,
+    rate_expr="decay_rate",
 )
 
 # --------------------------------------------------------------------------- inverse_sqrt
@@ -252,18 +322,62 @@ def _guess_inverse_sqrt(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]
     return {"peak_lr": peak, "timescale": max(tau, 1.0)}
 
 
-register(
-    Family(
-        name="inverse_sqrt",
-        fn=inverse_sqrt,
-        params=(
-            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR for s <= timescale"),
-            ParamSpec(
-                "timescale", "float", (0.0, None), log=True, doc="step where the decay starts"
-            ),
-        ),
-        guess=_guess_inverse_sqrt,
-        summary="peak_lr * sqrt(timescale / max(s, timescale))",
-        check=_check_inverse_sqrt,
+def _describe_inverse_sqrt(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    return f"inverse_sqrt {fmt_lr(param(p, 'peak_lr'))} timescale {w.count(param(p, 'timescale'))}"
+
+
+#: A point this close below ``timescale`` (relative) is on the flat part.
+_BEFORE = 1e-9
+
+
+def _hidden_inverse_sqrt(
+    p: Mapping[str, Any], x: np.ndarray, first_seen: float
+) -> tuple[tuple[str, ...], str] | None:
+    """The flat part before ``timescale`` hidden by a warmup or before the first logged step:
+    ``peak_lr * sqrt(timescale / s)`` then fixes only ``peak_lr * sqrt(timescale)``."""
+    if "timescale" not in p:
+        return None
+    tau = float(p["timescale"])
+    # the point at the warmup end itself is the warmup's target, not a view of the flat part
+    if int(np.sum((x > first_seen) & (x < tau * (1 - _BEFORE)))) >= 2:
+        return None
+    why = (
+        "the flat part before timescale is not observed (warmup or first logged step "
+        "after it): only peak_lr * sqrt(timescale) is identified"
     )
+    return ("peak_lr", "timescale"), why
+
+
+INVERSE_SQRT = Family(
+    name="inverse_sqrt",
+    fn=inverse_sqrt,
+    params=(
+        ParamSpec(
+            "peak_lr", "float", (0.0, None), log=True, doc="LR for s <= timescale", role="level"
+        ),
+        ParamSpec(
+            "timescale",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="step where the decay starts",
+            role="step",
+        ),
+    ),
+    guess=_guess_inverse_sqrt,
+    summary="peak_lr * sqrt(timescale / max(s, timescale))",
+    check=_check_inverse_sqrt,
+    simplicity=4,
+    horizon=("timescale",),
+    key_steps=lambda p, w: [],
+    describe=_describe_inverse_sqrt,
+    monotone=True,
+    floorable=True,
+    hidden=_hidden_inverse_sqrt,
+)
+
+FAMILIES = (
+    EXPONENTIAL,
+    INVERSE_TIME,
+    INVERSE_SQRT,
 )

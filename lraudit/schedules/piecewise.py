@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.curves import big_changes
 from lraudit.errors import ScheduleError
-from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import clean, jumps
+from lraudit.schedules._common import clean
+from lraudit.schedules.base import Family, ParamSpec
+from lraudit.schedules.text import BARE, MAX_LISTED, UNSURE, Steps, fmt_lr, fmt_step, param
 
 
 def piecewise(steps: np.ndarray, boundaries: Any, values: Any) -> np.ndarray:
@@ -54,7 +56,7 @@ def _guess_piecewise(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     x, y = clean(steps, values)
     if y.size == 0:
         return {"boundaries": [], "values": [1.0]}
-    j = jumps(y)
+    j = big_changes(y)
     seg = np.split(y, j)
     levels = [float(np.median(s)) for s in seg]
     # a boundary is only known to lie in (x[j-1], x[j]]; take the first step at the new level
@@ -62,20 +64,50 @@ def _guess_piecewise(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return {"boundaries": bounds, "values": levels}
 
 
-register(
-    Family(
-        name="piecewise",
-        fn=piecewise,
-        params=(
-            ParamSpec(
-                "boundaries",
-                "floats",
-                doc="steps where the next value starts (non-decreasing)",
-            ),
-            ParamSpec("values", "floats", (0.0, None), doc="len(boundaries) + 1 levels"),
+def _describe_piecewise(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    values = list(param(p, "values", []))
+    bounds = list(param(p, "boundaries", []))
+    parts = [fmt_lr(values[0])] if values else [UNSURE]
+    pairs = list(zip(bounds, values[1:], strict=False))
+    if len(pairs) > MAX_LISTED:
+        # a schedule sampled per epoch can have thousands of levels: name the ends only
+        pairs = pairs[:2] + pairs[-1:]
+        parts += [f"{fmt_lr(v)} @{fmt_step(b)}" for b, v in pairs[:2]]
+        parts += [
+            f"… ({len(values)} levels)",
+            f"{fmt_lr(pairs[-1][1])} @{fmt_step(pairs[-1][0])}",
+        ]
+        return "piecewise " + " → ".join(parts) + w.suffix()
+    for b, v in pairs:
+        parts.append(f"{fmt_lr(v)} @{fmt_step(b)}")
+    return "piecewise " + " → ".join(parts) + w.suffix()
+
+
+def _boundary_marks(p: Mapping[str, Any], w: float) -> list[float]:
+    bounds = [float(b) for b in p.get("boundaries", [])]
+    # thousands of levels (sampled per epoch): the ends are enough
+    return bounds if len(bounds) <= MAX_LISTED else bounds[:2] + bounds[-1:]
+
+
+PIECEWISE = Family(
+    name="piecewise",
+    fn=piecewise,
+    params=(
+        ParamSpec(
+            "boundaries",
+            "floats",
+            doc="steps where the next value starts (non-decreasing)",
+            role="step",
         ),
-        guess=_guess_piecewise,
-        summary="values[i+1] from boundaries[i] on (>=)",
-        check=_check_piecewise,
-    )
+        ParamSpec("values", "floats", (0.0, None), doc="len(boundaries) + 1 levels", role="level"),
+    ),
+    guess=_guess_piecewise,
+    summary="values[i+1] from boundaries[i] on (>=)",
+    check=_check_piecewise,
+    simplicity=1,
+    key_steps=_boundary_marks,
+    smooth=False,
+    describe=_describe_piecewise,
 )
+
+FAMILIES = (PIECEWISE,)

@@ -7,14 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.schedules import Family, ParamSpec, register
-from lraudit.schedules._common import (
-    FLAT_RTOL,
-    best_of,
-    check_positive,
-    clean,
-    flat_head_end,
-)
+from lraudit.curves import flat_head_end, settled_from
+from lraudit.schedules._common import best_of, check_positive, clean
+from lraudit.schedules.base import WHOLE_STEP, Family, ParamSpec
+from lraudit.schedules.text import BARE, Steps, decay_end_marks, decay_span, fmt_lr, param
 
 # --------------------------------------------------------------------------- polynomial
 
@@ -71,11 +67,8 @@ def _decay_part(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _flat_tail(x: np.ndarray, y: np.ndarray) -> float | None:
     """First step of a flat tail at the last value (the decay has ended), or None."""
-    lo = float(y[-1])
-    moved = np.nonzero(np.abs(y - lo) > FLAT_RTOL * max(abs(lo), 1e-300))[0]
-    if moved.size and moved[-1] < y.size - 2:
-        return float(x[moved[-1] + 1])
-    return None
+    tail = settled_from(y)
+    return None if tail is None else float(x[tail])
 
 
 def _guess_polynomial(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
@@ -114,27 +107,60 @@ def _guess_polynomial(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(polynomial, x, y, cands)
 
 
-register(
-    Family(
-        name="polynomial",
-        fn=polynomial,
-        params=(
-            ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at the decay start"),
-            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="LR after the decay"),
-            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="length D (> 0)"),
-            ParamSpec("power", "float", (0.0, None), default=1.0, log=True, doc="exponent k > 0"),
-            ParamSpec(
-                "start_step",
-                "float",
-                (0.0, None),
-                default=0,
-                doc="decay start; flat at init_lr before it",
-            ),
+def _describe_polynomial(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    power = param(p, "power", 1.0)
+    name = "linear" if float(power) == 1.0 else f"polynomial^{fmt_lr(power)}"
+    init, end = fmt_lr(param(p, "init_lr")), fmt_lr(param(p, "end_lr", 0.0))
+    return f"{name} {init}→{end} over {decay_span(p, w)}"
+
+
+POLYNOMIAL = Family(
+    name="polynomial",
+    fn=polynomial,
+    params=(
+        ParamSpec(
+            "init_lr", "float", (0.0, None), log=True, doc="LR at the decay start", role="level"
         ),
-        guess=_guess_polynomial,
-        summary="end_lr + (init_lr - end_lr) (1 - (s - start_step)/decay_steps)**power, clamped",
-        check=_check_polynomial,
-    )
+        ParamSpec(
+            "end_lr",
+            "float",
+            (0.0, None),
+            default=0.0,
+            doc="LR after the decay",
+            role="level",
+            end=True,
+        ),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="length D (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "power", "float", (0.0, None), default=1.0, log=True, doc="exponent k > 0", role="shape"
+        ),
+        ParamSpec(
+            "start_step",
+            "float",
+            (0.0, None),
+            default=0,
+            doc="decay start; flat at init_lr before it",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+    ),
+    guess=_guess_polynomial,
+    summary="end_lr + (init_lr - end_lr) (1 - (s - start_step)/decay_steps)**power, clamped",
+    check=_check_polynomial,
+    simplicity=5,
+    horizon=("decay_steps",),
+    key_steps=decay_end_marks,
+    describe=_describe_polynomial,
+    monotone=True,
+    floorable=True,
 )
 
 # --------------------------------------------------------------------------- WSD
@@ -208,28 +234,74 @@ def _guess_wsd(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
     return best_of(warmup_stable_decay, x, y, cands)
 
 
-register(
-    Family(
-        name="warmup_stable_decay",
-        fn=warmup_stable_decay,
-        params=(
-            ParamSpec("peak_lr", "float", (0.0, None), log=True, doc="LR of the stable phase"),
-            ParamSpec(
-                "stable_steps", "float", (0.0, None), log=True, doc="stable length after warmup"
-            ),
-            ParamSpec("decay_steps", "float", (0.0, None), log=True, doc="decay length (> 0)"),
-            ParamSpec("end_lr", "float", (0.0, None), default=0.0, doc="LR after the decay"),
-            ParamSpec(
-                "decay_shape",
-                "choice",
-                choices=_SHAPES,
-                default="cosine",
-                doc="linear | cosine | 1-sqrt (HF decay_type, default cosine)",
-            ),
-        ),
-        guess=_guess_wsd,
-        summary="peak_lr for stable_steps after the warmup, then a decay to end_lr",
-        check=_check_wsd,
-        warmup_relative=True,
+def _describe_wsd(p: Mapping[str, Any], w: Steps = BARE) -> str:
+    return (
+        f"stable {fmt_lr(param(p, 'peak_lr'))} for {w.count(param(p, 'stable_steps'))} + "
+        f"{param(p, 'decay_shape', 'linear')} decay →{fmt_lr(param(p, 'end_lr', 0.0))} "
+        f"over {w.count(param(p, 'decay_steps'))}"
     )
+
+
+def _wsd_marks(p: Mapping[str, Any], w: float) -> list[float]:
+    # the clock starts at the warmup end: the decay starts W + stable_steps
+    return [float(w) + float(p["stable_steps"])] if p.get("stable_steps") is not None else []
+
+
+WSD = Family(
+    name="warmup_stable_decay",
+    fn=warmup_stable_decay,
+    params=(
+        ParamSpec(
+            "peak_lr", "float", (0.0, None), log=True, doc="LR of the stable phase", role="level"
+        ),
+        ParamSpec(
+            "stable_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="stable length after warmup",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "decay_steps",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="decay length (> 0)",
+            role="step",
+            snap=WHOLE_STEP,
+        ),
+        ParamSpec(
+            "end_lr",
+            "float",
+            (0.0, None),
+            default=0.0,
+            doc="LR after the decay",
+            role="level",
+            end=True,
+        ),
+        ParamSpec(
+            "decay_shape",
+            "choice",
+            choices=_SHAPES,
+            default="cosine",
+            doc="linear | cosine | 1-sqrt (HF decay_type, default cosine)",
+            role="choice",
+        ),
+    ),
+    guess=_guess_wsd,
+    summary="peak_lr for stable_steps after the warmup, then a decay to end_lr",
+    check=_check_wsd,
+    warmup_relative=True,
+    simplicity=7,
+    horizon=("stable_steps", "decay_steps"),
+    key_steps=_wsd_marks,
+    describe=_describe_wsd,
+    monotone=True,
+)
+
+FAMILIES = (
+    POLYNOMIAL,
+    WSD,
 )

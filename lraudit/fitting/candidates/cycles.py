@@ -1,0 +1,380 @@
+"""Candidate builders of the families that rise and fall: one_cycle, cosine_restarts (SGDR) and
+cyclic (CLR), with their second-chance (fallback) builders for short logs and partial cycles.
+
+These families model the initial rise themselves (``own_rise``): the restarts and peaks that
+structure detection finds fix their periods to within the logging interval; when the log is too
+sparse for that, closed-form grid searches (:mod:`~lraudit.fitting.candidates.grids`) do.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from lraudit.curves import TINY
+from lraudit.fitting.candidates.common import (
+    LR_REL_MIN,
+    LR_SCALE_MIN,
+    SHORT_SERIES,
+    Builder,
+    Ctx,
+    choices,
+    free,
+    has,
+    make,
+)
+from lraudit.fitting.candidates.grids import cyclic_grid, restart_grid
+from lraudit.fitting.engine import Candidate, FreeParam
+from lraudit.schedules import Family
+
+
+def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    if st.rise_end is None or st.rises:
+        return []
+    if st.rise_end >= ctx.x.size - 1:
+        return _one_cycle_rise(fam, ctx)
+    x, y = ctx.x, ctx.y
+    r = st.rise_end
+    peak = float(y[r])
+    total0 = max(float(x[-1]) + 1.0, 2.0)
+    # the rise tells the anneal: a straight ramp (linear) or a half cosine (cos)
+    anneals = list(choices(fam, "anneal") or ("cos",))
+    xs, ys = x[: r + 1], y[: r + 1]
+    if xs.size >= 4 and xs[-1] > xs[0]:
+        q = (xs - xs[0]) / (xs[-1] - xs[0])
+        lin = np.max(np.abs(ys[0] + (ys[-1] - ys[0]) * q - ys))
+        cos = np.max(np.abs(ys[-1] + (ys[0] - ys[-1]) * 0.5 * (1 + np.cos(np.pi * q)) - ys))
+        if lin < 0.2 * cos:
+            anneals = [a for a in anneals if a == "linear"] or anneals
+        elif cos < 0.2 * lin:
+            anneals = [a for a in anneals if a == "cos"] or anneals
+    # three phases fall back to init_lr at about twice the peak step, then keep falling
+    threes = list(choices(fam, "three_phase") or (False,))
+    x2 = 2.0 * float(x[r])
+    if x[-1] >= x2 and threes:
+        j = int(np.searchsorted(x, x2))
+        near = abs(float(y[min(j, y.size - 1)]) - float(y[0])) <= 0.2 * (peak - float(y[0]))
+        if not near:
+            threes = [t for t in threes if not t] or threes
+    elif threes:
+        threes = [t for t in threes if not t] or threes
+    held: dict[str, str] = {}
+    if len(threes) == 1 and x[-1] < x2 and has(fam, "three_phase"):
+        held["three_phase"] = (
+            "the window ends before a third phase could show; a three-phase cycle with other "
+            "total_steps and pct_start fits as well"
+        )
+        for name in ("total_steps", "pct_start", "end_lr"):
+            held[name] = held["three_phase"]
+    out = []
+    for anneal in anneals:
+        for three in threes:
+            fixed: dict[str, Any] = {}
+            if has(fam, "anneal"):
+                fixed["anneal"] = anneal
+            if has(fam, "three_phase"):
+                fixed["three_phase"] = three
+            pct = min(max((float(x[r]) + 1.0) / total0, 0.01), 0.99)
+            if three:
+                pct = pct / 1.0
+            frees = [
+                free(fam, "max_lr", peak, log=True),
+                free(fam, "total_steps", total0, float(x[-1]) * 0.5 + 1, None, log=True),
+                free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
+                free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
+                free(fam, "end_lr", max(float(y[-1]) * 0.5, peak * LR_REL_MIN), log=True),
+            ]
+            c = make(fam, fixed, frees, f"one_cycle {anneal} three_phase={three}")
+            c.held = dict(held)
+            out.append(c)
+    return out
+
+
+def _one_cycle_rise(fam: Family, ctx: Ctx) -> list[Candidate]:
+    r"""A window that ends during the first phase of a one-cycle: only the rise is seen.
+
+    The rise fixes ``init_lr``, ``max_lr`` and the length of the rise,
+    :math:`p\,T` (``pct_start * total_steps``), when its curvature shows; the split of that
+    product, ``end_lr`` and ``three_phase`` are not seen and are held. A linear rise is also a
+    linear warmup, which the simpler candidates fit.
+    """
+    if not (has(fam, "max_lr") and has(fam, "total_steps") and has(fam, "pct_start")):
+        return []
+    x, y = ctx.x, ctx.y
+    last, first = float(y[-1]), float(y[0])
+    if not last > first > 0 or x[-1] <= x[0]:
+        return []
+    why = (
+        "the window ends during the rise: only its length pct_start * total_steps is seen, "
+        "not the two, nor what follows the peak"
+    )
+    total = 2.0 * float(x[-1]) + 2.0
+    out = []
+    for anneal in choices(fam, "anneal") or ("cos",):
+        fixed: dict[str, Any] = {"end_lr": first * 1e-4}
+        if has(fam, "anneal"):
+            fixed["anneal"] = anneal
+        if has(fam, "three_phase"):
+            fixed["three_phase"] = False
+        frees = [
+            free(fam, "max_lr", last * 1.05, log=True),
+            free(fam, "total_steps", total, float(x[-1]) + 1.0, None, log=True),
+            free(fam, "pct_start", 0.75, 1e-6, 1.0, log=False),
+            free(fam, "init_lr", first, log=True),
+        ]
+        c = make(fam, fixed, frees, f"one_cycle {anneal} rise only")
+        c.held = {n: why for n in ("total_steps", "pct_start", "end_lr", "three_phase")}
+        out.append(c)
+    return out
+
+
+def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """SGDR: the restarts (jumps up) fix the first period and the multiplier to within the
+    logging interval; they are refined inside those intervals, where the fit is smooth."""
+    st = ctx.st
+    if not st.rises or st.rises_smooth and len(st.rises) > 3 * max(len(st.peaks), 1):
+        return []
+    x, y = ctx.x, ctx.y
+    rs = [r for r in st.rises if r > ctx.i0]
+    if not rs:
+        return []
+    top = float(y[ctx.i0])
+    r1 = rs[0]
+    f_lo, f_hi = float(x[r1 - 1]), float(x[r1])
+    f0 = f_hi
+    frees = [
+        free(fam, "peak_lr", top, log=True),
+        free(
+            fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, LR_SCALE_MIN)
+        ),
+        free(fam, "first_period", f0, max(f_lo, 1e-3) * (1 + 1e-12), f_hi, log=True),
+    ]
+    a = (float(y[r1]) - float(np.min(y))) / max(top - float(np.min(y)), TINY)
+    decay = free(fam, "peak_decay", min(max(a, 1e-3), 1.0), 1e-4, 1.0, log=True)
+    has_mult = has(fam, "period_mult")
+    # variants: (label, extra free params, fixed, derived, held)
+    variants: list[tuple[str, list[FreeParam], dict[str, Any], dict[str, Any], dict[str, str]]]
+    variants = []
+    if len(rs) >= 2 and has_mult:
+        r2 = rs[1]
+        s_lo, s_hi = float(x[r2 - 1]), float(x[r2])
+        if 2 * f_lo < s_hi and 2 * f_hi >= s_lo:
+            # equal periods (T_mult = 1, the common case) fit the second restart's gap
+            variants.append(("T_mult=1", [], {"period_mult": 1.0}, {}, {}))
+        # the second restart refined inside its own logging gap; the multiplier follows from it
+        r2free = FreeParam("_restart2", s_hi, s_lo * (1 + 1e-12), s_hi, log=True)
+        variants.append(
+            (
+                "restart2",
+                [r2free],
+                {},
+                {"period_mult": lambda v: max(v["_restart2"] / v["first_period"] - 1.0, 1.0)},
+                {},
+            )
+        )
+        t0 = max(s_hi / f0 - 1.0, 1.0)
+        t_lo = max(s_lo / f_hi - 1.0, 1.0)
+        t_hi = max(s_hi / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
+        tfree = free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True)
+        variants.append(("T_mult free", [tfree], {}, {}, {}))
+    elif has_mult and float(x[-1]) >= 2.0 * f_hi:
+        # one restart, and the window runs past where a second one of equal length would be:
+        # the second period is longer; its multiplier is only bounded below, so it is held at
+        # the smallest whole value that fits (2, the common choice, when that is enough)
+        t_lo = (float(x[-1]) - f_hi) / f_hi
+        mult = float(max(math.ceil(t_lo + 1e-9), 2))
+        why = (
+            f"only one restart in the window: the period multiplier is at least {t_lo:.3g} "
+            f"(no second restart before the last step); held at {mult:g}"
+        )
+        variants.append(
+            (
+                "one restart, longer second period",
+                [],
+                {"period_mult": mult},
+                {},
+                {"period_mult": why},
+            )
+        )
+    else:
+        why = "only one restart in the window: the period multiplier is not seen"
+        variants.append(
+            (
+                "one restart",
+                [],
+                {"period_mult": 1.0} if has_mult else {},
+                {},
+                {"period_mult": why} if has_mult else {},
+            )
+        )
+    out = []
+    for label, extra, fixed, derived, held in variants:
+        # the restart lies somewhere in (x[r1 - 1], x[r1]]: start at its end (and in its middle)
+        starts = (f_hi, (f_lo + f_hi) / 2) if f_hi - f_lo > 1 else (f_hi,)
+        for f_start in starts:
+            fr = [replace(p, init=f_start) if p.name == "first_period" else p for p in frees]
+            c = make(
+                fam,
+                fixed,
+                [*fr, *extra, decay],
+                f"cosine_restarts {label} F0={f_start:g}",
+                n_structural=0,
+            )
+            c.held = dict(held)
+            c.derived = dict(derived)
+            if derived:
+                c.fixed.pop("period_mult", None)
+            out.append(c)
+    return out
+
+
+def b_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
+    st = ctx.st
+    if not st.rises:
+        # one rise and one fall is a warmup and a decay, not a cycle
+        return []
+    x, y = ctx.x, ctx.y
+    base = float(np.min(y))
+    mx = float(np.max(y))
+    pk = st.peaks[0] if st.peaks else int(np.argmax(y))
+    up0 = max(float(x[pk]) - float(x[0]), 1.0)
+    dr = st.direction
+    troughs = np.nonzero((dr[:-1] < 0) & (dr[1:] >= 0))[0] + 1
+    down0 = up0
+    t = troughs[troughs > pk]
+    if t.size:
+        down0 = max(float(x[t[0]]) - float(x[pk]), 1.0)
+    modes = list(choices(fam, "mode") or ("triangular",))
+    if len(st.peaks) >= 2 and y[st.peaks[0]] > base:
+        # the envelope tells the mode: constant (triangular), halving (triangular2), geometric
+        a = (y[st.peaks[1]] - base) / (y[st.peaks[0]] - base)
+        # sampled peaks miss the true top: a constant envelope can look slightly shrinking
+        keep = {"exp_range", "triangular"}
+        if a >= 0.995:
+            keep = {"triangular"}
+        elif 0.3 < a < 0.7:
+            keep = {"triangular2", "exp_range"}
+        modes = [m for m in modes if m in keep] or modes
+    out = []
+    for mode in modes:
+        fixed: dict[str, Any] = {"mode": mode}
+        frees = [
+            free(fam, "base_lr", max(base, mx * LR_REL_MIN), log=True),
+            free(fam, "max_lr", mx, log=True),
+            free(fam, "step_size_up", up0, 1.0, None, log=True),
+            free(fam, "step_size_down", down0, 1.0, None, log=True),
+        ]
+        if mode == "exp_range":
+            # envelope ratio between the first two peaks over their distance: gamma per step
+            g0 = 1 - 1e-4
+            if len(st.peaks) >= 2 and y[st.peaks[0]] > base:
+                a = (y[st.peaks[1]] - base) / (y[st.peaks[0]] - base)
+                dist = float(x[st.peaks[1]] - x[st.peaks[0]])
+                if 0 < a < 1 and dist > 0:
+                    g0 = math.exp(math.log(a) / dist)
+            fp = free(fam, "gamma", min(g0, 1 - 1e-12), 0.0, 1.0, log=False)
+            frees.append(replace(fp, rate=True, lo=TINY, hi=1 - 1e-15))
+        elif has(fam, "gamma"):
+            fixed["gamma"] = 1.0
+        out.append(make(fam, fixed, frees, f"cyclic {mode}"))
+    return out
+
+
+def fb_cyclic(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """Cyclic with periods from a closed-form grid search
+    (:func:`~lraudit.fitting.candidates.grids.cyclic_grid`): cycles logged with one or two points
+    per phase, and a window that ends inside the first cycle (no second rise for structure)."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    if not (x.size <= SHORT_SERIES or st.rise_end is not None or st.rises):
+        return []
+    mx = float(np.max(y))
+    out: list[Candidate] = []
+    modes = list(choices(fam, "mode") or ("triangular",))
+    for up, dn in cyclic_grid(x, y):
+        for mode in modes:
+            fixed: dict[str, Any] = {"mode": mode}
+            frees = [
+                free(fam, "base_lr", max(float(np.min(y)), mx * LR_REL_MIN), log=True),
+                free(fam, "max_lr", mx, log=True),
+                free(fam, "step_size_up", up, 1e-3, None, log=True),
+                free(fam, "step_size_down", dn, 1e-3, None, log=True),
+            ]
+            if mode == "exp_range":
+                fp = free(fam, "gamma", 1 - 1e-4, 0.0, 1.0, log=False)
+                frees.append(replace(fp, rate=True, lo=TINY, hi=1 - 1e-15))
+            elif has(fam, "gamma"):
+                fixed["gamma"] = 1.0
+            out.append(make(fam, fixed, frees, f"cyclic {mode} grid U={up:.3g} D={dn:.3g}"))
+    return out
+
+
+def fb_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """SGDR on a short log with restarts: first period and multiplier from a closed-form grid
+    (:func:`~lraudit.fitting.candidates.grids.restart_grid`)."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    if not (x.size <= SHORT_SERIES and st.rises):
+        return []
+    mx = float(np.max(y))
+    out: list[Candidate] = []
+    mults = (1.0, 2.0) if has(fam, "period_mult") else (1.0,)
+    for f0, mult in restart_grid(fam, x, y, mults):
+        fixed = {"period_mult": mult} if has(fam, "period_mult") else {}
+        frees = [
+            free(fam, "peak_lr", mx, log=True),
+            free(fam, "end_lr", float(np.min(y)) * 0.5, 0.0, mx, log=False, scale=mx),
+            free(fam, "first_period", f0, 1e-3, None, log=True),
+            free(fam, "peak_decay", 0.9, 1e-4, 1.0, log=True),
+        ]
+        label = f"cosine_restarts grid T0={f0:.3g} mult={mult:g} (fallback)"
+        out.append(make(fam, fixed, frees, label))
+    return out
+
+
+def fb_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """Every anneal / phase variant of a short one-cycle log from several ``pct_start`` and
+    ``total_steps`` starts (the structure read of the ramp may be wrong)."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    pk = int(np.argmax(y))
+    if not (x.size <= SHORT_SERIES and not st.rises and 0 < pk < x.size - 1):
+        return []
+    mx = float(np.max(y))
+    out: list[Candidate] = []
+    span = float(x[-1]) + 1.0
+    for anneal in choices(fam, "anneal") or ("cos",):
+        for three in choices(fam, "three_phase") or (False,):
+            for tot in (span, 1.5 * span) if not three else (span, 1.2 * span):
+                fixed = {}
+                if has(fam, "anneal"):
+                    fixed["anneal"] = anneal
+                if has(fam, "three_phase"):
+                    fixed["three_phase"] = three
+                pct = min(max((float(x[pk]) + 1.0) / tot, 0.01), 0.99)
+                frees = [
+                    free(fam, "max_lr", mx, log=True),
+                    free(fam, "total_steps", tot, float(x[-1]) * 0.5 + 1, None, log=True),
+                    free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
+                    free(fam, "init_lr", max(float(y[0]) * 0.8, mx * 1e-6), log=True),
+                    free(fam, "end_lr", max(float(y[-1]) * 0.5, mx * LR_REL_MIN), log=True),
+                ]
+                label = f"one_cycle {anneal} three_phase={three} T0={tot:g} (fallback)"
+                out.append(make(fam, fixed, frees, label))
+    return out
+
+
+#: Regular builders by family name.
+BUILDERS: dict[str, Builder] = {
+    "one_cycle": b_one_cycle,
+    "cosine_restarts": b_cosine_restarts,
+    "cyclic": b_cyclic,
+}
+
+#: Second-chance builders (see :func:`lraudit.fitting.candidates.fallback`) by family name.
+FALLBACKS: dict[str, Builder] = {
+    "cyclic": fb_cyclic,
+    "cosine_restarts": fb_cosine_restarts,
+    "one_cycle": fb_one_cycle,
+}

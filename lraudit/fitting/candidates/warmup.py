@@ -1,0 +1,105 @@
+"""Candidate warmups: the ways to model the initial rise (or straight initial fall) of a curve.
+
+Each option is ``(shape, free params, fixed values, n_structural)``: the shape read off the rise
+by structure detection (``linear``, ``exponential``, ``constant``), with the warmup length free
+inside the logging gap where the rise ends and the start LR free; no warmup when the family
+explains the start itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lraudit.curves import TINY
+from lraudit.fitting.candidates.common import LR_REL_MIN, LR_SCALE_MIN, STEP_LOG_MIN, Ctx, polyfit
+from lraudit.fitting.engine import FreeParam
+
+#: A way to model the start: ``(shape or None, free params, fixed warmup values, n_structural)``.
+WarmupOption = tuple[str | None, list[FreeParam], dict[str, float], int]
+
+
+def warmup_options(ctx: Ctx) -> list[WarmupOption]:
+    """Ways to model the initial rise: ``(shape, free params, fixed values, n_structural)``."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    if st.warmup_end is None:
+        return [(None, [], {}, 0)]
+    falling = st.rise_end is None
+    r = st.warmup_end
+    peak = float(y[r])
+    whole = r >= x.size - 1  # the run ends inside the rise: the top is never seen
+    shape = st.warmup_shape or "linear"
+    if shape == "constant":
+        return [("constant", [], {"steps": float(x[r]), "start_lr": float(y[0])}, 2)]
+    xs, ys = x[: r + 1], y[: r + 1]
+    if not whole:
+        xs, ys = xs[:-1], ys[:-1]
+    opts: list[WarmupOption] = []
+    shapes = [shape] if xs.size >= 4 else ["linear", "exponential"]
+    if falling:
+        # a straight fall into a gentler decay: either a warmup from above or the family itself
+        opts.append((None, [], {}, 0))
+        shapes = ["linear"]
+    top_start = max(float(np.max(ys)) if ys.size else peak, peak) * 1.0001
+    for sh in shapes:
+        if sh == "exponential" and np.any(ys <= 0):
+            continue
+        if xs.size >= 2:
+            if sh == "linear":
+                slope, icpt = polyfit(xs, ys, 1)
+                start = max(float(icpt), 0.0)
+                w0 = (peak - icpt) / slope if slope != 0 else float(x[r])
+            else:
+                slope, icpt = polyfit(xs, np.log(ys), 1)
+                start = math.exp(icpt)
+                w0 = (math.log(peak) - icpt) / slope if slope > 0 else float(x[r])
+        else:
+            start, w0 = float(y[0]), float(x[r])
+        lo_w = float(x[r - 1]) if r >= 1 else 0.0
+        hi_w = float(x[r])
+        if whole:
+            # the top is never reached: W is only bounded below; hold it at the smallest value
+            # consistent with the data (reported as not identified)
+            fixed = {"steps": float(x[-1]) + 1.0}
+            frees = [
+                FreeParam(
+                    "warmup.start_lr", max(start, 0.0), 0.0, peak, scale=max(peak, LR_SCALE_MIN)
+                ),
+            ]
+            if sh == "exponential":
+                frees[0] = FreeParam(
+                    "warmup.start_lr",
+                    max(start, LR_SCALE_MIN),
+                    max(peak * LR_REL_MIN, TINY),
+                    peak,
+                    log=True,
+                )
+            opts.append((sh, frees, fixed, 0))
+            continue
+        w0 = min(max(w0, lo_w), hi_w)
+        frees = [
+            FreeParam(
+                "warmup.steps",
+                max(w0, STEP_LOG_MIN),
+                max(lo_w - 1.0, STEP_LOG_MIN) * 0.999,
+                hi_w + 1.0,
+                log=True,
+            )
+        ]
+        if sh == "linear":
+            frees.append(
+                FreeParam("warmup.start_lr", start, 0.0, top_start, scale=max(peak, LR_SCALE_MIN))
+            )
+        else:
+            frees.append(
+                FreeParam(
+                    "warmup.start_lr",
+                    max(start, peak * LR_REL_MIN),
+                    peak * LR_REL_MIN,
+                    peak * 1.0001,
+                    log=True,
+                )
+            )
+        opts.append((sh, frees, {}, 0))
+    return opts or [(None, [], {}, 0)]

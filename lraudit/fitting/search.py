@@ -1,0 +1,286 @@
+"""The search for the best candidate: screen every candidate, converge the promising ones, try
+the fallbacks, polish the winner and its step alignment.
+
+Candidates are tried simplest first (fewest parameters, then the family's ``simplicity``): a
+short first pass for each, stopping as soon as one fits to float32 precision (nothing after it
+can score better), then a full second pass for the best few. Long series are fitted on
+:data:`FIT_BUDGET` points that keep every point near structure
+(:func:`lraudit.fitting.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`)
+points. When no candidate reaches float32 precision, **fallback** candidates
+(:func:`lraudit.fitting.candidates.fallback`) are refined too, and kept only when they fit to
+:data:`PRECISE_RMSE`: they can imitate many curves, so an imprecise fit is no evidence for their
+family. A winner that stopped between :data:`POLISH_RMSE` and the noise floor is converged once
+more.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lraudit.curves import TINY
+from lraudit.fitting import candidates as cands_mod
+from lraudit.fitting import engine, select, structure
+from lraudit.fitting.candidates import Ctx
+from lraudit.fitting.engine import Candidate, Outcome
+from lraudit.fitting.select import NOISE_FLOOR
+from lraudit.schedules import REGISTRY
+
+#: Points fitted per candidate at most; longer series are thinned away from structure.
+FIT_BUDGET = 300
+#: Function evaluations per candidate in the first pass, and which candidates get a second pass
+#: to convergence: the best ``STAGE2_TOP`` and any within ``STAGE2_MARGIN`` parameters' penalty.
+STAGE1_NFEV = 5
+STAGE2_TOP = 2
+STAGE2_MARGIN = 10.0
+#: While no candidate fits to float32 precision, up to this many get the second pass.
+STAGE2_MAX = 5
+#: Once a candidate fits to float32 precision, a simpler one whose first pass is still further
+#: off than this (RMS log error) is not converged: it would have to fall by five orders of
+#: magnitude to matter (on the 550 benchmark cases this never happened; it saves ~8 % CPU).
+STAGE2_HOPELESS = 0.05
+#: A winner between this RMS log error and the noise floor is converged once more (float32
+#: rounding alone gives ~3e-8).
+POLISH_RMSE = 1e-7
+#: Fallback candidates start from closed-form grid fits; one still further off than this (RMS
+#: log error) after the first pass is not converged.
+FALLBACK_HOPELESS = 0.5
+#: Fallback candidates converged at most (the best after the first pass).
+FALLBACK_STAGE2 = 12
+#: Series longer than this are scored (not only fitted) on a structure-preserving subset.
+SCORE_BUDGET = 20_000
+#: Fewer points than this give status ``poor`` and only candidates with fewer params than points.
+MIN_POINTS = 6
+#: RMS log error above which a fit is not at float32 precision (a warning says so).
+PRECISE_RMSE = 1e-4
+
+#: Conventional values, in the order they are imposed, of the parameters a very short series
+#: cannot afford to fit (a 4-point log cannot fit a 5-parameter SGDR, but can fit one with
+#: ``end_lr = 0``, ``period_mult = 1``).
+CONVENTIONAL = (
+    ("end_lr", 0.0),
+    ("warmup.start_lr", 0.0),
+    ("min_lr", 0.0),
+    ("period_mult", 1.0),
+    ("peak_decay", 1.0),
+    ("power", 1.0),
+    ("start_step", 0.0),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Data:
+    """The points a search carries, and how it fits and scores a candidate on them.
+
+    ``x_all, y_all``: every cleaned point (the reported RMS is over these); ``x, y``: the scoring
+    points (all, or :data:`SCORE_BUDGET` of them near structure for very long series);
+    ``xs, ys``: the fitting points (``budget`` of them); ``sub``: whether ``xs`` is a proper
+    subset (then outcomes are re-scored on ``x, y``); ``eps``: the log-residual softening
+    (:data:`lraudit.fitting.engine.EPS_REL` of the peak); ``st``: the curve's structure.
+    """
+
+    x_all: np.ndarray
+    y_all: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    eps: float
+    sub: bool
+    st: structure.Structure
+    budget: int
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, budget: int) -> Data:
+        """The data of finite, sorted, non-negative points with a positive value."""
+        st = structure.detect(x, y)
+        eps = max(engine.EPS_REL * float(np.max(y)), TINY)
+        keep = structure.keep_mask(x, y, st, budget)
+        xsc, ysc = x, y
+        if x.size > SCORE_BUDGET:
+            # very long series are scored on a large subset that keeps every point near
+            # structure; the reported rmse_log is still over all points
+            k = structure.keep_mask(x, y, st, SCORE_BUDGET)
+            xsc, ysc = x[k], y[k]
+        return cls(x, y, xsc, ysc, x[keep], y[keep], eps, not keep.all(), st, budget)
+
+    def refine(
+        self, cand: Candidate, *, offset: int = 0, max_nfev: int = 200, quick: bool = False
+    ) -> Outcome:
+        """``cand`` refined on the fitting points (not re-scored)."""
+        return engine.refine(
+            cand, self.xs, self.ys, eps=self.eps, offset=offset, max_nfev=max_nfev, quick=quick
+        )
+
+    def score(self, out: Outcome) -> Outcome:
+        """``out`` scored on the scoring points (as it is when it was fitted on all of them)."""
+        return engine.rescore(out, self.x, self.y, self.eps) if self.sub else out
+
+    def refit(
+        self, cand: Candidate, *, offset: int = 0, max_nfev: int = 200, quick: bool = False
+    ) -> Outcome:
+        """``cand`` refined on the fitting points and scored on the scoring points."""
+        return self.score(self.refine(cand, offset=offset, max_nfev=max_nfev, quick=quick))
+
+
+def order_key(c: Candidate) -> tuple[int, float]:
+    """Simplest first: parameter count, then the family's ``simplicity``."""
+    fam = REGISTRY.get(c.family)
+    return (c.n_params, fam.simplicity if fam is not None else math.inf)
+
+
+def search(
+    data: Data, ctx: Ctx, families: list[str] | None, max_offset: int
+) -> tuple[Outcome, list[Outcome]]:
+    """The best outcome (polished and step-aligned) and every outcome ranked, best first."""
+    cands = _candidates(data, ctx, families)
+    outs = _converge(cands, data)
+    if select.rmse(outs[0]) > NOISE_FLOOR:
+        outs.extend(_fallback(ctx, families, data))
+    if data.sub:
+        outs = [data.score(o) for o in outs]
+    outs.sort(key=select.rank_key)
+    best = outs[0]
+    if best.candidate.free and POLISH_RMSE < select.rmse(best) <= NOISE_FLOOR:
+        # a first pass that just reached the noise floor stopped short of the rounding level:
+        # converge it, so that the reported curve is the logged one to float32
+        pol = data.refit(engine.start_from(best.candidate, best.values))
+        if pol.rss < best.rss:
+            best = pol
+            outs[0] = pol
+    best = _polish_dense(best, data)
+    return _try_offsets(best, data, max_offset), outs
+
+
+def _candidates(data: Data, ctx: Ctx, families: list[str] | None) -> list[Candidate]:
+    """Every candidate for the curve, simplest first; a very short series keeps those with fewer
+    parameters than points (others reduced to conventional values, :func:`reduce`)."""
+    cands = cands_mod.build(ctx, families)
+    n = data.x.size
+    if n < MIN_POINTS:
+        few = [c for c in cands if c.n_params < n]
+        few += [r for c in cands if c.n_params >= n and (r := reduce(c, n))]
+        cands = few or [c for c in cands if c.family == "constant"] or cands
+    # once one fits to float32 precision nothing after it can score better: simplest first
+    cands.sort(key=order_key)
+    return cands
+
+
+def _converge(cands: list[Candidate], data: Data) -> list[Outcome]:
+    """Stage 1, a few iterations for every candidate; stage 2, converge the promising ones.
+
+    Returns the outcomes ranked (:func:`lraudit.fitting.select.rank_key`)."""
+    outs = _screen(cands, data, quick=True)
+    if select.rmse(min(outs, key=select.rmse)) > NOISE_FLOOR:
+        # nothing fits after the cheap pass: the careful one (SciPy's trf) ranks better
+        outs = _screen(cands, data, quick=False)
+    outs.sort(key=select.rank_key)
+    b1 = select.bic(outs[0])
+    solved: tuple[int, float] | None = None
+    for o in outs:
+        if select.rmse(o) <= NOISE_FLOOR:
+            solved = min(solved or order_key(o.candidate), order_key(o.candidate))
+    done = 0
+    for i, o in enumerate(outs):
+        if solved is not None and order_key(o.candidate) > solved:
+            continue
+        near = i < STAGE2_TOP or select.bic(o) - b1 < STAGE2_MARGIN * math.log(max(o.n, 2))
+        # nothing fits yet: keep converging the next ones (a short first pass can rank the right
+        # candidate low when its start is far from the optimum)
+        near = near or (solved is None and done < STAGE2_MAX)
+        if near and o.candidate.free and o.status == 0 and select.rmse(o) > NOISE_FLOOR:
+            if solved is not None and select.rmse(o) > STAGE2_HOPELESS:
+                # a simpler candidate this far off cannot beat one already at float32 precision
+                continue
+            done += 1
+            o2 = data.refine(engine.start_from(o.candidate, o.values))
+            if o2.rss <= o.rss:
+                outs[i] = o2
+                if select.rmse(o2) <= NOISE_FLOOR:
+                    k = order_key(o2.candidate)
+                    solved = k if solved is None else min(solved, k)
+    outs.sort(key=select.rank_key)
+    return outs
+
+
+def _screen(cands: list[Candidate], data: Data, quick: bool) -> list[Outcome]:
+    """A short first pass over the candidates, simplest first, up to the first that fits to
+    float32 precision (nothing after it can score better)."""
+    outs: list[Outcome] = []
+    for c in cands:
+        o = data.refine(c, max_nfev=STAGE1_NFEV, quick=quick)
+        outs.append(o)
+        if select.rmse(o) <= NOISE_FLOOR:
+            break
+    return outs
+
+
+def _fallback(ctx: Ctx, families: list[str] | None, data: Data) -> list[Outcome]:
+    """Refine the second-chance candidates (:func:`lraudit.fitting.candidates.fallback`).
+
+    Only outcomes that fit to :data:`PRECISE_RMSE` are returned: these candidates can imitate
+    many curves, so one that does not reproduce the log exactly is no evidence for its family.
+    """
+    extra = cands_mod.fallback(ctx, families)
+    n = data.x.size
+    if n < MIN_POINTS:
+        extra = [c for c in extra if c.n_params < n]
+    if not extra:
+        return []
+    outs = [data.refine(c, max_nfev=STAGE1_NFEV) for c in extra]
+    outs.sort(key=select.rank_key)
+    for i, o in enumerate(outs[:FALLBACK_STAGE2]):
+        # a grid start that is still far off after the first pass is the wrong family
+        if o.status == 0 and NOISE_FLOOR < select.rmse(o) <= FALLBACK_HOPELESS:
+            o2 = data.refine(engine.start_from(o.candidate, o.values))
+            if o2.rss <= o.rss:
+                outs[i] = o2
+    return [o for o in outs if select.rmse(o) <= PRECISE_RMSE]
+
+
+def _polish_dense(best: Outcome, data: Data) -> Outcome:
+    """A fit not at float32 precision on all points: polished on a 4x denser subset."""
+    if not (data.sub and select.rmse(best) > NOISE_FLOOR and best.candidate.free):
+        return best
+    k2 = structure.keep_mask(data.x_all, data.y_all, data.st, 4 * data.budget)
+    pol = engine.refine(
+        engine.start_from(best.candidate, best.values),
+        data.x_all[k2],
+        data.y_all[k2],
+        eps=data.eps,
+        max_nfev=20,
+    )
+    pol = engine.rescore(pol, data.x, data.y, data.eps)
+    return pol if pol.rss < best.rss else best
+
+
+def _try_offsets(best: Outcome, data: Data, max_offset: int) -> Outcome:
+    """The best refit with a step offset in ``-max_offset..max_offset``, kept only when it wins
+    by more than one parameter's BIC penalty."""
+    if max_offset <= 0 or select.rmse(best) <= NOISE_FLOOR:
+        return best
+    b0 = select.bic(best)
+    penalty = math.log(max(best.n, 2))
+    for off in [o for k in range(1, max_offset + 1) for o in (-k, k)]:
+        o = data.refit(engine.start_from(best.candidate, best.values), offset=off, max_nfev=30)
+        if select.bic(o) + penalty < b0:
+            best, b0 = o, select.bic(o)
+    return best
+
+
+def reduce(c: Candidate, n: int) -> Candidate | None:
+    """``c`` with parameters held at :data:`CONVENTIONAL` values until it has fewer parameters
+    than the ``n`` points, or ``None`` when that is not enough."""
+    names = {p.name for p in c.free}
+    held = dict(c.held)
+    for name, value in CONVENTIONAL:
+        if c.n_params < n:
+            break
+        if name in names:
+            c = engine.with_fixed(c, name, value)
+            held[name] = f"only {n} points: held at {value:g}"
+    if c.n_params >= n:
+        return None
+    return replace(c, held=held, label=f"{c.label} (reduced)".strip())
