@@ -259,8 +259,43 @@ class Finding:
 
 
 @dataclass(frozen=True, eq=False)
+class SegmentAudit:
+    """One segment of a run x tag: a stretch of points with one schedule of its own.
+
+    A run is split where a new training starts (a file restarting at or before the previous
+    one's last step, a step regression, an LR jump that no schedule family explains, a fall to
+    a new warmup). ``starts_because`` is ``"start"`` for the first segment, else the reason;
+    ``stray`` marks a short segment from another training (a test run of a few iterations).
+    ``fit`` is None for segments too short to fit.
+    """
+
+    first_step: int
+    last_step: int
+    n_points: int
+    starts_because: str
+    stray: bool = False
+    fit: FitResult | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The config a run was compared with: ``found`` is ``"given"`` (``--config``),
+    ``"beside_run"`` (discovered next to the run) or ``"none"``."""
+
+    path: str | None
+    format: str | None
+    found: str = "given"
+
+
+@dataclass(frozen=True, eq=False)
 class RunAudit:
-    """The audit of one run x tag. ``series``/``fit`` are None when they could not be had."""
+    """The audit of one run x tag. ``series``/``fit`` are None when they could not be had.
+
+    ``fit`` is the fit of the run's main segment (the whole series when it is one segment);
+    ``segments`` lists every segment when there is more than one; ``notes`` are the reader's
+    notes on the series (restarts, overwritten points, damaged tails); ``config`` says which
+    config the run was compared with.
+    """
 
     run: str
     tag: str
@@ -268,6 +303,12 @@ class RunAudit:
     fit: FitResult | None
     intended: IntendedSchedule | None
     findings: tuple[Finding, ...] = ()
+    segments: tuple[SegmentAudit, ...] = ()
+    config: RunConfig | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.series.notes if self.series is not None else ()
 
     def __repr__(self) -> str:
         fam = self.fit.schedule.family if self.fit is not None else None
