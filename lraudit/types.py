@@ -305,10 +305,14 @@ class RunAudit:
     findings: tuple[Finding, ...] = ()
     segments: tuple[SegmentAudit, ...] = ()
     config: RunConfig | None = None
+    extra_notes: tuple[str, ...] = ()
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.series.notes if self.series is not None else ()
+        """The reader's notes on the series, then the audit's own (stray segments, a config
+        found beside the run that could not be read)."""
+        own = self.series.notes if self.series is not None else ()
+        return (*own, *self.extra_notes)
 
     def __repr__(self) -> str:
         fam = self.fit.schedule.family if self.fit is not None else None

@@ -27,7 +27,11 @@ def test_every_finding_of_the_vocabulary_has_all_four_sections() -> None:
 
 
 def test_the_real_run_findings_are_in_the_vocabulary() -> None:
-    for name, code in (("zero_lr", "LRA015"), ("unexplained_lr", "LRA016"), ("config_mismatch", "LRA017")):
+    for name, code in (
+        ("zero_lr", "LRA015"),
+        ("unexplained_lr", "LRA016"),
+        ("config_mismatch", "LRA017"),
+    ):
         doc = find_doc(code)
         assert doc is not None and doc.name == name and FINDINGS[name][0] == code
 

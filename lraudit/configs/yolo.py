@@ -229,7 +229,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             notes.settings["logged_lr_exact_alternatives"] = [
                 {
                     "first_step": k0,
-                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag).tolist(),
+                    "values": _exact(
+                        steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag
+                    ).tolist(),
                     "rule": rule,
                     "warmup_iterations": n,
                 }
@@ -237,7 +239,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             ] + [
                 {  # the bias group (falls from warmup_bias_lr), for every rule
                     "first_step": k0,
-                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag).tolist(),
+                    "values": _exact(
+                        steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag
+                    ).tolist(),
                     "rule": f"bias group, {rule}",
                     "warmup_iterations": n,
                 }
