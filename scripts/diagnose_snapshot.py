@@ -6,6 +6,12 @@ Usage (from the worktree root, with the venv active)::
     python scripts/diagnose_snapshot.py OUTDIR          # write one file per combination
     python scripts/diagnose_snapshot.py OUTDIR --diff REF  # write, then compare with REF
 
+The reference comes from the commit before the change, in a scratch copy (the script imports
+the lraudit of the checkout it lives in, not the installed one)::
+
+    git archive BASE | tar -x -C /tmp/base && cp scripts/diagnose_snapshot.py /tmp/base/scripts/
+    python /tmp/base/scripts/diagnose_snapshot.py /tmp/ref
+
 Combinations: every ``fixtures/e2e`` case (``cases.json``: its config and extra arguments, and
 its logs without a config), every ``fixtures/cases`` directory with and without its config, and
 every run folder of ``../shared/real-logs`` (skipped when absent) with each config that belongs
@@ -29,6 +35,8 @@ CASES = ROOT / "fixtures" / "cases"
 REAL = ROOT.parent / "shared" / "real-logs"
 if not REAL.is_dir():
     REAL = Path("/work/shared/real-logs")
+# this checkout's lraudit, not whatever the environment has installed
+sys.path.insert(0, str(ROOT))
 COMMON = ["--format", "json", "--jobs", "1", "--no-progress", "--isolated"]
 
 
@@ -131,7 +139,9 @@ def main() -> int:
     combos = combinations()
     for name, argv in combos:
         (a.outdir / f"{name}.txt").write_text(run(argv))
-    print(f"{len(combos)} combinations written to {a.outdir}")
+    import lraudit
+
+    print(f"{len(combos)} combinations written to {a.outdir} (lraudit from {lraudit.__file__})")
     if a.diff is None:
         return 0
     differ = [

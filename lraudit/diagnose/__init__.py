@@ -46,10 +46,10 @@ doing: ``horizon_exceeds_run`` (info) when the intended LR moves less than :data
 over the run and the schedule's horizon is at least :data:`HORIZON_FACTOR` times the run, and
 ``warmup_exceeds_run`` (warning) when the configured warmup is at least the planned run.
 
-A schedule that follows a metric (the parser sets ``settings["uncheckable"]``: ReduceLROnPlateau,
+A schedule that follows a metric (the parser sets ``metric_driven``: ReduceLROnPlateau,
 timm ``plateau``, HF ``reduce_lr_on_plateau``) is compared only where the config fixes it: the
 warmup, the base LR the log starts from and never exceeds, and (when the parser knows it,
-``settings["plateau_factor"]``) that each drop is by a power of the factor or to the floor. The
+``metric_driven.factor``) that each drop is by a power of the factor or to the floor. The
 log-only rules (non-finite values, resets) still apply.
 
 Without a config only the logs speak: non-finite values, too few points, a constant LR over a long

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
 
 from lraudit.diagnose.context import Ctx
 from lraudit.diagnose.curve import (
@@ -114,7 +114,7 @@ def time_scale(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
             "the observed one: a range of factors around this one fits them)"
         )
     near_spe = abs(c / spe - 1) <= 0.05 or abs(c * spe - 1) <= 0.05 if spe else False
-    both = bool(spe) and spe > 1 and not near_spe and abs(c / (spe + 1) - 1) <= 0.02
+    both = spe is not None and spe > 1 and not near_spe and abs(c / (spe + 1) - 1) <= 0.02
     if spe and spe > 1 and (near_spe or both) and pinned:
         faster = c > 1
         how = (

@@ -1,11 +1,11 @@
 """What the with-config rules read: :class:`Ctx` (the intended schedule, the fit, where findings
-go) and the parser's settings that reach diagnose."""
+go) and the parser's knowledge of its framework that reaches diagnose (typed fields of
+:class:`~lraudit.types.IntendedSchedule`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from lraudit.types import Finding, FitResult, IntendedSchedule, Schedule
 
@@ -43,23 +43,13 @@ class Ctx:
 
 
 def uncheckable(intended: IntendedSchedule) -> str | None:
-    """The parser's name for a schedule that follows a metric (``settings["uncheckable"]``)."""
-    v = settings_of(intended.settings).get("uncheckable")
-    return str(v) if v else None
+    """The config's name for a schedule that follows a metric
+    (:attr:`~lraudit.types.IntendedSchedule.metric_driven`), None for any other."""
+    md = intended.metric_driven
+    return md.scheduler if md is not None and md.scheduler else None
 
 
 def unit_free(intended: IntendedSchedule) -> bool:
     """A metric-driven schedule without warmup is compared in no unit at all."""
     s = intended.schedule
     return uncheckable(intended) is not None and (s.warmup is None or s.warmup.steps <= 0)
-
-
-def settings_of(settings: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(settings or {})
-
-
-def first_of(d: Mapping[str, Any], keys: Sequence[str]) -> Any:
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return None

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from lraudit.diagnose.context import Ctx, settings_of, uncheckable
-from lraudit.diagnose.curve import best_offset, explains, interval, is_num, relerr
+from lraudit.diagnose.context import Ctx, uncheckable
+from lraudit.diagnose.curve import best_offset, explains, interval, relerr
 from lraudit.diagnose.findings import finding
 from lraudit.diagnose.resets import find_resets, reset_findings
 from lraudit.diagnose.scale import scale_cause
@@ -23,7 +23,7 @@ def follows_metric(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> None:
     The config cannot say where the drops are, so only what it does fix is checked: the
     configured warmup (when there is one), that the LR starts at the configured base LR and
     never exceeds it (such a scheduler only lowers the LR; a rise after a decrease is a
-    reset), and, when the parser knows the factor (``settings["plateau_factor"]``), that
+    reset), and, when the parser knows the factor (``metric_driven.factor``), that
     every drop is by a whole power of it or down to the floor. Nothing else is compared and
     no finding says so: the config's assumptions carry the explanation.
     """
@@ -73,10 +73,10 @@ def follows_metric(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> None:
 
 def plateau_drops(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> None:
     """Each drop of a metric-driven schedule is by ``factor**n`` (n >= 1) or to the floor."""
-    f = settings_of(ctx.it.settings).get("plateau_factor")
-    if not is_num(f) or not 0 < float(f) < 1:
+    md = ctx.it.metric_driven
+    f = md.factor if md is not None else None
+    if f is None or not 0 < f < 1:
         return
-    f = float(f)
     floor = ctx.sched.min_lr
     for i in range(1, y.size):
         if not y[i] < y[i - 1] * (1 - HYP_TOL) or y[i - 1] <= 0:

@@ -56,7 +56,7 @@ def scaled_and_other(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
         return False
     peak = peak_of(ctx.sched, max(float(x[-1]), decay_end(ctx.sched) or 0.0))
     m0 = float(ctx.sched.evaluate([float(x[0])])[0])
-    ks = []
+    ks: list[float] = []
     for k in (float(y[0]) / m0 if m0 > 0 else 0.0, float(np.max(y)) / peak if peak else 0.0):
         whole = whole_factor(k)
         if whole is not None and all(abs(whole / q - 1) > 1e-9 for q in ks):

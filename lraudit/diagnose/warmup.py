@@ -3,14 +3,16 @@ than the run, and the observed ramp's end."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from lraudit.diagnose.context import Ctx, first_of, settings_of
+from lraudit.diagnose.context import Ctx
 from lraudit.diagnose.curve import best_offset, explains, interval, is_num, relerr, rise_end
 from lraudit.diagnose.findings import finding
 from lraudit.diagnose.thresholds import FLAT_TOL, HYP_TOL
 from lraudit.diagnose.words import lr_str, pct_str, step_str, units_str
-from lraudit.types import Schedule
+from lraudit.types import Schedule, WarmupFloor
 
 
 def inside_warmup(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> None:
@@ -32,7 +34,7 @@ def nowarm_variants(ctx: Ctx) -> list[tuple[Schedule, str]]:
     s, w = ctx.sched, ctx.w_int
     out = [(Schedule(s.family, s.params, None, s.min_lr), "")]
     p = dict(s.params)
-    start = p.get("start_step")
+    start: Any = p.get("start_step")
     if is_num(start) and float(start) > 0:
         if is_num(p.get("decay_steps")) and abs(float(start) - w) <= max(1.0, 0.01 * w):
             longer = {**p, "start_step": 0, "decay_steps": float(p["decay_steps"]) + w}
@@ -117,35 +119,34 @@ def warmup_exceeds_configured(ctx: Ctx, x: np.ndarray, y: np.ndarray, matched: b
     planned_longer = horizon is not None and w < horizon and last + interval(x) < horizon
     if matched and planned_longer:
         return  # an unfinished run that is still in its warmup
-    st = settings_of(ctx.it.settings)
-    wi = first_of(st, ("WARMUP_ITERS", "SOLVER.WARMUP_ITERS", "warmup_iters", "warmup_steps"))
-    mi = first_of(st, ("MAX_ITER", "SOLVER.MAX_ITER", "max_iter", "max_steps", "num_steps"))
+    stated = ctx.it.configured_lengths
+    floor = ctx.it.warmup_floor
+    nb = ctx.it.steps_per_epoch
     end = max(w, last + 1)
     peak = float(ctx.sched.evaluate([end])[0])
-    if wi is not None and mi is not None and float(wi) > float(mi):
+    if stated is not None and stated.warmup > stated.run:
         why = (
-            f"the configured warmup ({step_str(float(wi))} {ctx.unit}s) is longer than the planned "
-            f"run ({step_str(float(mi))})"
+            f"the configured warmup ({step_str(stated.warmup)} {ctx.unit}s) is longer than the "
+            f"planned run ({step_str(stated.run)})"
         )
-    elif is_num(st.get("warmup_epochs_effective")) and is_num(ctx.it.steps_per_epoch):
-        eff, nb = float(st["warmup_epochs_effective"]), int(ctx.it.steps_per_epoch)
+    elif floor is not None and floor.effective is not None and nb:
+        eff = floor.effective
         why = (
             f"the warmup lasts {step_str(round(eff, 3))} epochs "
-            f"({step_str(round(eff * nb))} iterations / {nb} per epoch; YOLO warms up for "
-            f"max(round(warmup_epochs x iterations per epoch), 100) iterations"
+            f"({step_str(round(eff * nb))} iterations / {nb} per epoch; {floor_rule(floor)}, "
+            f"{floor.key} is {step_str(floor.configured)})"
         )
-        if is_num(st.get("warmup_epochs")):
-            why += f", warmup_epochs is {step_str(float(st['warmup_epochs']))})"
-        else:
-            why += ")"
         if horizon is not None:
             why += f" and the planned run {units_str(horizon, ctx.unit)}"
     else:
         why = f"the configured warmup lasts {units_str(w, ctx.unit)}"
         if horizon is not None:
             why += f" and the planned run {units_str(horizon, ctx.unit)}"
-        if yolo_floor(ctx, 1.0) is not None or "yolo" in str(ctx.it.format).lower():
-            why += " (YOLO's warmup lasts at least 100 iterations, longer still on a small dataset)"
+        if floor is not None:
+            why += (
+                f" ({floor.framework}'s warmup lasts at least {floor.min_iterations} iterations, "
+                "longer still on a small dataset)"
+            )
     ctx.out.append(
         finding(
             "warmup_exceeds_run",
@@ -183,18 +184,27 @@ def warmup_ramp(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> tuple[float, float] |
     return float(end), float(b)
 
 
-def yolo_floor(ctx: Ctx, slope: float | None) -> tuple[int, float] | None:
-    """``(iterations per epoch, warmup epochs)`` when YOLO's 100-iteration floor explains it."""
-    fmt = (ctx.it.format or "").lower()
-    framework = str(ctx.it.settings.get("framework", "")).lower() if ctx.it.settings else ""
-    if slope is None or ctx.unit != "epoch":
+def floor_rule(floor: WarmupFloor) -> str:
+    """The framework's warmup-floor rule in words."""
+    return (
+        f"{floor.framework} warms up for max(round({floor.key} x iterations per epoch), "
+        f"{floor.min_iterations}) iterations"
+    )
+
+
+def floor_explains(ctx: Ctx, slope: float | None) -> tuple[int, float] | None:
+    """``(iterations per epoch, warmup epochs)`` when the framework's warmup floor
+    (:class:`~lraudit.types.WarmupFloor`, ``N`` iterations) explains a logged ramp rising by
+    ``slope`` of its target per epoch: ``nb = N slope`` iterations per epoch, so the warmup
+    lasts ``N / nb`` epochs, longer than configured."""
+    floor = ctx.it.warmup_floor
+    if slope is None or ctx.unit != "epoch" or floor is None:
         return None
-    if fmt not in ("yolov5", "ultralytics", "yolo") and "yolo" not in framework:
+    n = floor.min_iterations
+    nb = int(round(n * slope))  # the fraction rises by nb / n per epoch
+    if nb < 1 or n / nb <= ctx.w_int:
         return None
-    nb = int(round(100 * slope))  # the fraction rises by nb / 100 per epoch
-    if nb < 1 or 100 / nb <= ctx.w_int:
-        return None
-    return nb, 100.0 / nb
+    return nb, n / nb
 
 
 def warmup_hint(ctx: Ctx, w_obs: float) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lraudit.diagnose.context import Ctx, settings_of
+from lraudit.diagnose.context import Ctx
 from lraudit.diagnose.curve import best_offset, explains, interval, observed_warmup_end
 from lraudit.diagnose.findings import finding
 from lraudit.diagnose.thresholds import WARMUP_KNOCK_ON
-from lraudit.diagnose.warmup import warmup_hint, warmup_missing, warmup_ramp, yolo_floor
+from lraudit.diagnose.warmup import floor_explains, warmup_hint, warmup_missing, warmup_ramp
 from lraudit.diagnose.words import lr_str, pct_str, ratio_str, step_str, units_str
 from lraudit.types import Schedule, Severity
 
@@ -74,15 +74,17 @@ def warmup_phase(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
             )
         )
     elif w_obs is not None and abs(w_obs - w_int) > max(2 * res, 0.1 * w_int, 1.0):
-        yolo = yolo_floor(ctx, ramp[1] if ramp else None)
-        if yolo is not None:
-            nb, eff = yolo
+        floored = floor_explains(ctx, ramp[1] if ramp else None)
+        if floored is not None and ctx.it.warmup_floor is not None:
+            nb, eff = floored
+            fl = ctx.it.warmup_floor
+            n = fl.min_iterations
             msg = (
                 f"the warmup lasts ≈{step_str(round(eff, 2))} epochs, not the configured "
-                f"{step_str(w_int)}: the logged ramp rises by {pct_str(100 * nb / 100)} % of the "
-                f"target per epoch, i.e. ≈{nb} iterations per epoch, and YOLO warms up for "
-                f"max(warmup_epochs x iterations per epoch, 100) iterations, so the "
-                f"100-iteration floor gives 100/{nb} = {step_str(round(eff, 2))} epochs (the "
+                f"{step_str(w_int)}: the logged ramp rises by {pct_str(100 * nb / n)} % of the "
+                f"target per epoch, i.e. ≈{nb} iterations per epoch, and {fl.framework} warms "
+                f"up for max({fl.key} x iterations per epoch, {n}) iterations, so the "
+                f"{n}-iteration floor gives {n}/{nb} = {step_str(round(eff, 2))} epochs (the "
                 f"logged ramp ends at ≈epoch {step_str(round(w_obs, 1))} of the log)"
             )
             observed = round(eff, 3)
@@ -129,7 +131,7 @@ def warmup_values(ctx: Ctx, x: np.ndarray, y: np.ndarray, end: float) -> None:
     j = int(np.argmax(mm.err))
     # a parser that knows its warmup values are approximate says why (YOLO without the
     # batches per epoch): then a difference is worth a note, not a warning
-    approx = settings_of(ctx.it.settings).get("warmup_values_approximate")
+    approx = ctx.it.warmup_values_approximate
     ctx.out.append(
         finding(
             "warmup_mismatch",
