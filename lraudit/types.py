@@ -193,6 +193,57 @@ class FitResult:
 # --------------------------------------------------------------------------- configs
 
 
+@dataclass(frozen=True)
+class ExactValues:
+    """LR values a framework logs exactly where no family + warmup expresses them (YOLOv5: the
+    warmup scales ``lr0 lf(e)`` while the decay after it is logged one epoch late).
+
+    ``values[i]`` is the LR logged at step ``first_step + i``; ``rule`` names the framework
+    version or parameter group the values belong to (empty for the configured one).
+    """
+
+    first_step: int
+    values: tuple[float, ...]
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class WarmupFloor:
+    """A warmup lengthened by a framework minimum: it lasts
+    ``max(round(configured x iterations per epoch), min_iterations)`` iterations.
+
+    ``configured`` is the config's warmup (``key``, in epochs); ``iterations`` and
+    ``effective`` (in epochs) are the warmup that runs, None while the iterations per epoch
+    are unknown. ``framework`` is the name messages give the rule (``YOLO``).
+    """
+
+    min_iterations: int
+    configured: float
+    effective: float | None
+    iterations: int | None
+    key: str
+    framework: str
+
+
+@dataclass(frozen=True)
+class MetricDriven:
+    """A schedule that follows a monitored metric (ReduceLROnPlateau and its kin): the config
+    cannot say where its drops are. ``scheduler`` is the config's name for it; ``factor`` the
+    configured factor of each drop, when known."""
+
+    scheduler: str
+    factor: float | None = None
+
+
+@dataclass(frozen=True)
+class ConfiguredLengths:
+    """The warmup and the planned run as the config states them (``WARMUP_ITERS`` and
+    ``MAX_ITER``, ``warmup_steps`` and ``max_steps``...), in the config's own step unit."""
+
+    warmup: float
+    run: float
+
+
 @dataclass(frozen=True, eq=False)
 class IntendedSchedule:
     """What the config says should have run.
@@ -205,6 +256,16 @@ class IntendedSchedule:
     training in ``unit`` (``num_steps``, ``MAX_ITER``, epochs x steps_per_epoch, ...), or None.
     ``assumptions`` records every default applied and every unit conversion made, in words.
     ``settings`` keeps the raw config values that findings quote (e.g. ``{"WARMUP_ITERS": 1000}``).
+
+    What a parser knows about its framework reaches diagnose through the typed fields, never
+    through ``settings``: ``metric_driven`` (the LR follows a metric), ``exact_values`` and
+    ``exact_alternatives`` (the framework's exact logged values, for the configured version and
+    for other versions or groups), ``warmup_floor`` (a framework minimum on the warmup),
+    ``warmup_values_approximate`` (why the warmup's values are only approximate),
+    ``configured_lengths`` (the warmup and the run as stated). ``axis_forms`` holds the
+    schedule's form per logging axis (``epoch``, ``iteration``) when the framework logs it on
+    both, with ``epoch_axis_tags`` the tags logged per epoch (see
+    :func:`lraudit.configs._intent.for_tag`).
     """
 
     schedule: Schedule
@@ -218,6 +279,14 @@ class IntendedSchedule:
     expected_tags: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    metric_driven: MetricDriven | None = None
+    exact_values: ExactValues | None = None
+    exact_alternatives: tuple[ExactValues, ...] = ()
+    warmup_floor: WarmupFloor | None = None
+    warmup_values_approximate: str | None = None
+    configured_lengths: ConfiguredLengths | None = None
+    axis_forms: Mapping[str, IntendedSchedule] = field(default_factory=dict)
+    epoch_axis_tags: tuple[str, ...] = ()
 
     def evaluate(self, steps: Any) -> np.ndarray:
         """The intended LR at ``steps`` (in ``unit``)."""

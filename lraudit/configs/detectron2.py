@@ -49,6 +49,7 @@ from lraudit.configs._common import (
     type_name,
     whole,
 )
+from lraudit.configs._intent import configured_lengths
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -374,6 +375,7 @@ def _result(
         expected_tags=("lr",),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 

@@ -67,7 +67,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
 
 _ARGS_KEYS = {
     "lr_scheduler_type",
@@ -529,8 +529,7 @@ def build(
             warm,
         ), n
     # reduce_lr_on_plateau
-    notes.settings["uncheckable"] = "reduce_lr_on_plateau"
-    notes.settings["plateau_factor"] = float(kw.get("factor", 0.1))
+    notes.metric_driven = MetricDriven("reduce_lr_on_plateau", float(kw.get("factor", 0.1)))
     notes.assume(
         "reduce_lr_on_plateau follows the eval metric: the curve cannot be checked from "
         "the config (intended schedule taken as constant at learning_rate)."

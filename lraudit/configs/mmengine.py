@@ -50,6 +50,7 @@ from lraudit.configs._common import (
     read_python_config,
     type_name,
 )
+from lraudit.configs._intent import configured_lengths
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -250,6 +251,7 @@ def _parse_mmengine(
         expected_tags=("lr", "train/lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 1},
+        configured_lengths=configured_lengths(settings),
     )
 
 
@@ -664,6 +666,7 @@ def _parse_mmcv(
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 1},
+        configured_lengths=configured_lengths(settings),
     )
 
 

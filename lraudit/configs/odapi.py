@@ -34,6 +34,7 @@ from typing import Any
 
 from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import f32, fmt
+from lraudit.configs._intent import configured_lengths
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -277,6 +278,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         ),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 

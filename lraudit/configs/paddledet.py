@@ -32,6 +32,7 @@ from typing import Any
 
 from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import as_float, fmt, intify, load_yaml_with_bases, plain
+from lraudit.configs._intent import configured_lengths
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -231,6 +232,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 

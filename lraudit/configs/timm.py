@@ -49,7 +49,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
 
 _TIMM_KEYS = {
     "sched",
@@ -195,8 +195,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         sched = schedule("piecewise", {"boundaries": bounds, "values": values})
         horizon = epochs
     else:  # plateau
-        notes.settings["uncheckable"] = "plateau"
-        notes.settings["plateau_factor"] = float(rate)
+        notes.metric_driven = MetricDriven("plateau", float(rate))
         notes.assume(
             "plateau follows the eval metric: the curve cannot be checked from the "
             "config (intended schedule taken as constant)."

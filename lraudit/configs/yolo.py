@@ -24,8 +24,8 @@ warmup, gives ``lf(e - 1)``: no single family + warmup expresses both, so the sc
 from the first epoch after the warmup). For Ultralytics (logged at ``e + 1``, where the factor
 is negative at step 0) the warmup is the linear one through the first and the last logged
 warmup values. The exact logged values, checked against the real run to float32 precision, are
-kept in ``settings["logged_lr_exact"]`` (groups 1-2) and ``settings["bias_logged_lr_exact"]``
-(group 0), ``{"first_step": k0, "values": [...]}``; the diagnosis compares with them first. The
+kept in ``exact_values`` (groups 1-2) and ``settings["bias_logged_lr_exact"]`` (group 0,
+``{"first_step": k0, "values": [...]}``); the diagnosis compares with them first. The
 largest relative gap of the schedule is in ``settings["warmup_linear_max_rel_gap"]``.
 Without ``nb`` (pass ``--steps-per-epoch``) the warmup length is only known to be
 ``max(warmup_epochs, 100/nb)`` epochs; the configured ``warmup_epochs`` is used and said so.
@@ -54,7 +54,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Warmup
+from lraudit.types import ExactValues, IntendedSchedule, Warmup, WarmupFloor
 
 _HYP_KEYS = {"lr0", "lrf", "warmup_epochs"}
 _ULTRA_KEYS = {"task", "mode", "batch", "imgsz", "close_mosaic", "nbs"}
@@ -179,6 +179,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         nw = max(round(wep * nb), 100) if (wep > 0 or not ultra) else 0
         notes.settings["warmup_iterations"] = nw
         notes.settings["warmup_epochs_effective"] = nw / nb
+        notes.warmup_floor = WarmupFloor(100, wep, nw / nb, nw, "warmup_epochs", "YOLO")
         k0 = 1 if ultra else 0  # the logged step of epoch 0
         if nw > 0:
             if ultra:
@@ -218,7 +219,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         steps = np.arange(k0, epochs + k0)
         exact = _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
         approx = sched.evaluate(steps) if _family_known(sched_family) else None
-        notes.settings["logged_lr_exact"] = {"first_step": k0, "values": exact.tolist()}
+        notes.exact_values = ExactValues(k0, tuple(exact.tolist()))
         if ultra:
             # args.yaml does not say which Ultralytics ran: <= 8.1 steps the scheduler after
             # logging (epoch e runs at lf(e-1)); 8.4.1xx+ has no 100-iteration floor.
@@ -226,27 +227,21 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             alts = [(nw, True, "ultralytics <= 8.1 (scheduler stepped at epoch end)")]
             if nw84 != nw:
                 alts.append((nw84, False, "ultralytics >= 8.4.1xx (no 100-iteration floor)"))
-            notes.settings["logged_lr_exact_alternatives"] = [
-                {
-                    "first_step": k0,
-                    "values": _exact(
-                        steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag
-                    ).tolist(),
-                    "rule": rule,
-                    "warmup_iterations": n,
-                }
+            notes.exact_alternatives = tuple(
+                ExactValues(
+                    k0,
+                    tuple(_exact(steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag).tolist()),
+                    rule,
+                )
                 for n, lag, rule in alts
-            ] + [
-                {  # the bias group (falls from warmup_bias_lr), for every rule
-                    "first_step": k0,
-                    "values": _exact(
-                        steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag
-                    ).tolist(),
-                    "rule": f"bias group, {rule}",
-                    "warmup_iterations": n,
-                }
+            ) + tuple(  # the bias group (falls from warmup_bias_lr), for every rule
+                ExactValues(
+                    k0,
+                    tuple(_exact(steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag).tolist()),
+                    f"bias group, {rule}",
+                )
                 for n, lag, rule in [(nw, False, "as configured"), *alts]
-            ]
+            )
         notes.settings["bias_logged_lr_exact"] = {
             "first_step": k0,
             "values": _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, wbias).tolist(),
@@ -258,11 +253,12 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 notes.assume(
                     f"The schedule's warmup differs from the exact logged values by at most "
                     f"{gap:.2%} (the warmup scales lr0*lf(epoch), the logged decay after it is "
-                    "lr0*lf(epoch-1)); settings['logged_lr_exact'] holds the exact values."
+                    "lr0*lf(epoch-1)); the log is compared with the exact values first."
                 )
         horizon = epochs
         unit = "epoch"
     else:
+        notes.warmup_floor = WarmupFloor(100, wep, None, None, "warmup_epochs", "YOLO")
         warm = linear_warmup(wep, 0.0)
         sched = schedule(sched_family, params, warm)
         notes.assume(
@@ -271,7 +267,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             "--steps-per-epoch to know it."
         )
         # the values logged during the warmup depend on nb (each epoch's last batch is logged)
-        notes.settings["warmup_values_approximate"] = (
+        notes.warmup_values_approximate = (
             "the values logged during the warmup depend on the batches per epoch; pass "
             "--steps-per-epoch for the exact ones"
         )
