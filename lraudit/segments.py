@@ -350,15 +350,25 @@ def _restart_cuts(
         elif i is not None and i > 0:
             cuts.setdefault(i, "restart")
     elif i is not None and i > 0:
-        if _breaks(v, jumps, i):
+        if _breaks(v, jumps, i) and not _explained_at(s, v, jumps, i):
             cuts.setdefault(i, "restart")
         elif isinstance(r, Restart):
             continued.append(first)
     if isinstance(r, Restart) and bool(np.all(s[1:] > s[:-1])):
         # the points of an older file that go on after this file's last step
+        # (their values were written before this file: any jump there is another training)
         j = int(np.searchsorted(s, r.last_step, side="right"))
-        if 0 < j < s.shape[0] and _breaks(v, jumps, j):
+        if 0 < j < s.shape[0] and r.overlaps and jumps.jump[j - 1]:
             cuts.setdefault(j, "restart")
+
+
+def _explained_at(s: np.ndarray, v: np.ndarray, jumps: _Jumps, i: int) -> bool:
+    """A break at a file boundary that a periodic family explains by itself: an SGDR restart
+    (a jump up from a cosine's floor) or a triangular cycle's valley."""
+    if jumps.d[i - 1] > 0 and jumps.jump[i - 1]:
+        ups = np.flatnonzero(jumps.jump[: i - 1] & (jumps.d[: i - 1] > 0)) + 1
+        return _sgdr_restart(s, v, i, 0, ups.tolist())
+    return _triangle(s, v, i, 0, v.shape[0])
 
 
 # --------------------------------------------------------------------------- LR events
@@ -371,35 +381,82 @@ def _lr_events(
     if b - a < 3:
         return []
     idx = np.arange(a + 1, b)  # a change between points i-1 and i
-    big = jumps.jump[a : b - 1] & (jumps.rel[a : b - 1] >= EVENT_RTOL)
-    if not big.any():
-        return []
     d = jumps.d[a : b - 1]
+    big = jumps.jump[a : b - 1] & (jumps.rel[a : b - 1] >= EVENT_RTOL)
     vv = v[a:b]
     runmax = np.fmax.accumulate(np.where(np.isfinite(vv), vv, -np.inf))
     # index i: the max of points a..i-1 is above v[i-1], i.e. the LR had come down before i
     came_down = runmax[:-1] > v[idx - 1] * (1 + JUMP_RTOL)
     up_all = set(idx[big & (d > 0)].tolist())
+    down_all = set(idx[big & (d < 0)].tolist())
     # a run of jumps up is one steep ramp: the event is its first jump
-    ups = np.asarray([i for i in idx[big & (d > 0) & came_down].tolist() if i - 1 not in up_all])
-    downs = [int(i) for i in idx[big & (d < 0)] if _rises_after(v, int(i), b)]
+    ups = [i for i in idx[big & (d > 0) & came_down].tolist() if i - 1 not in up_all]
+    downs = [i for i in sorted(down_all) if _rises_after(v, i, b)]
+    valleys = [m for m in _valleys(v, a, b, runmax) if m not in down_all and m + 1 not in up_all]
     events: list[tuple[int, str]] = []
-    if ups.size and not _dense(ups, a, b) and not _periodic(s, v, ups.tolist(), a, up=True):
-        for i in ups.tolist():
-            if _sgdr_restart(s, v, i, a, ups.tolist()):
+    if ups and not _dense(ups, a, b) and not _periodic(s, v, ups, a, up=True):
+        for i in ups:
+            if _sgdr_restart(s, v, i, a, ups):
                 continue
             if _rises_after(v, i, b):
                 events.append((_ramp_start(s, v, i, a), "new_warmup"))
             else:
                 events.append((i, "lr_jump"))
-    if downs and not _dense(np.asarray(downs), a, b) and not _periodic(s, v, downs, a, up=False):
+    if downs and not _dense(downs, a, b) and not _periodic(s, v, downs, a, up=False):
         events.extend((i, "new_warmup") for i in downs)
+    if valleys and not _dense(valleys, a, b) and not _periodic(s, v, valleys, a, up=False):
+        for m in valleys:
+            if not _triangle(s, v, m, a, b):
+                events.append((_ramp_start(s, v, m + 1, a), "new_warmup"))
     return events
 
 
+def _valleys(v: np.ndarray, a: int, b: int, runmax: np.ndarray) -> list[int]:
+    """Points ``m`` in ``a:b`` where a fall (or a flat stretch after one) turns into a rise of
+    at least two changes that gains a fifth of where it ends, the LR having come down by a sixth
+    from its earlier maximum."""
+    vv = v[a:b]
+    d = np.diff(vv)
+    scale = np.maximum(np.abs(vv[1:]), np.abs(vv[:-1]))
+    up = d > 1e-5 * scale
+    # m: change m-1 -> m is not a rise, m -> m+1 and m+1 -> m+2 are rises
+    cand = np.flatnonzero(~up[:-2] & up[1:-1] & up[2:]) + 1
+    out: list[int] = []
+    for m in cand.tolist():
+        top_after = m
+        while top_after + 1 < vv.shape[0] and up[top_after]:
+            top_after += 1
+        gain = vv[top_after] - vv[m]
+        if gain >= 0.2 * abs(vv[top_after]) and runmax[m - 1] >= 1.2 * vv[m]:
+            out.append(a + m)
+    return out
+
+
+def _linear(x: np.ndarray, y: np.ndarray) -> bool:
+    """The slopes of ``y`` over ``x`` without the first and last change agree within 30 %."""
+    if y.shape[0] < 5:
+        return True
+    sl = np.diff(y)[1:-1] / np.diff(x.astype(np.float64))[1:-1]
+    top = float(np.max(np.abs(sl)))
+    return bool(top > 0 and (sl.max() - sl.min()) <= 0.3 * top and np.all(sl * sl[0] > 0))
+
+
+def _triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
+    """The valley at ``m`` joins a straight fall from the last peak and a straight rise: a
+    triangular cycle (CyclicLR), which no resume is needed to explain."""
+    top = m
+    while top - 1 >= a and v[top - 1] >= v[top]:
+        top -= 1
+    end = m
+    while end + 1 < b and v[end + 1] > v[end]:
+        end += 1
+    return _linear(s[top : m + 1], v[top : m + 1]) and _linear(s[m : end + 1], v[m : end + 1])
+
+
 def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
-    """Where a new warmup whose first jump up is at ``i`` starts: at ``i-1`` when that point lies
-    on the new ramp (its backward line) rather than on the old curve (its forward line)."""
+    """Where a new warmup whose first rise ends at ``i`` starts: at ``i-1`` when that point lies
+    on the new ramp (its backward line) at least as well as on the old curve (its forward
+    line)."""
     if i - 2 < a or i + 1 >= v.shape[0]:
         return i
     x = s.astype(np.float64)
@@ -407,31 +464,32 @@ def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
     old = v[i - 2]
     if i - 3 >= a:
         old = v[i - 2] + (v[i - 2] - v[i - 3]) * (x[i - 1] - x[i - 2]) / (x[i - 2] - x[i - 3])
-    return i - 1 if abs(v[i - 1] - new) < abs(v[i - 1] - old) else i
+    return i - 1 if abs(v[i - 1] - new) <= abs(v[i - 1] - old) else i
 
 
-def _dense(ev: np.ndarray, a: int, b: int) -> bool:
+def _dense(ev: list[int], a: int, b: int) -> bool:
     """Events closer than :data:`DENSE_POINTS` points apart on average (one aliased pattern)."""
-    return ev.size >= 3 and (b - a) / (ev.size + 1) < DENSE_POINTS
+    return len(ev) >= 3 and (b - a) / (len(ev) + 1) < DENSE_POINTS
 
 
 def _sgdr_restart(s: np.ndarray, v: np.ndarray, i: int, a: int, ups: list[int]) -> bool:
-    """The jump up at ``i`` restarts a cosine cycle: the fall before it had flattened at the
-    floor (last slope <= half the cycle's steepest, still falling) and the LR goes back to at most
-    the cycle's peak."""
+    """The jump up at ``i`` restarts a cosine cycle: the fall from the cycle's peak was flat at
+    both ends (a cosine leaves its peak and reaches its floor with zero slope: first and last
+    slope at most half the steepest, all falling) and the LR goes back to at most that peak."""
     prev = max([a, *[u for u in ups if u < i]])
     seg = v[prev:i]
-    if seg.shape[0] < 3 or not np.isfinite(seg).all():
+    if seg.shape[0] < 4 or not np.isfinite(seg).all():
         return False
     top = prev + int(np.argmax(seg))
     fall_v, fall_s = v[top:i], s[top:i].astype(np.float64)
-    if fall_v.shape[0] < 3:
+    if fall_v.shape[0] < 4:
         return False
     slope = -np.diff(fall_v) / np.diff(fall_s)
     if not (slope > 0).all():
         return False  # not still falling (a flat floor or a rise is not a cosine's end)
-    peak = float(seg.max())
-    return bool(slope[-1] <= 0.5 * slope.max() and v[i] <= peak * (1 + _PERIOD_RTOL))
+    steep = slope.max()
+    flat_ends = slope[-1] <= 0.5 * steep and slope[0] <= 0.5 * steep
+    return bool(flat_ends and v[i] <= float(seg.max()) * (1 + _PERIOD_RTOL))
 
 
 def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
@@ -460,5 +518,8 @@ def _periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> 
     if not _consistent(cyc, _PERIOD_RTOL, 1.5 * dt):
         return False
     after, before = v[e], v[e - 1]
-    atol = _LEVEL_RTOL * float(np.nanmax(np.abs(v[a : e[-1] + 1])))
+    # levels agree within 5 % of the peak plus one logging interval's typical change (the
+    # first point logged after a restart lands anywhere inside that interval)
+    dv = np.abs(np.diff(v[a : e[-1] + 1]))
+    atol = _LEVEL_RTOL * float(np.nanmax(np.abs(v[a : e[-1] + 1]))) + float(np.nanmedian(dv))
     return _consistent(after, _LEVEL_RTOL, atol) and _consistent(before, _LEVEL_RTOL, atol)
