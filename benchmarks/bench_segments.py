@@ -19,8 +19,8 @@ Multi-segment series (the truth is known by construction; every value is rounded
 * **stray**: 1-10 points of another training (a test run logged every iteration at another LR
   level, >= 2x away) before the main run's second logged step, as a newer file of the same
   folder leaves them in a merged series.
-* **zero stretch**: the LR set to exactly 0 for 2-30 logged points while steps go on (a
-  schedule that ended), at the end or followed by more training.
+* **zero stretch**: the LR set to exactly 0 for 2-30 logged points at the end while steps go
+  on (a schedule that ended), when the last LR is at least 1e-3 of the peak.
 
 Controls: one random schedule of every registered family in turn (``bench_fit.make_case``:
 warmups, floors, windows, cadences), half of them with a reader restart at a random step where
@@ -180,6 +180,8 @@ def _add_stray(rng: np.random.Generator, m: Multi) -> None:
 
 def _add_zeros(rng: np.random.Generator, m: Multi) -> None:
     """LR exactly 0 for 2-30 points at the end of the last segment (the schedule ended)."""
+    if abs(m.values[-1]) < 1e-3 * float(np.max(np.abs(m.values))):
+        return  # the schedule is already (about) 0: the stretch would not start here
     n = int(rng.integers(2, 31))
     x0 = int(m.steps[-1]) + m.cadence
     zx = np.arange(x0, x0 + n * m.cadence, m.cadence, dtype=np.int64)

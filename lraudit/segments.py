@@ -378,7 +378,7 @@ def _lr_events(
     s: np.ndarray, v: np.ndarray, jumps: _Jumps, a: int, b: int
 ) -> list[tuple[int, str]]:
     """Cuts inside points ``a:b`` at LR discontinuities no family explains (module rule 3)."""
-    if b - a < 3:
+    if b - a < 3 or _oscillates(v[a:b]):
         return []
     idx = np.arange(a + 1, b)  # a change between points i-1 and i
     d = jumps.d[a : b - 1]
@@ -432,25 +432,41 @@ def _valleys(v: np.ndarray, a: int, b: int, runmax: np.ndarray) -> list[int]:
     return out
 
 
-def _linear(x: np.ndarray, y: np.ndarray) -> bool:
-    """The slopes of ``y`` over ``x`` without the first and last change agree within 30 %."""
-    if y.shape[0] < 5:
+def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Slopes of ``y`` over ``x`` without the first and last change (an aliased corner)."""
+    sl = np.diff(y) / np.diff(x.astype(np.float64))
+    return sl[1:-1] if sl.shape[0] > 2 else sl
+
+
+def _linear(sl: np.ndarray) -> bool:
+    """The slopes agree within 30 % and keep one sign."""
+    if sl.shape[0] < 2:
         return True
-    sl = np.diff(y)[1:-1] / np.diff(x.astype(np.float64))[1:-1]
     top = float(np.max(np.abs(sl)))
     return bool(top > 0 and (sl.max() - sl.min()) <= 0.3 * top and np.all(sl * sl[0] > 0))
 
 
 def _triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
-    """The valley at ``m`` joins a straight fall from the last peak and a straight rise: a
-    triangular cycle (CyclicLR), which no resume is needed to explain."""
+    """The valley at ``m`` joins a straight fall from the last peak and a straight rise, and the
+    valley point lies on the upper envelope of the two lines (``v = max(fall, rise)``, as a
+    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it."""
     top = m
     while top - 1 >= a and v[top - 1] >= v[top]:
         top -= 1
     end = m
     while end + 1 < b and v[end + 1] > v[end]:
         end += 1
-    return _linear(s[top : m + 1], v[top : m + 1]) and _linear(s[m : end + 1], v[m : end + 1])
+    if top == m or end == m:
+        return False
+    fall, rise = _slopes(s[top : m + 1], v[top : m + 1]), _slopes(s[m : end + 1], v[m : end + 1])
+    if not (_linear(fall) and _linear(rise)):
+        return False
+    fs, rs = -float(fall[-1]), float(rise[0])  # the slopes nearest the valley
+    x = s.astype(np.float64)
+    on_fall = v[m - 1] - fs * (x[m] - x[m - 1]) if m - 1 >= a else -np.inf
+    on_rise = v[m + 1] - rs * (x[m + 1] - x[m])
+    tol = 0.25 * max(fs, rs) * (x[m + 1] - x[m]) + JUMP_RTOL * abs(v[m])
+    return bool(abs(v[m] - max(on_fall, on_rise)) <= tol)
 
 
 def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
@@ -465,6 +481,15 @@ def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
     if i - 3 >= a:
         old = v[i - 2] + (v[i - 2] - v[i - 3]) * (x[i - 1] - x[i - 2]) / (x[i - 2] - x[i - 3])
     return i - 1 if abs(v[i - 1] - new) <= abs(v[i - 1] - old) else i
+
+
+def _oscillates(y: np.ndarray) -> bool:
+    """The curve turns (a peak or a valley) every few points: a cycle about as fast as the
+    logging, aliased. Its jumps are one pattern, not resumes."""
+    dirs = np.sign(np.diff(y))
+    dirs = dirs[dirs != 0]
+    turns = int(np.count_nonzero(dirs[1:] != dirs[:-1]))
+    return turns >= 3 and y.shape[0] / (turns + 1) < DENSE_POINTS
 
 
 def _dense(ev: list[int], a: int, b: int) -> bool:
@@ -487,9 +512,26 @@ def _sgdr_restart(s: np.ndarray, v: np.ndarray, i: int, a: int, ups: list[int]) 
     slope = -np.diff(fall_v) / np.diff(fall_s)
     if not (slope > 0).all():
         return False  # not still falling (a flat floor or a rise is not a cosine's end)
-    steep = slope.max()
-    flat_ends = slope[-1] <= 0.5 * steep and slope[0] <= 0.5 * steep
-    return bool(flat_ends and v[i] <= float(seg.max()) * (1 + _PERIOD_RTOL))
+    # the cycle's start is seen (the fall starts after the piece's first point) or the next
+    # cycle shows one (its first slope at most half its steepest)
+    starts_flat = _flat_start(slope) if top > a else _flat_start(_next_fall(s, v, i, ups))
+    flat_end = slope[-1] <= 0.5 * slope.max()
+    return bool(flat_end and starts_flat and v[i] <= float(seg.max()) * (1 + _PERIOD_RTOL))
+
+
+def _flat_start(slope: np.ndarray) -> bool:
+    """A fall (positive slopes) that starts at most half as steep as its steepest part; True when
+    too short to tell (fewer than 3 slopes)."""
+    return slope.shape[0] < 3 or bool(slope[0] <= 0.5 * slope.max())
+
+
+def _next_fall(s: np.ndarray, v: np.ndarray, i: int, ups: list[int]) -> np.ndarray:
+    """Positive slopes of the fall that starts at point ``i`` (up to the next jump up)."""
+    stop = min([u for u in ups if u > i] + [v.shape[0]])
+    y, x = v[i:stop], s[i:stop].astype(np.float64)
+    sl = -np.diff(y) / np.diff(x)
+    k = int(np.argmax(~(sl > 0))) if (~(sl > 0)).any() else sl.shape[0]
+    return sl[:k]
 
 
 def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
@@ -507,14 +549,14 @@ def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
 def _periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> bool:
     """Two or more jumps of one kind at a constant (or geometric) period, with the same (or
     geometrically changing) level after them and before them: a cyclic schedule."""
-    if len(ev) < 2:
-        return False
     e = np.asarray(ev)
-    dt = float(np.median(np.diff(s[a : e[-1] + 1])))  # one log interval
     cyc = np.diff(s[e]).astype(np.float64)
-    if up:  # the first cycle runs from its peak (after any warmup) to the first jump
-        top = a + int(np.nanargmax(v[a : e[0]]))
+    top = a + int(np.nanargmax(v[a : e[0]])) if e[0] > a else a
+    if up and top > a:  # the first cycle runs from its peak (after any warmup) to the first jump
         cyc = np.r_[float(s[e[0]] - s[top]), cyc]
+    if cyc.shape[0] < 2:  # a period is seen at least twice
+        return False
+    dt = float(np.median(np.diff(s[a : e[-1] + 1])))  # one log interval
     if not _consistent(cyc, _PERIOD_RTOL, 1.5 * dt):
         return False
     after, before = v[e], v[e - 1]
