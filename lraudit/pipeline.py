@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.analysis import Analysis
+from lraudit.analysis import Analysis, described_segment, restarted_clock
 from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr, sort_findings
 from lraudit.errors import LogReadError, TagNotFoundError
@@ -73,6 +73,7 @@ from lraudit.types import (
     IntendedSchedule,
     LRSeries,
     RunAudit,
+    Severity,
 )
 
 Progress = Callable[[int, int, str], Any]
@@ -129,6 +130,20 @@ def audit(
     )
 
 
+def _first_segment(a: Analysis, s: LRSeries) -> bool:
+    """Whether the main segment is the series' first training (only stray ones before it)."""
+    if a.main is None:
+        return True
+    first_step = int(s.steps[a.main[0]])
+    return all(g.stray for g in a.segments if g.first_step < first_step)
+
+
+def _refit(part: LRSeries) -> FitResult:
+    from lraudit.fitting import fit
+
+    return fit(part)
+
+
 def _judge(
     series: Sequence[LRSeries], analyses: Sequence[Analysis], plan: ConfigPlan
 ) -> list[RunAudit]:
@@ -157,20 +172,41 @@ def _judge(
             s, a, m = series[i], analyses[i], mains[i]
             it = None if compared is None else for_tag(compared, s.tag)
             seg_found, seg_notes = segment_findings(s, a.segments)
-            diag = diagnose(m, a.fit, it, compare_from=starts.get((s.run, s.tag)))
+            m_fit = a.fit
+            other = described_segment(s, a, it)
+            own = None if other else restarted_clock(m, it, first=_first_segment(a, s))
+            if other is not None:
+                m, m_fit = sub_series(s, other[0], other[1]), other[2]
+                seg_notes = (
+                    *seg_notes,
+                    f"{s.tag}: compared with the config on the training of steps "
+                    f"{int(m.steps[0]):,}-{int(m.steps[-1]):,}, the one it describes",
+                )
+            elif own is not None:
+                seg_notes = (
+                    *seg_notes,
+                    f"{s.tag}: compared with the config on the clock of the training that "
+                    f"restarted the schedule at step {int(m.steps[0]):,} (steps counted from "
+                    "there)",
+                )
+                m, m_fit = own, _refit(own)
+            diag = diagnose(m, m_fit, it, compare_from=starts.get((s.run, s.tag)))
             found = merge_findings(seg_found, diag)
             if it is None and not explained(a.fit):
                 # with a config, the comparison says what differs; without one, a fit that
                 # misses the curve is not a result, and nothing that rests on its shape is said
                 found = [f for f in found if f.name not in FIT_SHAPED] + unexplained(a.fit, m)
-            found += zero_findings(a.zero_stretches, it)
+            if it is None or not any(f.severity is Severity.ERROR for f in found):
+                # with a config, an error already says the LR differs there (a schedule run
+                # twice as fast reaches its final 0 halfway): the zero stretch is its consequence
+                found += zero_findings(a.zero_stretches, it)
             if mismatch is not None and intended is not None:
                 found.append(config_mismatch(mismatch, intended))
             out[i] = RunAudit(
                 run=s.run,
                 tag=s.tag,
                 series=s,
-                fit=a.fit,
+                fit=a.fit if other is None else other[2],
                 intended=it,
                 findings=sort_findings(found),
                 segments=a.segments,

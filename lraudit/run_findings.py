@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lraudit.describe import describe_fit, fmt_lr, fmt_step
+from lraudit.describe import describe_fit, fmt_lr
 from lraudit.diagnose import finding
 from lraudit.types import Finding, FitResult, IntendedSchedule, LRSeries, SegmentAudit, Severity
 
@@ -72,7 +72,7 @@ def unexplained(fit: FitResult | None, series: LRSeries, where: str = "") -> lis
         worst_step, rel = float(x[ok][i]), float(err[i])
     at = ""
     if worst_step is not None and rel is not None:
-        at = f", worst at step {fmt_step(worst_step)} ({rel:.0%} off)"
+        at = f", worst at step {_step(worst_step)} ({rel:.0%} off)"
     msg = (
         f"no schedule family explains the LR curve{where}: the best try, "
         f"{describe_fit(fit)}, misses it by {fit.rmse_log:.2g} RMS in log terms{at}; the fit is "
@@ -93,7 +93,7 @@ def segment_findings(
     for g in segments:
         if g.stray:
             notes.append(
-                f"steps {fmt_step(g.first_step)}-{fmt_step(g.last_step)} ({g.n_points} point"
+                f"steps {_step(g.first_step)}-{_step(g.last_step)} ({g.n_points} point"
                 f"{'s' if g.n_points != 1 else ''}) look like a separate short training (a "
                 "stray test run): left out of the fit and the comparison"
             )
@@ -105,7 +105,7 @@ def segment_findings(
     y = np.asarray(series.values, dtype=np.float64)
     for k, (a, b) in enumerate(boundaries):
         if k == MAX_RESETS:
-            rest = ", ".join(fmt_step(g.first_step) for _, g in boundaries[k:])
+            rest = ", ".join(_step(g.first_step) for _, g in boundaries[k:])
             out.append(
                 finding(
                     "schedule_reset",
@@ -119,6 +119,11 @@ def segment_findings(
     return out, notes
 
 
+def _step(step: int | float) -> str:
+    """A step as messages write it (``3,000``)."""
+    return f"{int(step):,}" if float(step).is_integer() else f"{step:,.4g}"
+
+
 def _value_at(x: np.ndarray, y: np.ndarray, step: int) -> float | None:
     i = np.flatnonzero(x == step)
     return float(y[i[-1]]) if i.size else None
@@ -128,8 +133,8 @@ def _reset(a: SegmentAudit, b: SegmentAudit, x: np.ndarray, y: np.ndarray) -> Fi
     before, after = _value_at(x, y, a.last_step), _value_at(x, y, b.first_step)
     lr = ""
     if before is not None and after is not None:
-        lr = f" (LR {fmt_lr(before)} at step {fmt_step(a.last_step)}, {fmt_lr(after)} at step "
-        lr += f"{fmt_step(b.first_step)})"
+        lr = f" (LR {fmt_lr(before)} at step {_step(a.last_step)}, {fmt_lr(after)} at step "
+        lr += f"{_step(b.first_step)})"
     why = _WHY.get(b.starts_because, b.starts_because)
     scratch = b.first_step <= a.first_step
     what = (
@@ -138,11 +143,11 @@ def _reset(a: SegmentAudit, b: SegmentAudit, x: np.ndarray, y: np.ndarray) -> Fi
         else "a resume restarted the schedule instead of continuing it"
     )
     msg = (
-        f"a new training starts at step {fmt_step(b.first_step)}{lr}: {why}; before it the run "
+        f"a new training starts at step {_step(b.first_step)}{lr}: {why}; before it the run "
         f"followed {describe_fit(a.fit) if a.fit else 'too few points to fit'} (steps "
-        f"{fmt_step(a.first_step)}-{fmt_step(a.last_step)}), after it "
+        f"{_step(a.first_step)}-{_step(a.last_step)}), after it "
         f"{describe_fit(b.fit) if b.fit else 'too few points to fit'} (steps "
-        f"{fmt_step(b.first_step)}-{fmt_step(b.last_step)}): {what}"
+        f"{_step(b.first_step)}-{_step(b.last_step)}): {what}"
     )
     return finding(
         "schedule_reset",
@@ -170,13 +175,13 @@ def zero_findings(stretches: Sequence[object], intended: IntendedSchedule | None
                 continue  # the schedule is meant to be at 0 there
             sev, tail = (
                 None,
-                (f"; the config asks for {fmt_lr(float(want[0]))} at step {fmt_step(first)}"),
+                (f"; the config asks for {fmt_lr(float(want[0]))} at step {_step(first)}"),
             )
         out.append(
             finding(
                 "zero_lr",
                 f"the LR is 0 (or a negligible fraction of its peak) at all {n} points from step "
-                f"{fmt_step(first)} to {fmt_step(last)} while training goes on: those steps do "
+                f"{_step(first)} to {_step(last)} while training goes on: those steps do "
                 f"not move the weights{tail}",
                 severity=sev,
                 step=first,

@@ -58,13 +58,41 @@ class ReplacedSegment:
     wall_times: np.ndarray
 
 
+@dataclass(frozen=True)
+class Restart:
+    """A later event file of a run that holds this tag: a new writer session (a resume, or a
+    new training written into the same run directory).
+
+    ``first_step`` / ``last_step`` are the file's own first and last step for the tag;
+    ``previous_last_step`` is the last step of the file before it (read order). ``overlaps`` is
+    True when the file starts at or before that step (the reader's "restart"); a file that
+    starts after it continues the run. ``overlapped_points`` counts the points of earlier files
+    this file rewrote, and ``overlap_max_rel_diff`` is the largest relative difference
+    ``|new - old| / max(|new|, |old|)`` between a rewrite and the value it replaced (None when
+    nothing was rewritten): 0 for a resume that reproduced the schedule exactly.
+    """
+
+    file: str
+    first_step: int
+    last_step: int
+    previous_last_step: int
+    overlapped_points: int = 0
+    overlap_max_rel_diff: float | None = None
+
+    @property
+    def overlaps(self) -> bool:
+        return self.first_step <= self.previous_last_step
+
+
 @dataclass(frozen=True, eq=False)
 class LRSeries:
     """One learning-rate series: one run x one tag, every point that was logged.
 
     ``steps`` is ascending int64 with no duplicates (the newest write of a step wins; what it
     replaced is in ``replaced``); ``values`` float64 (non-finite values are kept and noted);
-    ``run`` is the run directory relative to the logdir (``"."`` for the root).
+    ``run`` is the run directory relative to the logdir (``"."`` for the root). ``restarts``
+    lists every later file of the run that holds the tag, in read order (:class:`Restart`); the
+    same facts are in ``notes`` as text.
     """
 
     run: str
@@ -76,6 +104,7 @@ class LRSeries:
     notes: tuple[str, ...] = ()
     replaced: tuple[ReplacedSegment, ...] = ()
     source: str = "tfevents"
+    restarts: tuple[Restart, ...] = ()
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
