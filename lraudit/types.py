@@ -194,6 +194,35 @@ class FitResult:
 
 
 @dataclass(frozen=True, eq=False)
+class ExactValues:
+    """The values a framework logs at ``steps``, computed by its own arithmetic.
+
+    A parser sets these when it can reproduce the logged LR exactly (YOLO's per-batch warmup read
+    at each epoch's last batch, the one-epoch scheduler lag) and no family + warmup can.
+    ``tags`` are the logged tags these values are for (e.g. the weight groups, or the bias group
+    whose warmup falls from ``warmup_bias_lr``); ``rule`` names the framework version or
+    assumption they follow (several entries with the same tags are alternatives when the files do
+    not tell the version apart). ``warmup_iterations`` is the warmup length the rule uses.
+    """
+
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+    tags: tuple[str, ...] = ()
+    rule: str = ""
+    warmup_iterations: int | None = None
+
+    def applies_to(self, tag: str) -> bool:
+        """True when these values are for ``tag`` (matched on the tag or its last ``/`` parts)."""
+        return not self.tags or any(tag == t or tag.endswith("/" + t) for t in self.tags)
+
+    def at(self, steps: Any) -> np.ndarray:
+        """The exact values at ``steps`` (NaN where this entry states none)."""
+        x = np.asarray(steps, dtype=np.float64)
+        table = dict(zip(self.steps, self.values, strict=True))
+        return np.array([table.get(int(s), np.nan) if s == int(s) else np.nan for s in x.ravel()])
+
+
+@dataclass(frozen=True, eq=False)
 class IntendedSchedule:
     """What the config says should have run.
 
@@ -205,6 +234,15 @@ class IntendedSchedule:
     training in ``unit`` (``num_steps``, ``MAX_ITER``, epochs x steps_per_epoch, ...), or None.
     ``assumptions`` records every default applied and every unit conversion made, in words.
     ``settings`` keeps the raw config values that findings quote (e.g. ``{"WARMUP_ITERS": 1000}``).
+
+    ``framework`` / ``framework_version`` name what wrote the config and, where LR semantics
+    changed between versions, which version the files point to (also said in ``assumptions``).
+    ``exact_values`` are the logged values the framework's own arithmetic gives (see
+    :class:`ExactValues`), first the most likely version's, then alternatives.
+    ``peak_unknown`` is the reason the peak LR cannot be known from the config (e.g. Ultralytics
+    ``optimizer: auto`` without the number of classes); the schedule's peak is then a placeholder
+    and only shape and timing may be compared. ``peak_rule`` says how the peak was derived when it
+    is not the config's own LR value (e.g. ``optimizer: auto`` chose AdamW at 0.000714).
     """
 
     schedule: Schedule
@@ -218,6 +256,11 @@ class IntendedSchedule:
     expected_tags: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    framework: str | None = None
+    framework_version: str | None = None
+    exact_values: tuple[ExactValues, ...] = ()
+    peak_unknown: str | None = None
+    peak_rule: str | None = None
 
     def evaluate(self, steps: Any) -> np.ndarray:
         """The intended LR at ``steps`` (in ``unit``)."""
