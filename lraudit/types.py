@@ -274,6 +274,35 @@ class ConfiguredLengths:
 
 
 @dataclass(frozen=True, eq=False)
+class LoggedValues:
+    """The values a framework logs at ``steps``, computed by its own arithmetic.
+
+    A parser sets these when it can reproduce the logged LR exactly (YOLO's per-batch warmup read
+    at each epoch's last batch, the one-epoch scheduler lag) and no family + warmup can.
+    ``tags`` are the logged tags these values are for (e.g. the weight groups, or the bias group
+    whose warmup falls from ``warmup_bias_lr``); ``rule`` names the framework version or
+    assumption they follow (several entries with the same tags are alternatives when the files do
+    not tell the version apart). ``warmup_iterations`` is the warmup length the rule uses.
+    """
+
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+    tags: tuple[str, ...] = ()
+    rule: str = ""
+    warmup_iterations: int | None = None
+
+    def applies_to(self, tag: str) -> bool:
+        """True when these values are for ``tag`` (matched on the tag or its last ``/`` parts)."""
+        return not self.tags or any(tag == t or tag.endswith("/" + t) for t in self.tags)
+
+    def at(self, steps: Any) -> np.ndarray:
+        """The exact values at ``steps`` (NaN where this entry states none)."""
+        x = np.asarray(steps, dtype=np.float64)
+        table = dict(zip(self.steps, self.values, strict=True))
+        return np.array([table.get(int(s), np.nan) if s == int(s) else np.nan for s in x.ravel()])
+
+
+@dataclass(frozen=True, eq=False)
 class IntendedSchedule:
     """What the config says should have run.
 
@@ -295,6 +324,15 @@ class IntendedSchedule:
     schedule's form per logging axis (``epoch``, ``iteration``) when the framework logs it on
     both, with ``epoch_axis_tags`` the tags logged per epoch (see
     :func:`lraudit.configs._intent.for_tag`).
+
+    ``framework`` / ``framework_version`` name what wrote the config and, where LR semantics
+    changed between versions, which version the files point to (also said in ``assumptions``).
+    ``logged_values`` are the logged values the framework's own arithmetic gives per tag (see
+    :class:`LoggedValues`), first the most likely version's, then alternatives.
+    ``peak_unknown`` is the reason the peak LR cannot be known from the config (e.g. Ultralytics
+    ``optimizer: auto`` without the number of classes); the schedule's peak is then a placeholder
+    and only shape and timing may be compared. ``peak_rule`` says how the peak was derived when it
+    is not the config's own LR value (e.g. ``optimizer: auto`` chose AdamW at 0.000714).
     """
 
     schedule: Schedule
@@ -316,6 +354,11 @@ class IntendedSchedule:
     configured_lengths: ConfiguredLengths | None = None
     axis_forms: Mapping[str, IntendedSchedule] = field(default_factory=dict)
     epoch_axis_tags: tuple[str, ...] = ()
+    framework: str | None = None
+    framework_version: str | None = None
+    logged_values: tuple[LoggedValues, ...] = ()
+    peak_unknown: str | None = None
+    peak_rule: str | None = None
 
     def evaluate(self, steps: Any) -> np.ndarray:
         """The intended LR at ``steps`` (in ``unit``)."""

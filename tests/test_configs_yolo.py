@@ -205,7 +205,7 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, match: str) -> None:
 
 def test_opt_without_hyp_anywhere(tmp_path: Path) -> None:
     p = tmp_path / "opt.yaml"
-    p.write_text("hyp: data/hyps/hyp.scratch-low.yaml\nepochs: 10\nlr0: 0.01\nlrf: 0.1\n")
+    p.write_text("hyp: data/hyps/hyp.my-own.yaml\nepochs: 10\nlr0: 0.01\nlrf: 0.1\n")
     with pytest.raises(ConfigError, match="no hyp.yaml"):
         load_config(p, format="yolov5")
 
