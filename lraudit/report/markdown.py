@@ -7,6 +7,7 @@ from lraudit.report import Options, fail_rank, printable
 from lraudit.report.text import (
     intended_cell,
     points_cell,
+    run_config_lines,
     segment_points,
     segment_reason,
     summary_line,
@@ -92,6 +93,10 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
                 f"- {_SEV[f.severity.value]} {_code(f.code)} **{f.name}** "
                 f"({_code(r.run)} {_code(r.tag)}{where}): {md_text(f.message)}"
             )
+    configs = run_config_lines(report)
+    if configs:
+        lines += ["", "### Configs", ""]
+        lines += [f"- {md_text(c)}" for c in configs]
     notes = [(r, n) for r in report.runs for n in dict.fromkeys(r.notes)]
     if notes:
         lines += ["", "### Reader notes", ""]

@@ -97,6 +97,27 @@ def summary_line(report: AuditReport) -> str:
     )
 
 
+def run_config_lines(report: AuditReport) -> list[str]:
+    """One line per run saying which config it was compared with, when runs may differ
+    (configs discovered beside the runs or pinned per run); empty when one ``--config`` (or
+    none) applies to all."""
+    seen: dict[str, str] = {}
+    for r in report.runs:
+        c = r.config
+        if c is None or r.run in seen:
+            continue
+        if c.found == "none" or c.path is None:
+            seen[r.run] = "no config found beside the run (audited from its logs alone)"
+        else:
+            where = {"beside_run": "saved beside the run", "given": "--config"}.get(
+                c.found, c.found
+            )
+            seen[r.run] = f"{c.path} ({c.format or 'unknown format'}, {where})"
+    if all(r.config is None or r.config.found == "given" for r in report.runs):
+        return []
+    return [f"{run}: {what}" for run, what in seen.items()]
+
+
 def format_text(report: AuditReport, options: Options | None = None) -> str:
     """The report as a plain-text table plus one line per finding."""
     opts = options or Options()
@@ -141,6 +162,13 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     console.print(table)
     findings = [(r, f) for r in report.runs for f in r.findings]
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    configs = run_config_lines(report)
+    if configs:
+        lines += ["", "configs:"]
+        for c in configs:
+            lines += textwrap.wrap(
+                printable(c), width=opts.width, initial_indent="  ", subsequent_indent=" " * 4
+            )
     if findings:
         lines += ["", "findings:"]
         for r, f in findings:
