@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -53,6 +52,7 @@ from lraudit.configs._intent import (
     to_bool,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Warmup
 
@@ -415,4 +415,4 @@ def _ultralytics_notes(opt: dict[str, Any], notes: Notes, lr0: float, epochs: in
         notes.assume("resume is set: the run continues an earlier one's schedule.")
 
 
-PARSER = register(ConfigParser("yolov5", detect, parse))
+PARSER = ConfigParser("yolov5", detect, parse)
