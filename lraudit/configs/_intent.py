@@ -8,7 +8,6 @@ so a parser can never emit a family or parameter that the rest of lraudit does n
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.configs._common import fmt, is_number, load_yaml
+from lraudit.configs._common import fmt, is_number
+from lraudit.configs.loaders import read_mapping, try_mapping  # noqa: F401 - for the parsers
 from lraudit.errors import ConfigError
 from lraudit.types import (
     ConfiguredLengths,
@@ -149,33 +149,6 @@ def linear_warmup(steps: float, start_lr: float) -> Warmup | None:
         start_lr=float(start_lr),
         shape="linear",
     )
-
-
-def read_mapping(path: Path, text: str) -> dict[str, Any]:
-    """A JSON or YAML file's top-level mapping (JSON tried first for ``.json``)."""
-    data: Any
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if path.suffix.lower() == ".json":
-                raise ConfigError(f"{path}: invalid JSON (line {exc.lineno}): {exc.msg}") from None
-            data = load_yaml(text, path)
-    else:
-        data = load_yaml(text, path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data
-
-
-def try_mapping(path: Path, text: str) -> dict[str, Any] | None:
-    """Like :func:`read_mapping` but None instead of an error (for format detection)."""
-    try:
-        return read_mapping(path, text)
-    except ConfigError:
-        return None
 
 
 def intended(

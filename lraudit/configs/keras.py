@@ -53,7 +53,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     MAX_SAMPLED_EPOCHS,
     Notes,
@@ -66,6 +65,7 @@ from lraudit.configs._intent import (
     to_number,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -465,4 +465,4 @@ def _find_epochs(data: Any) -> int | None:
     return None
 
 
-PARSER = register(ConfigParser("keras", detect, parse))
+PARSER = ConfigParser("keras", detect, parse)

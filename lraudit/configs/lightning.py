@@ -26,7 +26,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -39,6 +38,7 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.configs._torch import class_name, torch_schedule
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, MetricDriven
 
@@ -283,4 +283,4 @@ def _from_model(data: dict[str, Any], notes: Notes, base: float | None) -> tuple
     return schedule("constant", {"lr": base}), base, True
 
 
-PARSER = register(ConfigParser("lightning", detect, parse))
+PARSER = ConfigParser("lightning", detect, parse)

@@ -39,7 +39,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import (
     Unresolved,
     as_float,
@@ -51,6 +50,7 @@ from lraudit.configs._common import (
     type_name,
 )
 from lraudit.configs._intent import configured_lengths
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -670,4 +670,4 @@ def _parse_mmcv(
     )
 
 
-register(ConfigParser("mmengine", detect, parse))
+PARSER = ConfigParser("mmengine", detect, parse)

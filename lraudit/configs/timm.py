@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -48,6 +47,7 @@ from lraudit.configs._intent import (
     to_bool,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
 
@@ -315,4 +315,4 @@ def _lr(data: dict[str, Any], notes: Notes, units: Units) -> float:
     return lr
 
 
-PARSER = register(ConfigParser("timm", detect, parse))
+PARSER = ConfigParser("timm", detect, parse)

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.configs import ConfigParser, Units, register, yolo_exact
+from lraudit.configs import yolo_exact
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -53,6 +53,7 @@ from lraudit.configs._intent import (
     to_bool,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.configs.yolo_versions import (
     YoloRules,
     auto_choice,
@@ -496,4 +497,4 @@ def _family_known(name: str) -> bool:
     return name in families()
 
 
-PARSER = register(ConfigParser("yolov5", detect, parse))
+PARSER = ConfigParser("yolov5", detect, parse)
