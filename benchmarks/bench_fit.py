@@ -411,6 +411,7 @@ def evaluate_case(case: Case) -> dict[str, Any]:
         "time": dt,
         "cpu": dc,
         "status": res.status,
+        "explained": res.explained,
         "n": int(x.size),
         "rmse": res.rmse_log,
         "case": case,
@@ -470,6 +471,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"identified params within 1%: {100 * n_ok / max(n_par, 1):.1f} %  ({n_ok}/{n_par})")
     print(f"status                     : {dict(Counter(r['status'] for r in rows))}")
+    n_expl = sum(r["explained"] for r in rows)
+    print(
+        f"explained (honesty gate)   : {100 * n_expl / len(rows):.1f} %  ({n_expl}/{len(rows)}; "
+        f"every case is an exact schedule: the share should be 100 %)"
+    )
     for lo, hi in ((0, 20), (20, 100), (100, 10**9)):
         rr = [r for r in rows if lo <= r["n"] < hi]
         if rr:

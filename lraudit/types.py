@@ -192,6 +192,13 @@ class FitResult:
     ``optimizer_status`` / ``optimizer_message`` are the least-squares status and message of the
     winning refinement (SciPy's convention: > 0 converged, 0 stopped on its evaluation budget,
     -1 failed; None when nothing was refined) and ``bic`` its floored BIC.
+
+    ``explained`` says whether the schedule reproduces every logged point within the tolerance
+    the data allow (float32 resolution at the LR level plus the logging noise measured where the
+    curve is locally smooth, :mod:`lraudit.fitting.honesty`); when it is False the fit is not a
+    result. ``misfit_step`` / ``misfit_rel`` locate the worst point relative to that tolerance
+    (the logged step and the relative error there); ``tolerance_rel`` is the relative tolerance
+    used.
     """
 
     schedule: Schedule
@@ -205,6 +212,10 @@ class FitResult:
     optimizer_status: int | None = None
     optimizer_message: str = ""
     bic: float | None = None
+    explained: bool = False
+    misfit_step: float | None = None
+    misfit_rel: float | None = None
+    tolerance_rel: float | None = None
 
     @property
     def identified(self) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from lraudit.curves import TINY
-from lraudit.fitting import select
+from lraudit.fitting import honesty, select
 from lraudit.fitting.candidates import make_ctx
 from lraudit.fitting.engine import Outcome
 from lraudit.fitting.identify import identify
@@ -168,6 +168,7 @@ def _result(
         warnings.append(
             f"only {n_all} points: too few to tell schedules apart; the fit is a best guess"
         )
+    v = honesty.verdict(best.schedule, best.offset, data.x_all, data.y_all)
     return FitResult(
         schedule=best.schedule,
         rmse_log=rm,
@@ -180,6 +181,10 @@ def _result(
         optimizer_status=best.status if best.candidate.free else None,
         optimizer_message=best.message,
         bic=b0,
+        explained=v.explained,
+        misfit_step=v.misfit_step,
+        misfit_rel=v.misfit_rel,
+        tolerance_rel=v.tolerance_rel,
     )
 
 

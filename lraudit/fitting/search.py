@@ -22,7 +22,7 @@ import numpy as np
 
 from lraudit.curves import TINY
 from lraudit.fitting import candidates as cands_mod
-from lraudit.fitting import engine, select, structure
+from lraudit.fitting import engine, honesty, select, structure
 from lraudit.fitting.candidates import Ctx
 from lraudit.fitting.engine import Candidate, Outcome
 from lraudit.fitting.select import NOISE_FLOOR
@@ -142,6 +142,7 @@ def search(
     if data.sub:
         outs = [data.score(o) for o in outs]
     outs.sort(key=select.rank_key)
+    outs = _in_range_first(outs, data)
     best = outs[0]
     if best.candidate.free and POLISH_RMSE < select.rmse(best) <= NOISE_FLOOR:
         # a first pass that just reached the noise floor stopped short of the rounding level:
@@ -154,10 +155,44 @@ def search(
     return _try_offsets(best, data, max_offset), outs
 
 
+#: Outcomes checked, best first, for one whose curve stays inside the data's range.
+RANGE_CHECKED = 8
+
+
+def _in_range_first(outs: list[Outcome], data: Data) -> list[Outcome]:
+    """``outs`` with the best outcome whose curve stays inside the data's range
+    (:func:`lraudit.fitting.honesty.inside_range`) moved first; unchanged when none of the first
+    :data:`RANGE_CHECKED` does (the fit will not be explained anyway)."""
+    grid = honesty.window_steps(data.x_all)
+    ymax = float(np.max(data.y_all))
+    for i, o in enumerate(outs[:RANGE_CHECKED]):
+        if honesty.inside_range(o.schedule, o.offset, grid, ymax):
+            return [o, *outs[:i], *outs[i + 1 :]] if i else outs
+    return outs
+
+
+def capped(c: Candidate, x_last: float) -> Candidate:
+    """``c`` with its step parameters bounded by the run (:func:`honesty.step_cap`): a horizon
+    may reach far past the last logged step, a period or phase length not."""
+    fam = REGISTRY.get(c.family)
+    if fam is None:
+        return c
+    frees = []
+    for p in c.free:
+        spec = fam.spec(p.name)
+        if spec is not None and spec.role == "step" and spec.scalar:
+            hi = honesty.step_cap(x_last, p.name in fam.horizon)
+            if p.hi > hi and p.lo < hi:
+                p = replace(p, hi=hi, init=min(p.init, hi))
+        frees.append(p)
+    return replace(c, free=frees)
+
+
 def _candidates(data: Data, ctx: Ctx, families: list[str] | None) -> list[Candidate]:
     """Every candidate for the curve, simplest first; a very short series keeps those with fewer
     parameters than points (others reduced to conventional values, :func:`reduce`)."""
-    cands = cands_mod.build(ctx, families)
+    x_last = float(data.x_all[-1])
+    cands = [capped(c, x_last) for c in cands_mod.build(ctx, families)]
     n = data.x.size
     if n < MIN_POINTS:
         few = [c for c in cands if c.n_params < n]
@@ -223,7 +258,8 @@ def _fallback(ctx: Ctx, families: list[str] | None, data: Data) -> list[Outcome]
     Only outcomes that fit to :data:`PRECISE_RMSE` are returned: these candidates can imitate
     many curves, so one that does not reproduce the log exactly is no evidence for its family.
     """
-    extra = cands_mod.fallback(ctx, families)
+    x_last = float(data.x_all[-1])
+    extra = [capped(c, x_last) for c in cands_mod.fallback(ctx, families)]
     n = data.x.size
     if n < MIN_POINTS:
         extra = [c for c in extra if c.n_params < n]
