@@ -108,10 +108,22 @@ class ConfigPlan:
         found = find_run_config(run_dir, root)
         if found is None:
             return None, RunConfig(None, None, "none"), ()
-        path = os.fspath(found.path)
+        path = _as_given(found.path, self.root)
         try:
             intended = self.load(path, found.format or "auto")
         except ConfigError as exc:
             note = f"config found beside the run, {path}, could not be read ({exc}): not compared"
             return None, RunConfig(path, found.format, "none"), (note,)
         return intended, RunConfig(path, intended.format, "beside_run"), ()
+
+
+def _as_given(found: str | os.PathLike[str], root: str) -> str:
+    """``found`` as the user would write it: under the logdir as given (relative stays
+    relative), else as found."""
+    p = Path(found)
+    try:
+        rel = p.resolve().relative_to(Path(root).resolve())
+    except (ValueError, OSError):
+        return os.fspath(p)
+    base = Path(root) if Path(root).is_dir() else Path(root).parent
+    return os.fspath(base / rel) if Path(root).is_dir() else os.fspath(p)

@@ -11,27 +11,17 @@ import pytest
 
 from lraudit.cli import main
 
-E2E = Path(__file__).resolve().parent.parent / "fixtures" / "e2e"
-#: run folder -> e2e case (Ultralytics runs written by the real trainer's scheduler rules)
-RUNS = {
-    "train": "u84_linear_warmup3_nb50",
-    "train2": "u84_short_run_20ep",
-    "train3": "u83_short_run_15ep",
-}
+PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "ultralytics"
+#: the run folders (see fixtures/projects/ultralytics/README.md)
+RUNS = ("train", "train2", "train3")
 
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    """``runs/detect/trainN/`` each holding its event file and the ``args.yaml`` beside it,
-    as Ultralytics writes them."""
+    """A copy of the project folder: ``runs/detect/trainN/`` each holding its event file and
+    the ``args.yaml`` Ultralytics wrote beside it."""
     root = tmp_path / "runs"
-    for run, case in RUNS.items():
-        d = root / "detect" / run
-        d.mkdir(parents=True)
-        logs = E2E / case / "logs"
-        for f in logs.rglob("events.out.tfevents.*"):
-            shutil.copy(f, d / f.name)
-        shutil.copy(E2E / case / "args.yaml", d / "args.yaml")
+    shutil.copytree(PROJECT / "runs", root)
     return root
 
 
