@@ -175,3 +175,22 @@ def test_ultralytics_auto_without_inputs_says_peak_unknown() -> None:
     assert "MuSGD at 0.01" in it.peak_unknown  # 8.4.1xx's large-run choice
     small = load_config(p, steps_per_epoch=8)  # AdamW branch, data.yaml not found
     assert small.peak_unknown and "number of classes" in small.peak_unknown
+
+
+def test_optimizer_auto_scale_without_inputs_is_info_naming_the_unknown_peak() -> None:
+    """Ultralytics optimizer auto without nc: the trainer chose the peak, so a log at 1/5 of the
+    nominal lr0 is no GPU or batch-scaling fault (issue 11 item 3)."""
+    from lraudit.diagnose import diagnose
+    from lraudit.fitting import fit
+    from lraudit.types import LRSeries, Severity
+
+    it = load_config(L / "ultralytics_84190/runs/detect/train/args.yaml", steps_per_epoch=8)
+    assert it.peak_unknown
+    tag = it.expected_tags[0]
+    x = np.arange(1, int(it.horizon or 30) + 1, dtype=float)
+    s = LRSeries(".", tag, x, 0.2 * np.asarray(it.evaluate(x)), np.zeros_like(x))
+    found = diagnose(s, fit(s), it)
+    scale = [f for f in found if f.name == "lr_scale_mismatch"]
+    assert scale and all(f.severity is Severity.INFO for f in scale), found
+    assert "peak is unknown" in scale[0].message and "GPU" not in scale[0].message
+    assert not [f for f in found if f.severity is not Severity.INFO], found

@@ -12,6 +12,7 @@ from lraudit.diagnose.curve import Match, decay_end, explains, peak_of
 from lraudit.diagnose.findings import finding
 from lraudit.diagnose.thresholds import HYP_TOL
 from lraudit.diagnose.words import lr_str, ratio_str, step_str
+from lraudit.types import Severity
 
 
 def scale(ctx: Ctx, x: np.ndarray, y: np.ndarray, match: Match) -> bool:
@@ -33,6 +34,25 @@ def scale(ctx: Ctx, x: np.ndarray, y: np.ndarray, match: Match) -> bool:
     m, ok, k = found
     ws = ctx.it.world_size
     cause = scale_cause(k, ws)
+    if ctx.it.peak_unknown:
+        # the config cannot fix the peak (Ultralytics optimizer auto without its inputs): the
+        # factor is the trainer's choice, not a fault; shape and timing were still compared
+        ctx.out.append(
+            finding(
+                "lr_scale_mismatch",
+                f"the logged LR is {ratio_str(k)} the config's nominal one at every point "
+                f"({lr_str(y[ok][0])} vs {lr_str(m[ok][0])} at {ctx.unit} "
+                f"{step_str(x[ok][0])}), but the peak is unknown: {ctx.it.peak_unknown}; the "
+                "schedule's shape and timing match",
+                severity=Severity.INFO,
+                step=x[ok][0],
+                expected=1.0,
+                observed=k,
+            )
+        )
+        return True
+    if ctx.it.peak_rule:
+        cause = f"{cause} (the configured peak comes from {ctx.it.peak_rule})"
     ctx.out.append(
         finding(
             "lr_scale_mismatch",
