@@ -148,7 +148,7 @@ def load_config(
     """
     from lraudit.configs import load_config as _impl
 
-    units = {
+    units: dict[str, Any] = {
         k: v
         for k, v in (
             ("steps_per_epoch", steps_per_epoch),

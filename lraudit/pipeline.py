@@ -242,7 +242,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     platform's safe start method (``forkserver``/``spawn``)."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
-        ctx = multiprocessing.get_context("fork")
+        ctx: Any = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         # the server imports these once; every worker forked from it starts warm

@@ -98,7 +98,9 @@ def _scale(it: IntendedSchedule, series: Sequence[LRSeries]) -> str | None:
     if it.peak_unknown:
         return None
     observed = [np.asarray(s.values, dtype=float) for s in series]
-    obs = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in observed]) if observed else []
+    obs: np.ndarray | list[float] = (
+        np.concatenate([v[np.isfinite(v) & (v > 0)] for v in observed]) if observed else []
+    )
     if len(obs) == 0:
         return None
     steps = np.unique(np.concatenate([np.asarray(s.steps, dtype=float) for s in series]))

@@ -500,7 +500,8 @@ def _parse_mmcv(
         raise ConfigError(f"{path}: lr_config must be a dict, got {cfg!r}")
     policy = _need(cfg.get("policy"), "lr_config.policy", path)
     by_epoch = bool(cfg.get("by_epoch", True))
-    runner = values.get("runner") if isinstance(values.get("runner"), dict) else {}
+    got = values.get("runner")
+    runner: dict[str, Any] = got if isinstance(got, dict) else {}
     max_epochs = runner.get("max_epochs", values.get("total_epochs"))
     max_iters = runner.get("max_iters")
     settings: dict[str, Any] = {

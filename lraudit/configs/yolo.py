@@ -86,7 +86,7 @@ def detect(path: Path, text: str) -> int:
     if isinstance(data.get("hyp"), str) and "epochs" in data and _OPT_KEYS & set(data):
         # a YOLOv5 / YOLOv7 opt.yaml that names its hyp file instead of embedding it
         return 2 if path.name.lower() == "opt.yaml" else 1
-    hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else data
+    hyp: Any = data.get("hyp") if isinstance(data.get("hyp"), dict) else data
     if not set(hyp) >= _HYP_KEYS and not {"lr0", "lrf"} <= set(hyp):
         return 0
     name = path.name.lower()
@@ -115,7 +115,7 @@ def _load_v5(
             hyp = _sibling_hyp(path, data, notes)
         return hyp, opt, opt
     hyp = data
-    names = ("opt.yaml",)
+    names: tuple[str, ...] = ("opt.yaml",)
     if path.name.endswith(
         "hyp.yaml"
     ):  # e.g. a copy named <prefix>hyp.yaml next to <prefix>opt.yaml
@@ -412,6 +412,7 @@ def _musgd_layout(
     Returns the rules with the 1x tags, the 3x groups (tags, scale, warmup start) and the scale
     of the falling group.
     """
+    normal: tuple[str, ...]
     if rules.falling_tag == "lr/pg2":  # bias keyed by name: both bias groups fall
         normal, falling, scale = ("lr/pg1", "lr/pg3", "lr/pg7"), "lr/pg5", 1.0
         extra: Extra = ((("lr/pg0", "lr/pg2", "lr/pg6"), 3.0, 0.0), (("lr/pg4",), 3.0, wbias))

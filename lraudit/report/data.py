@@ -137,7 +137,7 @@ def to_data(report: AuditReport) -> dict[str, Any]:
     """The JSON report (schema_version 1) as plain Python data."""
     from lraudit import __version__
 
-    summary = dict(report.summary)
+    summary: dict[str, Any] = dict(report.summary)
     summary["infos"] = sum(f.severity is Severity.INFO for r in report.runs for f in r.findings)
     worst = report.worst()
     summary["status"] = "ok" if worst is None or worst is Severity.INFO else worst.value

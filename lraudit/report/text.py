@@ -190,9 +190,9 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
     notes = [(r, n) for r in report.runs for n in dict.fromkeys(r.notes)]
     if notes:
         lines += ["", "notes:"]
-        for r, n in notes:
+        for r, note in notes:
             lines += textwrap.wrap(
-                printable(f"[{r.run} {r.tag}] {' '.join(n.split())}"),
+                printable(f"[{r.run} {r.tag}] {' '.join(note.split())}"),
                 width=opts.width,
                 initial_indent="  ",
                 subsequent_indent=" " * 4,

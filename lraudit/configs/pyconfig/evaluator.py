@@ -459,15 +459,19 @@ class Evaluator:
                 return Unresolved(self.src(node))
             return self.eval(node.body if test else node.orelse, scope)
         if isinstance(node, ast.JoinedStr):
-            parts = []
+            pieces: list[str] = []
             for v in node.values:
-                val = self.eval(v.value, scope) if isinstance(v, ast.FormattedValue) else v.value
+                val = (
+                    self.eval(v.value, scope)
+                    if isinstance(v, ast.FormattedValue)
+                    else getattr(v, "value", None)
+                )
                 if isinstance(val, (Unresolved, Symbol, dict)):
                     return Unresolved(self.src(node))
                 self.budget.walk(val)
-                parts.append(str(val))
-                self.budget.length_ok(sum(map(len, parts)), "", "an f-string")
-            return "".join(parts)
+                pieces.append(str(val))
+                self.budget.length_ok(sum(map(len, pieces)), "", "an f-string")
+            return "".join(pieces)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return self.comprehension(node, scope)
         if isinstance(node, ast.Call):
