@@ -177,18 +177,18 @@ def _judge(
             own = None if other else restarted_clock(m, it, first=_first_segment(a, s))
             if other is not None:
                 m, m_fit = sub_series(s, other[0], other[1]), other[2]
-                seg_notes = (
+                seg_notes = [
                     *seg_notes,
                     f"{s.tag}: compared with the config on the training of steps "
                     f"{int(m.steps[0]):,}-{int(m.steps[-1]):,}, the one it describes",
-                )
+                ]
             elif own is not None:
-                seg_notes = (
+                seg_notes = [
                     *seg_notes,
                     f"{s.tag}: compared with the config on the clock of the training that "
                     f"restarted the schedule at step {int(m.steps[0]):,} (steps counted from "
                     "there)",
-                )
+                ]
                 m, m_fit = own, _refit(own)
             diag = diagnose(m, m_fit, it, compare_from=starts.get((s.run, s.tag)))
             found = merge_findings(seg_found, diag)

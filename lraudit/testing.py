@@ -20,6 +20,7 @@ import struct
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import google_crc32c
 import numpy as np
@@ -104,7 +105,7 @@ def write_scalars(
     Wall times increase by one second per step index.
     """
     tags = [tag] if isinstance(tag, str) else list(tag)
-    series = [values] if isinstance(tag, str) else list(values)
+    series: list[Any] = [values] if isinstance(tag, str) else list(values)
     events = [
         scalar_event(t, int(s), float(v), wall_time0 + i, kind)
         for i, s in enumerate(steps)

@@ -420,6 +420,7 @@ def build(
             "cosine", {"peak_lr": lr, "end_lr": end, "decay_steps": d, "start_step": w}, warm
         ), n
     if kind == "cosine_warmup_with_min_lr":
+        assert n is not None  # _NEEDS_N above
         return _cosine_warmup_min(lr, kw, n, w, notes), n
     if kind == "cosine_with_restarts":
         cycles = int(kw.get("num_cycles", 1))
@@ -438,7 +439,7 @@ def build(
             {
                 "peak_lr": lr,
                 "end_lr": 0.0,
-                "first_period": d / cycles,
+                "first_period": (d or 1) / cycles,
                 "period_mult": 1.0,
                 "peak_decay": 1.0,
             },

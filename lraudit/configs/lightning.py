@@ -131,7 +131,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 raise ConfigError(f"{notes.where(okey)} is missing: no optimizer lr to schedule")
             base = float(to_number(found[1], notes.where(found[0]))) if found else 0.0
         notes.settings[skey] = sname
-        sched, length = torch_schedule(sname, sargs, base, notes, f"{skey}.init_args")
+        sched, length = torch_schedule(str(sname), sargs, base, notes, f"{skey}.init_args")
         per_iteration = sname in _PER_ITERATION
         if per_iteration:
             notes.settings["lightning_steps_scheduler_per"] = "epoch"
@@ -184,6 +184,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     if per_iteration:
         horizon = horizon_iters if horizon_iters is not None else length
         if spe and horizon_iters is None:
+            assert horizon_epochs is not None  # set whenever max_steps is not
             horizon = horizon_epochs * spe
         unit = "iteration"
     elif spe:
@@ -199,7 +200,11 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             f"{spe} optimizer steps per epoch (given) place epoch e at global step e*{spe}, "
             "where LearningRateMonitor logs the epoch's LR."
         )
-        horizon = horizon_iters if horizon_iters is not None else horizon_epochs * spe
+        if horizon_iters is not None:
+            horizon = horizon_iters
+        else:
+            assert horizon_epochs is not None  # set whenever max_steps is not
+            horizon = horizon_epochs * spe
         unit = "iteration"
     else:
         notes.assume(

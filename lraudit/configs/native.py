@@ -167,7 +167,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     if not isinstance(u, dict):
         raise ConfigError(f"{notes.where('units')}: expected a mapping, got {u!r}")
     unit = u.get("step", "iteration")
-    log_unit = u.get("log_step", unit)
+    log_unit: Any = u.get("log_step", unit)
     for key, val in (("units.step", unit), ("units.log_step", log_unit)):
         if val not in _UNITS:
             raise ConfigError(f"{notes.where(key)}: {val!r} is not one of {', '.join(_UNITS)}")
