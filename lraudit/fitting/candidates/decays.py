@@ -94,12 +94,26 @@ def _stair_width(ctx: Ctx) -> tuple[float, float] | None:
     return d, max(b, 0.0)
 
 
+#: Drops a staircase needs before it is offered: two drops are as many milestones (torch
+#: ``MultiStepLR``, detectron2 and Paddle steps) and a period read off two is a guess that
+#: predicts a third drop the log never shows; from three drops at one period on, the period is
+#: seen (StepLR, staircase ``exponential_decay``).
+STAIR_MIN_DROPS = 3
+
+
+def _stairs_seen(ctx: Ctx) -> bool:
+    """The curve drops by jumps between flat stretches at least :data:`STAIR_MIN_DROPS` times."""
+    st = ctx.st
+    drops = [j for j in st.jumps if j > ctx.i0]
+    return st.piecewise_constant and len(drops) >= STAIR_MIN_DROPS
+
+
 def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
     out: list[Candidate] = []
     top = ctx.top
     has_start = has(fam, "start_step")
-    if st.jumps and st.piecewise_constant:
+    if _stairs_seen(ctx):
         sw = _stair_width(ctx)
         bounds, levels = _levels(ctx)
         if sw is not None and len(levels) >= 2:
@@ -301,7 +315,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
     out: list[Candidate] = []
     top = ctx.top
     st = ctx.st
-    if st.jumps and st.piecewise_constant:
+    if _stairs_seen(ctx):
         sw = _stair_width(ctx)
         _, levels = _levels(ctx)
         if sw is not None and len(levels) >= 2 and sw[1] == 0:
