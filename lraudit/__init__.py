@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lraudit.errors import (
@@ -171,8 +171,12 @@ def audit(
     world_size: int | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int, str], Any] | None = None,
+    run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> AuditReport:
     """Read, fit and diagnose every LR series under ``path`` against ``config`` (optional).
+
+    ``config="auto"`` compares each run with the config its framework saved beside it;
+    ``run_configs`` pins one run's config (run name -> file).
 
     ``jobs``: worker processes; None (the default, as in the CLI) uses the usable cores when
     the work pays for the workers, else this process; a number is capped at the usable cores.
@@ -196,6 +200,7 @@ def audit(
         world_size=world_size,
         jobs=jobs,
         progress=progress,
+        run_configs=run_configs,
     )
     return attach_lines(report)
 

@@ -94,7 +94,18 @@ def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
         help="logdir, run directory or event file (default: 'path' in the settings)",
     )
     p.add_argument(
-        "--config", metavar="FILE", help="training config holding the intended LR schedule"
+        "--config",
+        metavar="FILE",
+        action="append",
+        help="training config holding the intended LR schedule, applied to every run; 'auto' "
+        "(the default) compares each run with the config its framework saved beside it "
+        "(hyp.yaml/opt.yaml, args.yaml, config.yaml, pipeline.config, ...); RUN=FILE pins one "
+        "run's config (repeatable), e.g. --config runs/train/exp2=hyp.yaml",
+    )
+    p.add_argument(
+        "--no-config",
+        action="store_true",
+        help="audit the logs alone: no config, none discovered",
     )
     p.add_argument(
         "--config-format",
@@ -264,6 +275,8 @@ def _merge(args: argparse.Namespace) -> tuple[argparse.Namespace, str | None]:
     for key in ("path", "config", "tag", "run", "steps_per_epoch", "world_size", "output"):
         if getattr(args, key) is None:
             setattr(args, key, settings.get(key))
+    if isinstance(args.config, str):
+        args.config = [args.config]
     if args.plot is None:
         args.plot = settings.get("plot")
     args.config_format = args.config_format or settings.get("config_format", "auto")
@@ -317,16 +330,48 @@ def _extra_outputs(specs: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
+def config_spec(values: list[str] | None, *, no_config: bool) -> tuple[str | None, dict[str, str]]:
+    """``--config`` values -> (the config for every run, or ``"auto"`` / None; run -> file).
+
+    No ``--config`` means ``auto``; ``RUN=FILE`` pins one run (the others stay ``auto`` unless
+    a plain FILE is also given); ``--no-config`` turns every config off.
+    """
+    if no_config:
+        if values:
+            raise UsageError("--no-config and --config exclude each other; keep one")
+        return None, {}
+    shared: str | None = None
+    pinned: dict[str, str] = {}
+    for v in values or []:
+        run, sep, file = v.partition("=")
+        if v == "auto":
+            shared = shared or "auto"
+        elif sep and run and file and not Path(v).exists():
+            pinned[run.strip("/") or "."] = file
+        elif shared not in (None, "auto"):
+            raise UsageError(
+                f"--config given twice ({shared}, {v}): one FILE applies to every run; pin a "
+                "run's own with --config RUN=FILE"
+            )
+        else:
+            shared = v
+    return ("auto" if shared is None else shared), pinned
+
+
 def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from lraudit.report import Options, failing, get_formatter, resolve_format
     from lraudit.report.locate import attach_lines
     from lraudit.report.text import summary_line
 
     args, settings_file = _merge(args)
-    for option in ("PATH", "--config", "--output", "--plot"):
+    for option in ("PATH", "--output", "--plot"):
         check_path(option, getattr(args, option.lstrip("-").lower()))
+    shared, pinned = config_spec(args.config, no_config=args.no_config)
+    for target in [shared, *pinned.values()]:
+        if target != "auto":
+            check_path("--config", target)
     extra = _extra_outputs(args.write)
-    inputs = [args.path, args.config]
+    inputs = [args.path, *(t for t in [shared, *pinned.values()] if t not in (None, "auto"))]
     for option, target in [("--output", args.output), *(("--write", t) for _, t in extra)]:
         if target is not None:
             guard_output(option, target, inputs)
@@ -351,10 +396,11 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     try:
         report = run_audit(
             args.path,
-            config=args.config,
+            config=shared,
             config_format=args.config_format,
             tag=args.tag,
             run=args.run,
+            run_configs=pinned,
             steps_per_epoch=args.steps_per_epoch,
             world_size=args.world_size,
             jobs=jobs,  # None: usable cores when the work pays for workers

@@ -4,10 +4,6 @@ The vocabulary itself (names, stable codes, default severities) is :data:`lraudi
 this module only holds the explanatory text, ruff-rule style. :func:`finding_docs` lists every
 finding of the vocabulary with its text; a finding added to the vocabulary without a text here
 fails ``tests/test_cli_explain_findings.py``.
-
-Findings planned in DESIGN.md but not yet in the vocabulary have their text in :data:`PLANNED`:
-they become visible (``explain``, ``explain --list``, SARIF rules) as soon as
-:data:`lraudit.vocab.FINDINGS` gains their name and code, with no change here.
 """
 
 from __future__ import annotations
@@ -193,11 +189,6 @@ _TEXT: dict[str, tuple[str, str, str, str, str]] = {
         "horizon of 0), or an overflow in a custom schedule.",
         "LR nan from step 1200 on -> non_finite_lr",
     ),
-}
-
-#: Findings planned in DESIGN.md whose name and code are not yet in lraudit.vocab.FINDINGS.
-#: Their text is ready here; they appear as soon as the vocabulary lists them.
-PLANNED: dict[str, tuple[str, str, str, str, str]] = {
     "zero_lr": (
         "The LR is 0 (or negligible) for a stretch while steps continue.",
         "For a run of consecutive points the LR is 0 or a negligible fraction of its peak, "
@@ -230,7 +221,7 @@ PLANNED: dict[str, tuple[str, str, str, str, str]] = {
 
 
 def _doc(name: str, code: str, severity: Severity) -> FindingDoc:
-    text = _TEXT.get(name) or PLANNED.get(name)
+    text = _TEXT.get(name)
     if text is None:
         summary = what = why = fix = example = ""
     else:
@@ -322,7 +313,6 @@ def format_finding_list(fmt: str = "text") -> str:
 
 
 __all__ = [
-    "PLANNED",
     "FindingDoc",
     "find_doc",
     "finding_docs",

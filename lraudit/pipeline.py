@@ -45,7 +45,7 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -53,10 +53,28 @@ from typing import Any
 
 import numpy as np
 
+from lraudit.analysis import Analysis, described_segment, restarted_clock
 from lraudit.configs._intent import for_tag
-from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr
+from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr, sort_findings
 from lraudit.errors import LogReadError, TagNotFoundError
-from lraudit.types import AuditReport, FitResult, IntendedSchedule, LRSeries, RunAudit
+from lraudit.run_configs import ConfigPlan
+from lraudit.run_findings import (
+    FIT_SHAPED,
+    config_mismatch,
+    explained,
+    merge_findings,
+    segment_findings,
+    unexplained,
+    zero_findings,
+)
+from lraudit.types import (
+    AuditReport,
+    FitResult,
+    IntendedSchedule,
+    LRSeries,
+    RunAudit,
+    Severity,
+)
 
 Progress = Callable[[int, int, str], Any]
 
@@ -74,53 +92,128 @@ def audit(
     world_size: int | None = None,
     jobs: int | None = 1,
     progress: Progress | None = None,
+    run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> AuditReport:
-    """Audit every LR series under ``path`` against ``config`` (optional).
+    """Audit every LR series under ``path`` against its intended schedule.
 
-    ``tag`` / ``run`` select series as :func:`lraudit.read_lr_series` does; ``steps_per_epoch``
-    and ``world_size`` override what the config implies; ``jobs`` is the number of worker
-    processes (``None``: all cores; 1: in this process); ``progress`` see the module docstring.
+    ``config`` is one config for every run, ``"auto"`` to compare each run with the config its
+    framework saved beside it (:mod:`lraudit.run_configs`), or None for none; ``run_configs``
+    pins a run's own config (run name -> file). ``tag`` / ``run`` select series as
+    :func:`lraudit.read_lr_series` does; ``steps_per_epoch`` and ``world_size`` override what
+    the config implies; ``jobs`` is the number of worker processes (``None``: all cores; 1: in
+    this process); ``progress`` see the module docstring.
     """
+    from lraudit.run_configs import ConfigPlan
+
     n_jobs = _jobs(jobs)
     auto = jobs is None and n_jobs > 1
-    intended: IntendedSchedule | None = None
-    if config is not None:
-        from lraudit.configs import load_config
-
-        units: dict[str, Any] = {}
-        if steps_per_epoch is not None:
-            units["steps_per_epoch"] = steps_per_epoch
-        if world_size is not None:
-            units["world_size"] = world_size
-        # the config first: a broken config fails before any log is read
-        intended = load_config(config, format=config_format, **units)
-        # what the caller said about the run, for the messages (k = world size, ...)
-        if world_size is not None and intended.world_size is None:
-            intended = dataclasses.replace(intended, world_size=world_size)
-        if steps_per_epoch is not None and intended.steps_per_epoch is None:
-            intended = dataclasses.replace(intended, steps_per_epoch=steps_per_epoch)
-
-    series, fits, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
-    starts = comparison_starts(series, fits, intended)
-
-    def form(s: LRSeries) -> IntendedSchedule | None:
-        # A config may hold one form per log axis (Keras: epoch_* tags per epoch, tf.summary
-        # tags per iteration); each series is compared with the form of its own axis.
-        return None if intended is None else for_tag(intended, s.tag)
-
-    runs = []
-    for s, f in zip(series, fits, strict=True):
-        it = form(s)
-        findings = diagnose(s, f, it, compare_from=starts.get((s.run, s.tag)))
-        runs.append(RunAudit(run=s.run, tag=s.tag, series=s, fit=f, intended=it, findings=findings))
+    discover = config is not None and os.fspath(config) == "auto"
+    plan = ConfigPlan(
+        path,
+        None if discover else config,
+        run_configs=run_configs,
+        discover=discover,
+        config_format=config_format,
+        steps_per_epoch=steps_per_epoch,
+        world_size=world_size,
+    )
+    series, analyses, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
+    runs = _judge(series, analyses, plan)
+    given = plan.shared
     return AuditReport(
         path=os.fspath(path),
         runs=tuple(runs),
-        config_path=None if config is None else os.fspath(config),
-        config_format=None if intended is None else intended.format,
-        intended=intended,
+        config_path=plan.given_path,
+        config_format=None if given is None else given.format,
+        intended=given,
         unaudited=tuple(sorted(bare.items())),
     )
+
+
+def _first_segment(a: Analysis, s: LRSeries) -> bool:
+    """Whether the main segment is the series' first training (only stray ones before it)."""
+    if a.main is None:
+        return True
+    first_step = int(s.steps[a.main[0]])
+    return all(g.stray for g in a.segments if g.first_step < first_step)
+
+
+def _refit(part: LRSeries) -> FitResult:
+    from lraudit.fitting import fit
+
+    return fit(part)
+
+
+def _judge(
+    series: Sequence[LRSeries], analyses: Sequence[Analysis], plan: ConfigPlan
+) -> list[RunAudit]:
+    """Diagnose every series against its run's config, in (run, tag) order."""
+    from lraudit.analysis import sub_series
+    from lraudit.configs.fits_logs import config_describes
+
+    mains = [
+        s if a.main is None else sub_series(s, *a.main)
+        for s, a in zip(series, analyses, strict=True)
+    ]
+    by_run: dict[str, list[int]] = {}
+    for i, s in enumerate(series):
+        by_run.setdefault(s.run, []).append(i)
+    out: dict[int, RunAudit] = {}
+    for name, idx in by_run.items():
+        intended, run_cfg, cfg_notes = plan.for_run(name)
+        mismatch = None
+        if intended is not None:
+            mismatch = config_describes(intended, [mains[i] for i in idx])
+        compared = None if mismatch else intended
+        starts = comparison_starts(
+            [mains[i] for i in idx], [analyses[i].fit for i in idx], compared
+        )
+        for i in idx:
+            s, a, m = series[i], analyses[i], mains[i]
+            it = None if compared is None else for_tag(compared, s.tag)
+            seg_found, seg_notes = segment_findings(s, a.segments)
+            m_fit = a.fit
+            other = described_segment(s, a, it)
+            own = None if other else restarted_clock(m, it, first=_first_segment(a, s))
+            if other is not None:
+                m, m_fit = sub_series(s, other[0], other[1]), other[2]
+                seg_notes = (
+                    *seg_notes,
+                    f"{s.tag}: compared with the config on the training of steps "
+                    f"{int(m.steps[0]):,}-{int(m.steps[-1]):,}, the one it describes",
+                )
+            elif own is not None:
+                seg_notes = (
+                    *seg_notes,
+                    f"{s.tag}: compared with the config on the clock of the training that "
+                    f"restarted the schedule at step {int(m.steps[0]):,} (steps counted from "
+                    "there)",
+                )
+                m, m_fit = own, _refit(own)
+            diag = diagnose(m, m_fit, it, compare_from=starts.get((s.run, s.tag)))
+            found = merge_findings(seg_found, diag)
+            if it is None and not explained(a.fit):
+                # with a config, the comparison says what differs; without one, a fit that
+                # misses the curve is not a result, and nothing that rests on its shape is said
+                found = [f for f in found if f.name not in FIT_SHAPED] + unexplained(a.fit, m)
+            if it is None or not any(f.severity is Severity.ERROR for f in found):
+                # with a config, an error already says the LR differs there (a schedule run
+                # twice as fast reaches its final 0 halfway): the zero stretch is its consequence
+                found += zero_findings(a.zero_stretches, it)
+            if mismatch is not None and intended is not None:
+                found.append(config_mismatch(mismatch, intended))
+            out[i] = RunAudit(
+                run=s.run,
+                tag=s.tag,
+                series=s,
+                fit=a.fit if other is None else other[2],
+                intended=it,
+                findings=sort_findings(found),
+                segments=a.segments,
+                config=run_cfg,
+                extra_notes=(*cfg_notes, *seg_notes),
+            )
+    return [out[i] for i in range(len(series))]
 
 
 # --------------------------------------------------------------------------- reading & fitting
@@ -159,10 +252,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
-def _fit(series: LRSeries) -> FitResult:
-    from lraudit.fitting import fit
+def _fit(series: LRSeries) -> Analysis:
+    from lraudit.analysis import analyse
 
-    return fit(series)
+    return analyse(series)
 
 
 def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bare]:
@@ -206,7 +299,7 @@ def _read_and_fit(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
-) -> tuple[list[LRSeries], list[FitResult], Bare]:
+) -> tuple[list[LRSeries], list[Analysis], Bare]:
     """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
     ``jobs`` is an upper bound used only when the work is big enough (module docstring)."""
     p = os.fspath(path)
@@ -229,7 +322,7 @@ def _read_and_fit_jobs(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
-) -> tuple[list[LRSeries], list[FitResult], Bare]:
+) -> tuple[list[LRSeries], list[Analysis], Bare]:
     from lraudit.reader import read_lr_runs
 
     runs = _runs_to_read(p, run) if jobs > 1 else None
@@ -254,12 +347,12 @@ def _read_and_fit_jobs(
 
 
 def _collect_fits(
-    futs: Sequence[Future[FitResult]],
+    futs: Sequence[Future[Analysis]],
     series: Sequence[LRSeries],
     progress: Progress | None,
     done: int,
     total: int,
-) -> list[FitResult]:
+) -> list[Analysis]:
     index = {f: i for i, f in enumerate(futs)}
     pending = set(futs)
     while pending:
@@ -278,7 +371,7 @@ def _pipelined(
     runs: list[str],
     jobs: int,
     progress: Progress | None,
-) -> tuple[list[LRSeries], list[FitResult], Bare]:
+) -> tuple[list[LRSeries], list[Analysis], Bare]:
     """Read each run in a worker, then fit each of its series in a worker."""
     from lraudit.reader import read_lr_series
 
@@ -369,9 +462,7 @@ def comparison_starts(
                 # after the config's warmup too: a fitted end inside the last warmup epoch
                 # leaves a still-warming point that fails a short run (< 20 points, no miss
                 # allowed)
-                refs = [
-                    j for j in rising if _follows(s, series[j], max(ends[j] or 0.0, w_end))
-                ]
+                refs = [j for j in rising if _follows(s, series[j], max(ends[j] or 0.0, w_end))]
             if not refs and primary and s.tag not in expected:
                 refs = [j for j in primary if j in rising]
             if not refs:

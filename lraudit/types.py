@@ -58,13 +58,41 @@ class ReplacedSegment:
     wall_times: np.ndarray
 
 
+@dataclass(frozen=True)
+class Restart:
+    """A later event file of a run that holds this tag: a new writer session (a resume, or a
+    new training written into the same run directory).
+
+    ``first_step`` / ``last_step`` are the file's own first and last step for the tag;
+    ``previous_last_step`` is the last step of the file before it (read order). ``overlaps`` is
+    True when the file starts at or before that step (the reader's "restart"); a file that
+    starts after it continues the run. ``overlapped_points`` counts the points of earlier files
+    this file rewrote, and ``overlap_max_rel_diff`` is the largest relative difference
+    ``|new - old| / max(|new|, |old|)`` between a rewrite and the value it replaced (None when
+    nothing was rewritten): 0 for a resume that reproduced the schedule exactly.
+    """
+
+    file: str
+    first_step: int
+    last_step: int
+    previous_last_step: int
+    overlapped_points: int = 0
+    overlap_max_rel_diff: float | None = None
+
+    @property
+    def overlaps(self) -> bool:
+        return self.first_step <= self.previous_last_step
+
+
 @dataclass(frozen=True, eq=False)
 class LRSeries:
     """One learning-rate series: one run x one tag, every point that was logged.
 
     ``steps`` is ascending int64 with no duplicates (the newest write of a step wins; what it
     replaced is in ``replaced``); ``values`` float64 (non-finite values are kept and noted);
-    ``run`` is the run directory relative to the logdir (``"."`` for the root).
+    ``run`` is the run directory relative to the logdir (``"."`` for the root). ``restarts``
+    lists every later file of the run that holds the tag, in read order (:class:`Restart`); the
+    same facts are in ``notes`` as text.
     """
 
     run: str
@@ -76,6 +104,7 @@ class LRSeries:
     notes: tuple[str, ...] = ()
     replaced: tuple[ReplacedSegment, ...] = ()
     source: str = "tfevents"
+    restarts: tuple[Restart, ...] = ()
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
@@ -204,6 +233,86 @@ class FitResult:
 # --------------------------------------------------------------------------- configs
 
 
+@dataclass(frozen=True)
+class ExactValues:
+    """LR values a framework logs exactly where no family + warmup expresses them (YOLOv5: the
+    warmup scales ``lr0 lf(e)`` while the decay after it is logged one epoch late).
+
+    ``values[i]`` is the LR logged at step ``first_step + i``; ``rule`` names the framework
+    version or parameter group the values belong to (empty for the configured one).
+    """
+
+    first_step: int
+    values: tuple[float, ...]
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class WarmupFloor:
+    """A warmup lengthened by a framework minimum: it lasts
+    ``max(round(configured x iterations per epoch), min_iterations)`` iterations.
+
+    ``configured`` is the config's warmup (``key``, in epochs); ``iterations`` and
+    ``effective`` (in epochs) are the warmup that runs, None while the iterations per epoch
+    are unknown. ``framework`` is the name messages give the rule (``YOLO``).
+    """
+
+    min_iterations: int
+    configured: float
+    effective: float | None
+    iterations: int | None
+    key: str
+    framework: str
+
+
+@dataclass(frozen=True)
+class MetricDriven:
+    """A schedule that follows a monitored metric (ReduceLROnPlateau and its kin): the config
+    cannot say where its drops are. ``scheduler`` is the config's name for it; ``factor`` the
+    configured factor of each drop, when known."""
+
+    scheduler: str
+    factor: float | None = None
+
+
+@dataclass(frozen=True)
+class ConfiguredLengths:
+    """The warmup and the planned run as the config states them (``WARMUP_ITERS`` and
+    ``MAX_ITER``, ``warmup_steps`` and ``max_steps``...), in the config's own step unit."""
+
+    warmup: float
+    run: float
+
+
+@dataclass(frozen=True, eq=False)
+class LoggedValues:
+    """The values a framework logs at ``steps``, computed by its own arithmetic.
+
+    A parser sets these when it can reproduce the logged LR exactly (YOLO's per-batch warmup read
+    at each epoch's last batch, the one-epoch scheduler lag) and no family + warmup can.
+    ``tags`` are the logged tags these values are for (e.g. the weight groups, or the bias group
+    whose warmup falls from ``warmup_bias_lr``); ``rule`` names the framework version or
+    assumption they follow (several entries with the same tags are alternatives when the files do
+    not tell the version apart). ``warmup_iterations`` is the warmup length the rule uses.
+    """
+
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+    tags: tuple[str, ...] = ()
+    rule: str = ""
+    warmup_iterations: int | None = None
+
+    def applies_to(self, tag: str) -> bool:
+        """True when these values are for ``tag`` (matched on the tag or its last ``/`` parts)."""
+        return not self.tags or any(tag == t or tag.endswith("/" + t) for t in self.tags)
+
+    def at(self, steps: Any) -> np.ndarray:
+        """The exact values at ``steps`` (NaN where this entry states none)."""
+        x = np.asarray(steps, dtype=np.float64)
+        table = dict(zip(self.steps, self.values, strict=True))
+        return np.array([table.get(int(s), np.nan) if s == int(s) else np.nan for s in x.ravel()])
+
+
 @dataclass(frozen=True, eq=False)
 class IntendedSchedule:
     """What the config says should have run.
@@ -216,6 +325,25 @@ class IntendedSchedule:
     training in ``unit`` (``num_steps``, ``MAX_ITER``, epochs x steps_per_epoch, ...), or None.
     ``assumptions`` records every default applied and every unit conversion made, in words.
     ``settings`` keeps the raw config values that findings quote (e.g. ``{"WARMUP_ITERS": 1000}``).
+
+    What a parser knows about its framework reaches diagnose through the typed fields, never
+    through ``settings``: ``metric_driven`` (the LR follows a metric), ``exact_values`` and
+    ``exact_alternatives`` (the framework's exact logged values, for the configured version and
+    for other versions or groups), ``warmup_floor`` (a framework minimum on the warmup),
+    ``warmup_values_approximate`` (why the warmup's values are only approximate),
+    ``configured_lengths`` (the warmup and the run as stated). ``axis_forms`` holds the
+    schedule's form per logging axis (``epoch``, ``iteration``) when the framework logs it on
+    both, with ``epoch_axis_tags`` the tags logged per epoch (see
+    :func:`lraudit.configs._intent.for_tag`).
+
+    ``framework`` / ``framework_version`` name what wrote the config and, where LR semantics
+    changed between versions, which version the files point to (also said in ``assumptions``).
+    ``logged_values`` are the logged values the framework's own arithmetic gives per tag (see
+    :class:`LoggedValues`), first the most likely version's, then alternatives.
+    ``peak_unknown`` is the reason the peak LR cannot be known from the config (e.g. Ultralytics
+    ``optimizer: auto`` without the number of classes); the schedule's peak is then a placeholder
+    and only shape and timing may be compared. ``peak_rule`` says how the peak was derived when it
+    is not the config's own LR value (e.g. ``optimizer: auto`` chose AdamW at 0.000714).
     """
 
     schedule: Schedule
@@ -229,6 +357,19 @@ class IntendedSchedule:
     expected_tags: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    metric_driven: MetricDriven | None = None
+    exact_values: ExactValues | None = None
+    exact_alternatives: tuple[ExactValues, ...] = ()
+    warmup_floor: WarmupFloor | None = None
+    warmup_values_approximate: str | None = None
+    configured_lengths: ConfiguredLengths | None = None
+    axis_forms: Mapping[str, IntendedSchedule] = field(default_factory=dict)
+    epoch_axis_tags: tuple[str, ...] = ()
+    framework: str | None = None
+    framework_version: str | None = None
+    logged_values: tuple[LoggedValues, ...] = ()
+    peak_unknown: str | None = None
+    peak_rule: str | None = None
 
     def evaluate(self, steps: Any) -> np.ndarray:
         """The intended LR at ``steps`` (in ``unit``)."""
@@ -270,8 +411,43 @@ class Finding:
 
 
 @dataclass(frozen=True, eq=False)
+class SegmentAudit:
+    """One segment of a run x tag: a stretch of points with one schedule of its own.
+
+    A run is split where a new training starts (a file restarting at or before the previous
+    one's last step, a step regression, an LR jump that no schedule family explains, a fall to
+    a new warmup). ``starts_because`` is ``"start"`` for the first segment, else the reason;
+    ``stray`` marks a short segment from another training (a test run of a few iterations).
+    ``fit`` is None for segments too short to fit.
+    """
+
+    first_step: int
+    last_step: int
+    n_points: int
+    starts_because: str
+    stray: bool = False
+    fit: FitResult | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The config a run was compared with: ``found`` is ``"given"`` (``--config``),
+    ``"beside_run"`` (discovered next to the run) or ``"none"``."""
+
+    path: str | None
+    format: str | None
+    found: str = "given"
+
+
+@dataclass(frozen=True, eq=False)
 class RunAudit:
-    """The audit of one run x tag. ``series``/``fit`` are None when they could not be had."""
+    """The audit of one run x tag. ``series``/``fit`` are None when they could not be had.
+
+    ``fit`` is the fit of the run's main segment (the whole series when it is one segment);
+    ``segments`` lists every segment when there is more than one; ``notes`` are the reader's
+    notes on the series (restarts, overwritten points, damaged tails); ``config`` says which
+    config the run was compared with.
+    """
 
     run: str
     tag: str
@@ -279,6 +455,16 @@ class RunAudit:
     fit: FitResult | None
     intended: IntendedSchedule | None
     findings: tuple[Finding, ...] = ()
+    segments: tuple[SegmentAudit, ...] = ()
+    config: RunConfig | None = None
+    extra_notes: tuple[str, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The reader's notes on the series, then the audit's own (stray segments, a config
+        found beside the run that could not be read)."""
+        own = self.series.notes if self.series is not None else ()
+        return (*own, *self.extra_notes)
 
     def __repr__(self) -> str:
         fam = self.fit.schedule.family if self.fit is not None else None

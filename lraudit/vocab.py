@@ -29,6 +29,9 @@ FINDINGS: dict[str, tuple[str, Severity]] = {
     "horizon_exceeds_run": ("LRA012", Severity.INFO),
     "family_mismatch": ("LRA013", Severity.ERROR),
     "non_finite_lr": ("LRA014", Severity.ERROR),
+    "zero_lr": ("LRA015", Severity.ERROR),
+    "unexplained_lr": ("LRA016", Severity.WARNING),
+    "config_mismatch": ("LRA017", Severity.WARNING),
 }
 
 #: Config formats accepted by ``--config-format`` (``auto`` detects from name and content).

@@ -456,10 +456,14 @@ def test_run_without_lr_tag_is_named_not_dropped(tmp_path: Path, capsys: Any) ->
     # Keras writes train/ (with epoch_learning_rate) and validation/ (metrics only)
     x = np.arange(0, 40)
     write_scalars(tmp_path / "train", "epoch_learning_rate", x, 0.01 * 0.9**x)
-    write_scalars(tmp_path / "validation", ["epoch_loss", "epoch_accuracy"], x, [1 / (x + 1), x / 40])
+    write_scalars(
+        tmp_path / "validation", ["epoch_loss", "epoch_accuracy"], x, [1 / (x + 1), x / 40]
+    )
     assert main(["report", str(tmp_path), "--format", "text"]) == 0
     out = capsys.readouterr().out
-    assert "Not audited, no learning-rate tag in 1 run: validation (epoch_accuracy, epoch_loss)" in out
+    assert (
+        "Not audited, no learning-rate tag in 1 run: validation (epoch_accuracy, epoch_loss)" in out
+    )
     assert main(["check", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["unaudited"] == [{"run": "validation", "tags": ["epoch_accuracy", "epoch_loss"]}]

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, SHARED
 
-from lraudit.configs import PARSERS, _load, detect_format, load_config
+from lraudit.configs import PARSERS, detect_format, load_config
 from lraudit.errors import ConfigError
-
-_load()
 
 SHARED_FOLDERS = {
     "detectron2": "detectron2",

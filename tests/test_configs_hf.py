@@ -364,7 +364,7 @@ def test_plateau_cannot_be_checked(tmp_path: Path) -> None:
     p = _write(tmp_path, {"learning_rate": 1e-3, "lr_scheduler_type": "reduce_lr_on_plateau"})
     it = load_config(p)
     assert it.schedule.family == "constant"
-    assert it.settings["uncheckable"] == "reduce_lr_on_plateau"
+    assert it.metric_driven is not None and it.metric_driven.scheduler == "reduce_lr_on_plateau"
 
 
 def test_trainer_state_real_is_shared() -> None:

@@ -149,7 +149,7 @@ def test_model_args_heuristic_plateau(config_examples: Path) -> None:
     p = config_examples / "lightning" / "green-wood-comer__lightning_logs__version_0__config.yaml"
     it = load_config(p)
     assert it.schedule.to_dict()["params"] == {"lr": 0.08}
-    assert it.settings["uncheckable"] == "ReduceLROnPlateau"
+    assert it.metric_driven is not None and it.metric_driven.scheduler == "ReduceLROnPlateau"
     assert it.horizon == 300
 
 

@@ -255,8 +255,9 @@ def test_reader_evaluates_but_never_calls(tmp_path: Path):
 
 
 def test_reader_size_guards(tmp_path: Path):
-    v = read_python_config(tmp_path / "c.py", "a = [0] * 10**9\nb = 10 ** 10**6\n").values
-    assert type(v["a"]).__name__ == "Unresolved" and type(v["b"]).__name__ == "Unresolved"
+    for src, limit in (("a = [0] * 10**9\n", "100,000"), ("b = 10 ** 10**6\n", "14,300")):
+        with pytest.raises(ConfigError, match=rf"c.py:1: .*limit {limit}"):
+            read_python_config(tmp_path / "c.py", src)
 
 
 def test_detection():

@@ -149,7 +149,7 @@ def test_sched_on_updates(tmp_path: Path) -> None:
 
 def test_plateau_is_uncheckable(tmp_path: Path) -> None:
     it = load_config(_args(tmp_path, sched="plateau"))
-    assert it.settings["uncheckable"] == "plateau"
+    assert it.metric_driven is not None and it.metric_driven.scheduler == "plateau"
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_real_run_exact_logged_values(run: str) -> None:
     assert it.settings["warmup_iterations"] == 100  # max(round(3 * 8), 100)
     assert it.expected_tags == ("x/lr1", "x/lr2", "x/lr0")
     assert it.unit == it.log_unit == "epoch"
-    exact = np.array(it.settings["logged_lr_exact"]["values"])
+    exact = np.array(it.exact_values.values)
     bias = np.array(it.settings["bias_logged_lr_exact"]["values"])
     for tag, ref in (("x/lr1", exact), ("x/lr2", exact), ("x/lr0", bias)):
         (s,) = lraudit.read_lr_series(d, tag=tag)
@@ -91,7 +91,7 @@ def test_without_batches_per_epoch_the_warmup_is_a_lower_bound() -> None:
     assert it.schedule.warmup.steps == 3
     assert it.steps_per_epoch is None
     assert any("100 iterations / nb" in a for a in it.assumptions)
-    assert "logged_lr_exact" not in it.settings
+    assert it.exact_values is None
 
 
 def test_hyp_alone_uses_train_py_defaults(config_examples: Path) -> None:
@@ -159,7 +159,7 @@ def test_simulated_training_loop(tmp_path: Path, cos: bool, ultra: bool) -> None
             sched_lr = lr0 * lf(e)  # yolov5: scheduler.step() after logging
     steps = np.array(sorted(logged))
     values = np.array([logged[k] for k in steps])
-    np.testing.assert_allclose(it.settings["logged_lr_exact"]["values"], values, rtol=1e-12)
+    np.testing.assert_allclose(it.exact_values.values, values, rtol=1e-12)
     warm_end = int(np.ceil(it.schedule.warmup.steps)) + 1
     post = steps >= warm_end + 1
     np.testing.assert_allclose(it.evaluate(steps[post]), values[post], rtol=1e-12)
@@ -205,7 +205,7 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, match: str) -> None:
 
 def test_opt_without_hyp_anywhere(tmp_path: Path) -> None:
     p = tmp_path / "opt.yaml"
-    p.write_text("hyp: data/hyps/hyp.scratch-low.yaml\nepochs: 10\nlr0: 0.01\nlrf: 0.1\n")
+    p.write_text("hyp: data/hyps/hyp.my-own.yaml\nepochs: 10\nlr0: 0.01\nlrf: 0.1\n")
     with pytest.raises(ConfigError, match="no hyp.yaml"):
         load_config(p, format="yolov5")
 

@@ -14,6 +14,8 @@ import pytest
 
 from lraudit.diagnose import describe, diagnose, finding, sort_findings
 from lraudit.types import (
+    ConfiguredLengths,
+    ExactValues,
     Finding,
     FitResult,
     IntendedSchedule,
@@ -23,6 +25,7 @@ from lraudit.types import (
     Schedule,
     Severity,
     Warmup,
+    WarmupFloor,
 )
 from lraudit.vocab import FINDINGS
 
@@ -397,17 +400,27 @@ def test_yolo_warmup_floor_hint() -> None:
     x = np.arange(150)
     y = Schedule(lin.family, lin.params, Warmup(12.5, 0.0)).evaluate(x)
     fs = diagnose(
-        series(x, y), None, intended(lin, format="yolov5", unit="epoch", log_unit="epoch")
+        series(x, y), None, intended(lin, unit="epoch", log_unit="epoch", warmup_floor=YOLO_FLOOR)
     )
     f = only(fs, "warmup_mismatch")
     assert "100-iteration floor" in f.message and "≈8 iterations per epoch" in f.message
     assert names(fs, Severity.WARNING) == ["warmup_mismatch"]
 
 
-def _yolo_exact(values: np.ndarray, sched: Schedule, **settings: Any) -> IntendedSchedule:
-    st = {"logged_lr_exact": {"first_step": 0, "values": values.tolist()}, **settings}
+#: YOLO's warmup floor (max(round(warmup_epochs x nb), 100) iterations) for warmup_epochs 3
+YOLO_FLOOR = WarmupFloor(100, 3.0, None, None, "warmup_epochs", "YOLO")
+
+
+def _yolo_exact(
+    values: np.ndarray, sched: Schedule, floor: WarmupFloor | None = None
+) -> IntendedSchedule:
     return intended(
-        sched, format="yolov5", unit="epoch", log_unit="epoch", steps_per_epoch=8, settings=st
+        sched,
+        unit="epoch",
+        log_unit="epoch",
+        steps_per_epoch=8,
+        exact_values=ExactValues(0, tuple(values.tolist())),
+        warmup_floor=floor,
     )
 
 
@@ -424,8 +437,8 @@ def test_logged_exact_values_are_compared_first() -> None:
     lf_lag = (1 - np.maximum(e - 1, 0) / 150) * 0.99 + 0.01
     exact = np.where(x < 12, 0.01 * lf * ((x + 1) * 8 - 1) / 100, 0.01 * lf_lag)
     exact[12] = 0.01 * lf[12]
-    floor = {"warmup_epochs": 3.0, "warmup_epochs_effective": 12.5, "warmup_iterations": 100}
-    fs = diagnose(series(x, exact), None, _yolo_exact(exact, lin, **floor))
+    floor = WarmupFloor(100, 3.0, 12.5, 100, "warmup_epochs", "YOLO")
+    fs = diagnose(series(x, exact), None, _yolo_exact(exact, lin, floor))
     f = only(fs, "warmup_mismatch")
     assert names(fs, Severity.WARNING) == ["warmup_mismatch"]
     assert "12.5 epochs (100 iterations / 8 per epoch)" in f.message
@@ -437,7 +450,7 @@ def test_logged_exact_values_are_compared_first() -> None:
     # the log departs from the exact values by 1 % in the warmup: the usual rules speak again
     off = exact.copy()
     off[5] *= 1.01
-    fs = diagnose(series(x, off), None, _yolo_exact(exact, lin, **floor))
+    fs = diagnose(series(x, off), None, _yolo_exact(exact, lin, floor))
     assert not any("the log follows this exactly" in g.message for g in fs)
 
 
@@ -447,7 +460,7 @@ def test_warmup_exceeds_run_detectron2_balloon() -> None:
     fs = diagnose(
         series(x, sched.evaluate(x)),
         None,
-        intended(sched, horizon=300, settings={"WARMUP_ITERS": 1000, "MAX_ITER": 300}),
+        intended(sched, horizon=300, configured_lengths=ConfiguredLengths(1000, 300)),
     )
     f = only(fs, "warmup_exceeds_run")
     assert f.severity is Severity.WARNING

@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 
 from lraudit.diagnose import diagnose
-from lraudit.types import Finding, IntendedSchedule, LRSeries, Schedule, Severity, Warmup
+from lraudit.types import (
+    Finding,
+    IntendedSchedule,
+    LRSeries,
+    MetricDriven,
+    Schedule,
+    Severity,
+    Warmup,
+)
 
 
 def series(steps: Any, values: Any) -> LRSeries:
@@ -27,14 +35,16 @@ def bad(fs: tuple[Finding, ...]) -> list[str]:
 # --------------------------------------------------------------------------- metric-driven
 
 
-def plateau(lr: float = 0.1, warmup: Warmup | None = None, **settings: Any) -> IntendedSchedule:
+def plateau(
+    lr: float = 0.1, warmup: Warmup | None = None, factor: float | None = None
+) -> IntendedSchedule:
     return IntendedSchedule(
         Schedule("constant", {"lr": lr}, warmup),
         source="cfg.yaml",
         format="lightning",
         unit="epoch",
         log_unit="iteration",
-        settings={"uncheckable": "ReduceLROnPlateau", **settings},
+        metric_driven=MetricDriven("ReduceLROnPlateau", factor),
     )
 
 
@@ -85,9 +95,9 @@ def test_plateau_non_finite_still_reported():
 def test_plateau_drops_checked_against_a_known_factor():
     ok = halvings(X, [220, 300], f=0.5)
     ok[X >= 400] = 0.1 * 0.5**4  # two halvings between two logged points
-    assert bad(diagnose(series(X, ok), None, plateau(plateau_factor=0.5))) == []
+    assert bad(diagnose(series(X, ok), None, plateau(factor=0.5))) == []
     wrong = halvings(X, [220, 300], f=0.3)
-    fs = diagnose(series(X, wrong), None, plateau(plateau_factor=0.5))
+    fs = diagnose(series(X, wrong), None, plateau(factor=0.5))
     assert bad(fs) == ["decay_mismatch"]
     assert "0.5" in fs[0].message and fs[0].step == 220
 
@@ -95,7 +105,7 @@ def test_plateau_drops_checked_against_a_known_factor():
 def test_plateau_warmup_is_still_checked():
     w = Warmup(50, 0.0, "linear")
     it = plateau(warmup=w)
-    it = IntendedSchedule(it.schedule, "cfg.yaml", "timm", settings=it.settings)
+    it = IntendedSchedule(it.schedule, "cfg.yaml", "timm", metric_driven=it.metric_driven)
     x = np.arange(0, 300, 5)
     good = np.where(x < 50, 0.1 * x / 50, halvings(x, [200]))
     assert bad(diagnose(series(x, good), None, it)) == []

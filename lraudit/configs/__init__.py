@@ -1,61 +1,49 @@
 """Intended schedules from training configs: one parser module per format, auto-detected.
 
-Each parser module registers a :class:`ConfigParser` with :func:`register`. ``detect`` scores
-how likely a file is in that format (0 = no, 1 = by content, 2 = by file name and content);
+The formats are the explicit tuple :data:`lraudit.configs.formats.FORMATS` of
+:class:`~lraudit.configs.base.ConfigParser`. ``detect`` scores how likely a file is in that
+format (0 = no, 1 = by content, 2 = by file name and content) in linear time, and during
+detection each text is parsed at most once whatever the number of parsers looking at it;
 ``parse`` returns an :class:`~lraudit.types.IntendedSchedule`. No parser executes or unpickles
-anything: Python configs are read with :mod:`ast`, YAML with a safe loader.
+anything: Python configs are read by a restricted evaluator (:mod:`lraudit.configs.pyconfig`),
+YAML and JSON by bounded loaders (:mod:`lraudit.configs.loaders`), within the budgets of
+:mod:`lraudit.configs.limits`; includes stay inside the config's project
+(:mod:`lraudit.configs.includes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from lraudit.configs.base import ConfigParser, Units
+from lraudit.configs.formats import FORMATS
+from lraudit.configs.limits import Limits, reading
+from lraudit.configs.loaders import probing, read_text
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule
 
-
-@dataclass(frozen=True)
-class Units:
-    """Overrides the user can pass (CLI ``--steps-per-epoch``, ``--world-size``...)."""
-
-    steps_per_epoch: int | None = None
-    world_size: int | None = None
-    num_steps: int | None = None
+#: Format name -> parser (read-only view of :data:`FORMATS`).
+PARSERS = MappingProxyType({p.name: p for p in FORMATS})
 
 
-@dataclass(frozen=True)
-class ConfigParser:
-    name: str
-    detect: Callable[[Path, str], int]
-    parse: Callable[[Path, str, Units], IntendedSchedule]
-
-
-PARSERS: dict[str, ConfigParser] = {}
-
-
-def register(parser: ConfigParser) -> ConfigParser:
-    if parser.name in PARSERS:
-        raise ValueError(f"config parser {parser.name!r} registered twice")
-    PARSERS[parser.name] = parser
-    return parser
-
-
-def _load() -> None:
-    from lraudit.configs import formats  # noqa: F401
-
-
-def detect_format(path: str | Path, text: str | None = None) -> str:
+def detect_format(
+    path: str | Path, text: str | None = None, *, max_bytes: int | None = None
+) -> str:
     """The name of the format of ``path``; :class:`ConfigError` when no parser recognises it."""
-    _load()
     p = Path(path)
-    if text is None:
-        text = _read_text(p)
-    scores = sorted(
-        ((parser.detect(p, text), name) for name, parser in PARSERS.items()), reverse=True
-    )
+    with reading(Limits.from_env(max_bytes)):
+        if text is None:
+            text = _read_text(p)
+        return _detect(p, text)
+
+
+def _detect(p: Path, text: str) -> str:
+    with probing():
+        scores = sorted(((parser.detect(p, text), parser.name) for parser in FORMATS), reverse=True)
     if not scores or scores[0][0] <= 0:
         known = ", ".join(sorted(PARSERS))
         raise ConfigError(
@@ -64,25 +52,35 @@ def detect_format(path: str | Path, text: str | None = None) -> str:
     return scores[0][1]
 
 
-def load_config(path: str | Path, format: str = "auto", **units: Any) -> IntendedSchedule:
+def load_config(
+    path: str | Path,
+    format: str = "auto",
+    *,
+    max_bytes: int | None = None,
+    include_roots: Sequence[str | os.PathLike[str]] = (),
+    **units: Any,
+) -> IntendedSchedule:
     """Parse the intended schedule from a training config.
 
     ``units`` are the fields of :class:`Units` (``steps_per_epoch``, ``world_size``,
     ``num_steps``); values given here override what the config implies, and every such override
-    is recorded in ``IntendedSchedule.assumptions``.
+    is recorded in ``IntendedSchedule.assumptions``. ``max_bytes`` caps the size of each config
+    file (default ``$LRAUDIT_MAX_CONFIG_BYTES`` or 10 MB); ``include_roots`` are folders, besides
+    the config's own project, that ``_base_`` / ``_BASE_`` includes may come from.
     """
-    _load()
     p = Path(path)
-    text = _read_text(p)
-    name = detect_format(p, text) if format == "auto" else format
-    if name not in PARSERS:
+    if format != "auto" and format not in PARSERS:
         known = ", ".join(["auto", *sorted(PARSERS)])
-        raise ConfigError(f"unknown config format {name!r}; use one of: {known}")
+        raise ConfigError(f"unknown config format {format!r}; use one of: {known}")
     try:
         u = Units(**units)
     except TypeError as exc:
         raise ConfigError(f"load_config: {exc}") from None
-    return PARSERS[name].parse(p, text, u)
+    roots = tuple(Path(r).expanduser() for r in include_roots)
+    with reading(Limits.from_env(max_bytes), roots):
+        text = _read_text(p)
+        name = _detect(p, text) if format == "auto" else format
+        return PARSERS[name].parse(p, text, u)
 
 
 def _read_text(p: Path) -> str:
@@ -93,16 +91,14 @@ def _read_text(p: Path) -> str:
         # summary inside an event file (or a run directory), and the `.keras` zip.
         return ""
     try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        if p.suffix == ".bin":
+        return read_text(p)
+    except ConfigError as exc:
+        if p.suffix == ".bin" and "UTF-8" in str(exc):
             raise ConfigError(
                 f"{p}: training_args.bin is a pickle and lraudit never unpickles; pass the "
                 "run's trainer_state.json or a JSON/YAML of the TrainingArguments instead"
             ) from None
-        raise ConfigError(f"{p}: not a UTF-8 text file; pass the training config") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read ({exc.strerror})") from None
+        raise
 
 
-__all__ = ["ConfigParser", "PARSERS", "Units", "detect_format", "load_config", "register"]
+__all__ = ["FORMATS", "ConfigParser", "PARSERS", "Units", "detect_format", "load_config"]

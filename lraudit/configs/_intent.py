@@ -8,17 +8,26 @@ so a parser can never emit a family or parameter that the rest of lraudit does n
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lraudit.configs._common import fmt, is_number, load_yaml
+from lraudit.configs._common import fmt, is_number
+from lraudit.configs.loaders import read_mapping, try_mapping  # noqa: F401 - for the parsers
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.types import (
+    ConfiguredLengths,
+    ExactValues,
+    IntendedSchedule,
+    MetricDriven,
+    Schedule,
+    Warmup,
+    WarmupFloor,
+)
 from lraudit.vocab import FAMILY_PARAMS
 
 _MISSING = object()
@@ -26,11 +35,18 @@ _MISSING = object()
 
 @dataclass
 class Notes:
-    """Assumptions (sentences) and settings (raw values) gathered while parsing one file."""
+    """Assumptions (sentences) and settings (raw values) gathered while parsing one file, and
+    what the parser knows about its framework for diagnose (the typed fields of
+    :class:`~lraudit.types.IntendedSchedule` of the same names)."""
 
     path: Path
     assumptions: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    metric_driven: MetricDriven | None = None
+    exact_values: ExactValues | None = None
+    exact_alternatives: tuple[ExactValues, ...] = ()
+    warmup_floor: WarmupFloor | None = None
+    warmup_values_approximate: str | None = None
 
     def assume(self, sentence: str) -> None:
         if sentence not in self.assumptions:
@@ -135,33 +151,6 @@ def linear_warmup(steps: float, start_lr: float) -> Warmup | None:
     )
 
 
-def read_mapping(path: Path, text: str) -> dict[str, Any]:
-    """A JSON or YAML file's top-level mapping (JSON tried first for ``.json``)."""
-    data: Any
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if path.suffix.lower() == ".json":
-                raise ConfigError(f"{path}: invalid JSON (line {exc.lineno}): {exc.msg}") from None
-            data = load_yaml(text, path)
-    else:
-        data = load_yaml(text, path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data
-
-
-def try_mapping(path: Path, text: str) -> dict[str, Any] | None:
-    """Like :func:`read_mapping` but None instead of an error (for format detection)."""
-    try:
-        return read_mapping(path, text)
-    except ConfigError:
-        return None
-
-
 def intended(
     sched: Schedule,
     notes: Notes,
@@ -197,7 +186,38 @@ def intended(
         assumptions=tuple(notes.assumptions),
         # logged step s shows schedule step s - log_step_offset (0: alignment folded in)
         settings={"log_step_offset": 0, **notes.settings},
+        metric_driven=notes.metric_driven,
+        exact_values=notes.exact_values,
+        exact_alternatives=notes.exact_alternatives,
+        warmup_floor=notes.warmup_floor,
+        warmup_values_approximate=notes.warmup_values_approximate,
+        configured_lengths=configured_lengths(notes.settings),
     )
+
+
+#: Setting names (as parsers record them) of the configured warmup and of the planned run, in
+#: the order they are looked up: detectron2, MMEngine / PaddleDetection, HF / OD API, ...
+WARMUP_KEYS = ("WARMUP_ITERS", "SOLVER.WARMUP_ITERS", "warmup_iters", "warmup_steps")
+RUN_KEYS = ("MAX_ITER", "SOLVER.MAX_ITER", "max_iter", "max_steps", "num_steps")
+
+
+def configured_lengths(settings: Mapping[str, Any]) -> ConfiguredLengths | None:
+    """The warmup and the planned run as the config states them, when it states both.
+
+    >>> configured_lengths({"SOLVER.WARMUP_ITERS": 1000, "SOLVER.MAX_ITER": 300})
+    ConfiguredLengths(warmup=1000.0, run=300.0)
+    """
+    w, r = _first_set(settings, WARMUP_KEYS), _first_set(settings, RUN_KEYS)
+    if w is None or r is None:
+        return None
+    return ConfiguredLengths(float(w), float(r))
+
+
+def _first_set(d: Mapping[str, Any], keys: Sequence[str]) -> Any:
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
 
 
 def name_score(path: Path, names: tuple[str, ...], patterns: tuple[str, ...] = ()) -> bool:
@@ -331,22 +351,22 @@ def for_tag(it: IntendedSchedule, tag: str) -> IntendedSchedule:
 
     A parser whose framework logs the same schedule on two axes depending on the writer (Keras:
     the TensorBoard callback's ``epoch_*`` tags per epoch, ``tf.summary`` scalars per iteration)
-    stores both in ``settings["axis_forms"]`` (``{"epoch": ..., "iteration": ...}``) with the
-    epoch tags in ``settings["epoch_axis_tags"]``. A tag whose last ``/`` component is one of
+    stores both in ``axis_forms`` (``{"epoch": ..., "iteration": ...}``) with the epoch tags in
+    ``epoch_axis_tags``. A tag whose last ``/`` component is one of
     those or starts with ``epoch_`` gets the epoch form, any other the iteration form; ``it``
     itself when the parser stored no forms.
 
     >>> e = IntendedSchedule(Schedule("constant", {"lr": 1.0}), "c", "keras", log_unit="epoch")
     >>> i = IntendedSchedule(Schedule("constant", {"lr": 1.0}), "c", "keras",
-    ...                      settings={"axis_forms": {"epoch": e}})
+    ...                      axis_forms={"epoch": e})
     >>> for_tag(i, "train/epoch_learning_rate") is e, for_tag(i, "lr") is i
     (True, True)
     """
-    forms = (it.settings or {}).get("axis_forms")
+    forms = it.axis_forms
     if not forms:
         return it
     leaf = tag.rsplit("/", 1)[-1]
-    epoch_tags = it.settings.get("epoch_axis_tags") or ()
+    epoch_tags = it.epoch_axis_tags
     axis = "epoch" if leaf in epoch_tags or leaf.startswith("epoch_") else "iteration"
     form = forms.get(axis, it)
     # the parser's own choice keeps its settings (with the forms)

@@ -33,7 +33,7 @@ from typing import Any
 
 from lraudit.configs._intent import Notes, fmt_num, schedule, to_bool, to_number
 from lraudit.errors import ConfigError
-from lraudit.types import Schedule, Warmup
+from lraudit.types import MetricDriven, Schedule, Warmup
 
 #: Schedulers whose lr follows a metric or user code: lraudit cannot know the curve.
 UNCHECKABLE = {"ReduceLROnPlateau"}
@@ -209,8 +209,7 @@ def torch_schedule(
             },
         ), None
     if name in UNCHECKABLE:
-        notes.settings["uncheckable"] = name
-        notes.settings["plateau_factor"] = float(num("factor", 0.1))
+        notes.metric_driven = MetricDriven(name, float(num("factor", 0.1)))
         notes.assume(
             f"{name} changes the LR when a monitored metric stops improving; the curve cannot "
             "be checked from the config (intended schedule taken as constant at the base LR)."

@@ -37,7 +37,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import (
     Unresolved,
     as_float,
@@ -49,6 +48,8 @@ from lraudit.configs._common import (
     type_name,
     whole,
 )
+from lraudit.configs._intent import configured_lengths
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -101,11 +102,22 @@ def detect(path: Path, text: str) -> int:
         return 0
     if re.search(r"^SOLVER:", text, re.M) or re.search(r"^lr_multiplier:", text, re.M):
         return 2
-    if re.search(r"^_BASE_:\s*[\"']?[^\s\[\"']", text, re.M) or re.search(
-        r"^MODEL:\s*\n(\s+.*\n)*?\s+META_ARCHITECTURE:", text, re.M
-    ):
+    if re.search(r"^_BASE_:[ \t]*[\"']?[^\s\[\"']", text, re.M) or _model_has_arch(text):
         return 1
     return 0
+
+
+def _model_has_arch(text: str) -> bool:
+    """True when the top-level ``MODEL:`` block has a ``META_ARCHITECTURE:`` key (one pass)."""
+    inside = False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            inside = line.rstrip() == "MODEL:"
+        elif inside and line.lstrip().startswith("META_ARCHITECTURE:"):
+            return True
+    return False
 
 
 def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
@@ -374,6 +386,7 @@ def _result(
         expected_tags=("lr",),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 
@@ -545,4 +558,4 @@ def _fvcore(
     )
 
 
-register(ConfigParser("detectron2", detect, parse))
+PARSER = ConfigParser("detectron2", detect, parse)

@@ -49,13 +49,14 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
+import os
 import re
-import struct
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -66,8 +67,9 @@ from lraudit.configs._intent import (
     to_number,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
 
 _ARGS_KEYS = {
     "lr_scheduler_type",
@@ -81,7 +83,6 @@ _ARGS_KEYS = {
 }
 _AXOLOTL_KEYS = {"lr_scheduler", "micro_batch_size", "num_epochs", "base_model", "sample_packing"}
 TAGS = ("train/learning_rate", "learning_rate")
-_MAX_RECORD_BYTES = 256 * 1024 * 1024
 
 
 def detect(path: Path, text: str) -> int:
@@ -110,23 +111,28 @@ def detect(path: Path, text: str) -> int:
 # --------------------------------------------------------------------------- sources
 
 
-def _iter_records(f: Any) -> Any:
-    """TFRecord payloads (length, crc, data, crc) streamed from an open binary file.
+def _records_with(path: Path, needle: bytes) -> Iterator[bytes]:
+    """Payloads of the CRC-checked records of event file ``path`` that contain ``needle``.
 
-    Stops at a truncated tail or an implausible length; CRCs are not checked (the JSON parse
-    that follows is the check that matters here).
+    Framing is :func:`lraudit.reader.framing.scan` (both CRCs checked; a damaged record ends
+    the file, the records before it are kept), over a memory map so a large file costs no RAM.
     """
-    while True:
-        head = f.read(12)
-        if len(head) < 12:
-            return
-        (length,) = struct.unpack_from("<Q", head, 0)
-        if length > _MAX_RECORD_BYTES:
-            return
-        data = f.read(length)
-        if len(data) < length or len(f.read(4)) < 4:
-            return
-        yield data
+    from lraudit.reader.framing import scan
+
+    try:
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                framing = scan(buf)  # type: ignore[arg-type]
+                for start, length in zip(
+                    framing.starts.tolist(), framing.lengths.tolist(), strict=True
+                ):
+                    rec = buf[start : start + length]
+                    if needle in rec:
+                        yield rec
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def read_event_args(path: Path) -> dict[str, Any] | None:
@@ -134,38 +140,32 @@ def read_event_args(path: Path) -> dict[str, Any] | None:
 
     ``path`` is an event file or a run directory: only the event files directly in it are read
     (newest first), never its subdirectories (a directory such as ``/tmp`` holds unrelated
-    event files deeper down). Returns None when no event file holds it. Nothing is executed: the text is parsed as JSON. The
-    callback writes it when training begins, so files are read record by record and the search
-    stops at the first hit.
+    event files deeper down). Returns None when no event file holds it. Nothing is executed:
+    the text is parsed as JSON. Records are read through the project's CRC-checked framing.
     """
     from google.protobuf.message import DecodeError
     from tensorboard.compat.proto import event_pb2
 
     if path.is_file():
         files = [path]
-    else:
+    elif path.is_dir():
         files = sorted(
             (p for p in path.iterdir() if "tfevents" in p.name and p.is_file()),
             key=lambda p: (p.stat().st_mtime, p.name),
             reverse=True,
         )
+    else:
+        raise ConfigError(f"{path}: not a regular file or a directory; pass an event file")
     for f in files:
-        try:
-            fh = f.open("rb")
-        except OSError as exc:
-            raise ConfigError(f"{f}: cannot read ({exc.strerror})") from None
-        with fh:
-            for rec in _iter_records(fh):
-                if b"args" not in rec:
-                    continue
-                try:
-                    ev = event_pb2.Event.FromString(rec)
-                except DecodeError:
-                    raise ConfigError(f"{f}: corrupt event record") from None
-                data = _args_from_event(ev)
-                if data is not None:
-                    data["__source__"] = str(f)
-                    return data
+        for rec in _records_with(f, b"args"):
+            try:
+                ev = event_pb2.Event.FromString(rec)
+            except (DecodeError, RuntimeError, ValueError):
+                raise ConfigError(f"{f}: corrupt event record") from None
+            data = _args_from_event(ev)
+            if data is not None:
+                data["__source__"] = str(f)
+                return data
     return None
 
 
@@ -179,11 +179,11 @@ def _args_from_event(ev: Any) -> dict[str, Any] | None:
             data = json.loads(text)
         except json.JSONDecodeError:
             # some writers wrap the JSON in markdown code fences
-            m = re.search(r"\{.*\}", text, re.S)
-            if not m:
+            first, last = text.find("{"), text.rfind("}")
+            if first < 0 or last < first:
                 continue
             try:
-                data = json.loads(m.group(0))
+                data = json.loads(text[first : last + 1])
             except json.JSONDecodeError:
                 continue
         if isinstance(data, dict):
@@ -529,8 +529,7 @@ def build(
             warm,
         ), n
     # reduce_lr_on_plateau
-    notes.settings["uncheckable"] = "reduce_lr_on_plateau"
-    notes.settings["plateau_factor"] = float(kw.get("factor", 0.1))
+    notes.metric_driven = MetricDriven("reduce_lr_on_plateau", float(kw.get("factor", 0.1)))
     notes.assume(
         "reduce_lr_on_plateau follows the eval metric: the curve cannot be checked from "
         "the config (intended schedule taken as constant at learning_rate)."
@@ -709,4 +708,4 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     return _finish(sched, n, notes, units, str(path))
 
 
-PARSER = register(ConfigParser("hf", detect, parse))
+PARSER = ConfigParser("hf", detect, parse)

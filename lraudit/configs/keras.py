@@ -34,9 +34,9 @@ Logging: two axes, told apart only by the tag. The TensorBoard callback writes
 ``epoch_learning_rate`` (``epoch_learning_rate_<name>`` per optimizer of a multi-optimizer) at
 x = epoch ``e`` with the value ``schedule((e + 1) * steps_per_epoch)``; custom loops write
 ``tf.summary.scalar("learning_rate" | "lr", ..., step=optimizer.iterations)``, i.e. the
-schedule itself per iteration. The parser returns both forms in ``settings["axis_forms"]``
+schedule itself per iteration. The parser returns both forms in ``axis_forms``
 (``"iteration"``: unit = log_unit = "iteration"; ``"epoch"``: log_unit "epoch") with the epoch
-tags in ``settings["epoch_axis_tags"]``; :func:`lraudit.configs._intent.for_tag` picks the form
+tags in ``epoch_axis_tags``; :func:`lraudit.configs._intent.for_tag` picks the form
 for a tag. The form returned is the epoch one when ``steps_per_epoch`` is given (the callback's
 users know it), else the iteration one. On the epoch axis, families that stay in the vocabulary
 under ``s = (e + 1) * nb`` are converted exactly (constant, piecewise, continuous exponential
@@ -53,7 +53,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     MAX_SAMPLED_EPOCHS,
     Notes,
@@ -66,6 +65,7 @@ from lraudit.configs._intent import (
     to_number,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -444,10 +444,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     forms = {"iteration": iteration, "epoch": epoch}
     # the TensorBoard callback (epoch_*) is what Keras users with --steps-per-epoch log
     primary = epoch if nb else iteration
-    return dataclasses.replace(
-        primary,
-        settings={**primary.settings, "epoch_axis_tags": epoch_tags, "axis_forms": forms},
-    )
+    return dataclasses.replace(primary, epoch_axis_tags=epoch_tags, axis_forms=forms)
 
 
 def _fork(notes: Notes) -> Notes:
@@ -468,4 +465,4 @@ def _find_epochs(data: Any) -> int | None:
     return None
 
 
-PARSER = register(ConfigParser("keras", detect, parse))
+PARSER = ConfigParser("keras", detect, parse)

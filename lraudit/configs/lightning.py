@@ -26,7 +26,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -39,8 +38,9 @@ from lraudit.configs._intent import (
     try_mapping,
 )
 from lraudit.configs._torch import class_name, torch_schedule
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule
+from lraudit.types import IntendedSchedule, MetricDriven
 
 _PER_ITERATION = {"OneCycleLR", "CyclicLR"}
 
@@ -273,7 +273,7 @@ def _from_model(data: dict[str, Any], notes: Notes, base: float | None) -> tuple
         )
     if patience:
         notes.settings[patience[0]] = patience[1]
-        notes.settings["uncheckable"] = "ReduceLROnPlateau"
+        notes.metric_driven = MetricDriven("ReduceLROnPlateau")
         notes.assume(
             f"{patience[0]} suggests ReduceLROnPlateau, which follows a metric and cannot be "
             "checked from the config (intended schedule taken as constant)."
@@ -283,4 +283,4 @@ def _from_model(data: dict[str, Any], notes: Notes, base: float | None) -> tuple
     return schedule("constant", {"lr": base}), base, True
 
 
-PARSER = register(ConfigParser("lightning", detect, parse))
+PARSER = ConfigParser("lightning", detect, parse)

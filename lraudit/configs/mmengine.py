@@ -39,7 +39,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import (
     Unresolved,
     as_float,
@@ -50,6 +49,8 @@ from lraudit.configs._common import (
     read_python_config,
     type_name,
 )
+from lraudit.configs._intent import configured_lengths
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -250,6 +251,7 @@ def _parse_mmengine(
         expected_tags=("lr", "train/lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 1},
+        configured_lengths=configured_lengths(settings),
     )
 
 
@@ -664,7 +666,8 @@ def _parse_mmcv(
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 1},
+        configured_lengths=configured_lengths(settings),
     )
 
 
-register(ConfigParser("mmengine", detect, parse))
+PARSER = ConfigParser("mmengine", detect, parse)

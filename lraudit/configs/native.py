@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     intended,
@@ -32,6 +31,7 @@ from lraudit.configs._intent import (
     to_number,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError, ScheduleError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 from lraudit.vocab import FAMILY_PARAMS
@@ -210,4 +210,4 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     )
 
 
-PARSER = register(ConfigParser("lraudit", detect, parse))
+PARSER = ConfigParser("lraudit", detect, parse)

@@ -32,8 +32,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import f32, fmt
+from lraudit.configs._intent import configured_lengths
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -178,7 +179,7 @@ def parse_pipeline(text: str, path: Path) -> Any:
 
 def detect(path: Path, text: str) -> int:
     """2 for a ``*.config``/``*.pbtxt`` with ``train_config`` and an optimizer, 1 by content."""
-    has_train = re.search(r"^\s*train_config\s*:?\s*\{", text, re.M) is not None
+    has_train = re.search(r"^[ \t]*train_config[ \t]*:?\s*\{", text, re.M) is not None
     has_lr = "learning_rate" in text and "optimizer" in text
     if not has_train:
         return 0
@@ -189,7 +190,9 @@ def detect(path: Path, text: str) -> int:
 
 def _unknown_kind(text: str) -> str:
     """Name of the learning-rate type the minimal schema did not recognise, if any."""
-    m = re.search(r"learning_rate\s*:?\s*\{\s*(?:#[^\n]*\n\s*)*([A-Za-z_]\w*)\s*:?\s*\{", text)
+    m = re.search(
+        r"learning_rate\s*(?::\s*)?\{\s*(?:#[^\n]*\n\s*)*([A-Za-z_]\w*)\s*(?::\s*)?\{", text
+    )
     return m.group(1) if m else "?"
 
 
@@ -203,7 +206,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         raise ConfigError(f"{path}: train_config has no optimizer block")
     opt_name = tc.optimizer.WhichOneof("optimizer")
     if opt_name is None:
-        m = re.search(r"optimizer\s*:?\s*\{\s*(?:#[^\n]*\n\s*)*([A-Za-z_]\w*)\s*:?\s*\{", text)
+        m = re.search(
+            r"optimizer\s*(?::\s*)?\{\s*(?:#[^\n]*\n\s*)*([A-Za-z_]\w*)\s*(?::\s*)?\{", text
+        )
         found = m.group(1) if m else "?"
         raise ConfigError(
             f"{path}: train_config.optimizer: unknown optimizer type {found!r}; lraudit reads "
@@ -277,6 +282,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         ),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 
@@ -422,4 +428,4 @@ def _horizon(tc: Any, units: Units, assumptions: list[str], settings: dict[str, 
     return num_steps
 
 
-register(ConfigParser("odapi", detect, parse))
+PARSER = ConfigParser("odapi", detect, parse)

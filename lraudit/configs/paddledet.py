@@ -30,8 +30,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._common import as_float, fmt, intify, load_yaml_with_bases, plain
+from lraudit.configs._intent import configured_lengths
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule, Schedule, Warmup
 
@@ -47,7 +48,7 @@ def detect(path: Path, text: str) -> int:
         r"!(PiecewiseDecay|LinearWarmup|CosineDecay|ExpWarmup)|schedulers:", text
     ):
         return 2
-    if re.search(r"^_BASE_:\s*(\[|\n\s*-)", text, re.M) or re.search(r"^LearningRate:", text, re.M):
+    if re.search(r"^_BASE_:\s*[\[-]", text, re.M) or re.search(r"^LearningRate:", text, re.M):
         return 1
     return 0
 
@@ -231,6 +232,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         expected_tags=("learning_rate", "lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 0},
+        configured_lengths=configured_lengths(settings),
     )
 
 
@@ -302,4 +304,4 @@ def _warmup(
     return steps, Warmup(steps=intify(steps), start_lr=base * sf, shape="linear")
 
 
-register(ConfigParser("paddledet", detect, parse))
+PARSER = ConfigParser("paddledet", detect, parse)

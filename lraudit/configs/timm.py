@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from lraudit.configs import ConfigParser, Units, register
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -48,8 +47,9 @@ from lraudit.configs._intent import (
     to_bool,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Schedule, Warmup
+from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
 
 _TIMM_KEYS = {
     "sched",
@@ -195,8 +195,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         sched = schedule("piecewise", {"boundaries": bounds, "values": values})
         horizon = epochs
     else:  # plateau
-        notes.settings["uncheckable"] = "plateau"
-        notes.settings["plateau_factor"] = float(rate)
+        notes.metric_driven = MetricDriven("plateau", float(rate))
         notes.assume(
             "plateau follows the eval metric: the curve cannot be checked from the "
             "config (intended schedule taken as constant)."
@@ -316,4 +315,4 @@ def _lr(data: dict[str, Any], notes: Notes, units: Units) -> float:
     return lr
 
 
-PARSER = register(ConfigParser("timm", detect, parse))
+PARSER = ConfigParser("timm", detect, parse)

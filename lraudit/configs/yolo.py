@@ -36,13 +36,13 @@ during warmup; the schedule describes groups 1-2 (``expected_tags`` lists them f
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lraudit.configs import ConfigParser, Units, register
+from lraudit.configs import yolo_exact
 from lraudit.configs._intent import (
     Notes,
     fmt_num,
@@ -53,11 +53,26 @@ from lraudit.configs._intent import (
     to_bool,
     try_mapping,
 )
+from lraudit.configs.base import ConfigParser, Units
+from lraudit.configs.yolo_versions import (
+    YoloRules,
+    auto_choice,
+    auto_iterations,
+    auto_lr_fit,
+    dataset_classes,
+    ultralytics_rules,
+    yolov5_rules,
+)
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, Warmup
+from lraudit.types import ExactValues, IntendedSchedule, LoggedValues, Warmup, WarmupFloor
+
+#: groups logged at a multiple of the LR: (tags, scale, warmup start)
+Extra = tuple[tuple[tuple[str, ...], float, float], ...]
 
 _HYP_KEYS = {"lr0", "lrf", "warmup_epochs"}
 _ULTRA_KEYS = {"task", "mode", "batch", "imgsz", "close_mosaic", "nbs"}
+#: train.py options that an opt.yaml always holds (img_size before 2021-07 and in YOLOv7)
+_OPT_KEYS = {"imgsz", "img_size", "batch_size", "weights"}
 #: YOLOv5 train.py argparse defaults used when no opt.yaml is found next to a hyp file.
 _V5_OPT_DEFAULTS = {"epochs": 100, "cos_lr": False, "optimizer": "SGD", "batch_size": 16}
 
@@ -68,8 +83,8 @@ def detect(path: Path, text: str) -> int:
     data = try_mapping(path, text)
     if not data:
         return 0
-    if isinstance(data.get("hyp"), str) and {"epochs", "imgsz"} <= set(data):
-        # a YOLOv5 opt.yaml that names its hyp file instead of embedding it
+    if isinstance(data.get("hyp"), str) and "epochs" in data and _OPT_KEYS & set(data):
+        # a YOLOv5 / YOLOv7 opt.yaml that names its hyp file instead of embedding it
         return 2 if path.name.lower() == "opt.yaml" else 1
     hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else data
     if not set(hyp) >= _HYP_KEYS and not {"lr0", "lrf"} <= set(hyp):
@@ -88,22 +103,17 @@ def _sibling(path: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
-def _load_v5(path: Path, data: dict[str, Any], notes: Notes) -> tuple[dict, dict]:
-    """(hyp, opt) for a YOLOv5 hyp.yaml or opt.yaml, reading the sibling file when needed."""
+def _load_v5(
+    path: Path, data: dict[str, Any], notes: Notes
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """(hyp, opt, the real opt or None) for a YOLOv5 / YOLOv7 hyp.yaml or opt.yaml, reading the
+    sibling file when needed (train.py writes both into the run directory)."""
     if isinstance(data.get("hyp"), dict) or "epochs" in data:
         opt = data
         hyp = data.get("hyp") if isinstance(data.get("hyp"), dict) else None
         if hyp is None:
-            sib = _sibling(path, ("hyp.yaml",))
-            if sib is None:
-                raise ConfigError(
-                    f"{notes.where('hyp')}: opt.yaml does not embed the hyperparameters and no "
-                    "hyp.yaml was found next to it; pass the hyp.yaml"
-                )
-            hyp = read_mapping(sib, sib.read_text(encoding="utf-8"))
-            notes.assume(f"Hyperparameters read from {sib.name} next to {path.name}.")
-            notes.settings["hyp_file"] = str(sib)
-        return hyp, opt
+            hyp = _sibling_hyp(path, data, notes)
+        return hyp, opt, opt
     hyp = data
     names = ("opt.yaml",)
     if path.name.endswith(
@@ -115,13 +125,49 @@ def _load_v5(path: Path, data: dict[str, Any], notes: Notes) -> tuple[dict, dict
         opt = read_mapping(sib, sib.read_text(encoding="utf-8"))
         notes.assume(f"Run options (epochs, cos_lr) read from {sib.name} next to {path.name}.")
         notes.settings["opt_file"] = str(sib)
-        return hyp, opt
+        return hyp, opt, opt
     notes.assume(
         f"No opt.yaml next to {path.name}: YOLOv5 train.py defaults assumed "
         f"(epochs {_V5_OPT_DEFAULTS['epochs']}, cos_lr false); pass the run's opt.yaml to "
         "use the real ones."
     )
-    return hyp, dict(_V5_OPT_DEFAULTS)
+    return hyp, dict(_V5_OPT_DEFAULTS), None
+
+
+def _sibling_hyp(path: Path, opt: dict[str, Any], notes: Notes) -> dict[str, Any]:
+    """The hyperparameters of an opt.yaml that names its hyp file: the hyp.yaml beside it, else
+    the named file when it is one of the trainers' built-in files."""
+    sib = _sibling(path, ("hyp.yaml",))
+    if sib is not None:
+        notes.assume(f"Hyperparameters read from {sib.name} next to {path.name}.")
+        notes.settings["hyp_file"] = str(sib)
+        return read_mapping(sib, sib.read_text(encoding="utf-8"))
+    named = str(opt.get("hyp") or "").replace("\\", "/")
+    known = _BUILTIN_HYPS.get(Path(named).name.lower())
+    if known is None:
+        raise ConfigError(
+            f"{notes.where('hyp')}: opt.yaml does not embed the hyperparameters and no "
+            "hyp.yaml was found next to it; pass the hyp.yaml"
+        )
+    notes.assume(
+        f"No hyp.yaml next to {path.name}: the values of the trainer's built-in {named} are "
+        "assumed (lr0, lrf, warmup_epochs, warmup_bias_lr); pass the run's hyp.yaml if it was "
+        "edited."
+    )
+    return dict(zip(("lr0", "lrf", "warmup_epochs", "warmup_bias_lr"), known, strict=True))
+
+
+#: Built-in hyperparameter files (lr0, lrf, warmup_epochs, warmup_bias_lr) as in the trainers'
+#: repositories, for an opt.yaml whose hyp.yaml is not beside it
+_BUILTIN_HYPS = {
+    "hyp.scratch.p5.yaml": (0.01, 0.1, 3.0, 0.1),  # WongKinYiu/yolov7 data/
+    "hyp.scratch.p6.yaml": (0.01, 0.2, 3.0, 0.1),
+    "hyp.scratch.tiny.yaml": (0.01, 0.01, 3.0, 0.1),
+    "hyp.scratch.custom.yaml": (0.01, 0.1, 3.0, 0.1),
+    "hyp.scratch-low.yaml": (0.01, 0.01, 3.0, 0.1),  # ultralytics/yolov5 data/hyps/
+    "hyp.scratch-med.yaml": (0.01, 0.1, 3.0, 0.1),
+    "hyp.scratch-high.yaml": (0.01, 0.1, 3.0, 0.1),
+}
 
 
 def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
@@ -130,10 +176,22 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     ultra = "hyp" not in data and "lr0" in data and bool(_ULTRA_KEYS & set(data))
     if ultra:
         hyp, opt = data, data
-        notes.settings["framework"] = "ultralytics"
+        candidates = ultralytics_rules(data)
     else:
-        hyp, opt = _load_v5(path, data, notes)
-        notes.settings["framework"] = "yolov5"
+        hyp, opt, real_opt = _load_v5(path, data, notes)
+        candidates = yolov5_rules(hyp, real_opt)
+    rules = candidates[0]
+    notes.settings["framework"] = rules.framework
+    notes.settings["framework_version"] = rules.version
+    notes.assume(
+        f"Trainer: {rules.version} ({rules.evidence}); its LR rules: warmup "
+        f"{rules.floor_text()} iterations, {'cosine one-cycle' if rules.cosine else 'linear'} "
+        f"lf, bias group {rules.falling_tag} falls from warmup_bias_lr during the warmup."
+    )
+    for alt in candidates[1:]:
+        notes.assume(
+            f"The files also fit {alt.version}; its logged values are kept as an alternative."
+        )
     pre = "" if ultra or hyp is opt else ("hyp." if "hyp" in data else "")
     lr0 = float(notes.number(hyp, "lr0", 0.01, prefix=pre))
     lrf = float(notes.number(hyp, "lrf", 0.01, prefix=pre))
@@ -144,267 +202,285 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     epochs = int(notes.number(opt, "epochs", 100, integer=True))
     if epochs <= 0:
         raise ConfigError(f"{notes.where('epochs')}: must be > 0, got {epochs}")
-    cos = to_bool(opt.get("cos_lr", False) or False, notes.where("cos_lr"))
-    notes.settings["cos_lr"] = cos
-    optimizer = opt.get("optimizer")
+    for key in ("cos_lr", "linear_lr"):
+        if key in opt:
+            notes.settings[key] = to_bool(opt.get(key) or False, notes.where(key))
+    optimizer = opt.get("optimizer", "auto" if ultra else None)
     if optimizer is not None:
         notes.settings["optimizer"] = optimizer
     batch = opt.get("batch", opt.get("batch_size"))
     if batch is not None:
         notes.settings["batch" if ultra else "batch_size"] = batch
-
-    if ultra:
-        _ultralytics_notes(opt, notes, lr0, epochs)
-    if ultra and str(optimizer).lower() == "auto":
-        wbias = 0.0
-
-    end = lr0 * lrf
-    if cos:
-        sched_family, params = (
-            "cosine",
-            {"peak_lr": lr0, "end_lr": end, "decay_steps": epochs, "start_step": 1},
-        )
-    else:
-        sched_family, params = (
-            "polynomial",
-            {"init_lr": lr0, "end_lr": end, "decay_steps": epochs, "power": 1.0, "start_step": 1},
-        )
-    lag = "epoch e runs at lr0*lf(e-1) (YOLOv5 steps the scheduler after logging)"
-    if ultra:
-        lag = "the value logged at step k=e+1 is the LR of epoch e, lr0*lf(e)"
-    notes.assume(f"Scheduler stepped once per epoch; {lag}: the decay starts at logged step 1.")
-
     nb = units.steps_per_epoch
-    if nb:
-        nw = max(round(wep * nb), 100) if (wep > 0 or not ultra) else 0
-        notes.settings["warmup_iterations"] = nw
-        notes.settings["warmup_epochs_effective"] = nw / nb
-        k0 = 1 if ultra else 0  # the logged step of epoch 0
-        if nw > 0:
-            if ultra:
-                # logged at k = e + 1: the factor (k*nb - 1)/nw is negative at k = 0, which a
-                # warmup from step 0 cannot express; the line through the logged points is used
-                start = lr0 * (nb * (1 - k0) - 1) / nw
-                length = (nw + 1 - nb * (1 - k0)) / nb
-                fitted = _warmup_through_points(
-                    schedule(sched_family, params), lr0, lrf, epochs, cos, nb, nw, k0
-                )
-                if fitted is not None:
-                    length, start = fitted
-                # the logged warmup points extrapolate below 0 at step 0 (ni = -1 there);
-                # a Warmup cannot start below 0: the exact values are in logged_lr_exact
-                warm = linear_warmup(length, max(start, 0.0))
-            else:
-                warm = _v5_factor_warmup(schedule(sched_family, params), nb, nw)
-            notes.assume(
-                f"Warmup: {nw} iterations (max(round({fmt_num(wep)} x {nb}), 100)) = "
-                f"{fmt_num(nw / nb)} epochs, against warmup_epochs {fmt_num(wep)}; as logged at "
-                + (
-                    "each epoch's last batch it is the linear warmup through those points."
-                    if ultra
-                    else "each epoch's last batch it is lr0*lf(e) x (r0 + (1 - r0) e/W) "
-                    f"(a linear_factor warmup, r0 = (nb-1)/nw, W = (nw-nb+1)/nb = "
-                    f"{fmt_num((nw - nb + 1) / nb)} epochs)."
-                )
+    peak, peak_unknown, peak_rule, opt_name = lr0, None, None, str(optimizer or "SGD")
+    if ultra:
+        _ultralytics_notes(opt, notes, epochs)
+        if str(optimizer).lower() == "auto":
+            peak, peak_unknown, peak_rule, opt_name = _auto(
+                path, opt, rules, lr0, epochs, nb, notes
             )
-            if ultra:
-                notes.assume(
-                    "Ultralytics >= 8.4 drops the 100-iteration floor (nw = round(min("
-                    "warmup_epochs, epochs - 1) x nb)); this uses the YOLOv5 / 8.3 rule."
-                )
-        else:
-            warm = None
+            wbias = 0.0
+    extra: Extra = ()
+    fscale = 1.0
+    if opt_name.lower() == "musgd":
+        rules, extra, fscale = _musgd_layout(rules, wbias, notes)
+
+    sched_family, params = _family(rules, peak, lrf, epochs)
+    notes.assume(
+        "Scheduler stepped once per epoch; "
+        + (
+            "epoch e runs at lr0*lf(e-1) (the scheduler is stepped after the LR is read)"
+            if rules.lag
+            else "epoch e runs at lr0*lf(e)"
+        )
+        + f", logged at step e{' + 1' if rules.log_offset else ''}: the decay starts at logged "
+        f"step {rules.start_step}."
+    )
+    exact: tuple[LoggedValues, ...] = ()
+    if nb:
+        nw = rules.warmup_iterations(wep, nb, epochs)
+        notes.settings.update(
+            warmup_iterations=nw, warmup_epochs_effective=nw / nb, warmup_floor=rules.floor
+        )
+        entries = []
+        for r in candidates:
+            ex, fs = extra, fscale
+            if r is candidates[0]:
+                r = rules
+            elif opt_name.lower() == "musgd":
+                r, ex, fs = _musgd_layout(r, wbias, None)
+            n = r.warmup_iterations(wep, nb, epochs)
+            entries.extend(yolo_exact.entries(r, peak, lrf, epochs, nb, n, wbias, ex, fs))
+        exact = tuple(entries)
+        warm = _warmup(sched_family, params, rules, exact[0], nb, nw, wep, notes)
         sched = schedule(sched_family, params, warm)
-        steps = np.arange(k0, epochs + k0)
-        exact = _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
-        approx = sched.evaluate(steps) if _family_known(sched_family) else None
-        notes.settings["logged_lr_exact"] = {"first_step": k0, "values": exact.tolist()}
-        if ultra:
-            # args.yaml does not say which Ultralytics ran: <= 8.1 steps the scheduler after
-            # logging (epoch e runs at lf(e-1)); 8.4.1xx+ has no 100-iteration floor.
-            nw84 = round(min(wep, max(epochs - 1, 0)) * nb) if wep > 0 else 0
-            alts = [(nw, True, "ultralytics <= 8.1 (scheduler stepped at epoch end)")]
-            if nw84 != nw:
-                alts.append((nw84, False, "ultralytics >= 8.4.1xx (no 100-iteration floor)"))
-            notes.settings["logged_lr_exact_alternatives"] = [
-                {
-                    "first_step": k0,
-                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, 0.0, lag=lag).tolist(),
-                    "rule": rule,
-                    "warmup_iterations": n,
-                }
-                for n, lag, rule in alts
-            ] + [
-                {  # the bias group (falls from warmup_bias_lr), for every rule
-                    "first_step": k0,
-                    "values": _exact(steps, lr0, lrf, epochs, cos, nb, n, k0, wbias, lag=lag).tolist(),
-                    "rule": f"bias group, {rule}",
-                    "warmup_iterations": n,
-                }
-                for n, lag, rule in [(nw, False, "as configured"), *alts]
-            ]
-        notes.settings["bias_logged_lr_exact"] = {
-            "first_step": k0,
-            "values": _exact(steps, lr0, lrf, epochs, cos, nb, nw, k0, wbias).tolist(),
-        }
-        if approx is not None:
-            gap = float(np.max(np.abs(approx - exact) / np.maximum(np.abs(exact), 1e-300)))
-            notes.settings["warmup_linear_max_rel_gap"] = gap
-            if gap > 1e-9:
-                notes.assume(
-                    f"The schedule's warmup differs from the exact logged values by at most "
-                    f"{gap:.2%} (the warmup scales lr0*lf(epoch), the logged decay after it is "
-                    "lr0*lf(epoch-1)); settings['logged_lr_exact'] holds the exact values."
-                )
-        horizon = epochs
-        unit = "epoch"
+        _typed(notes, exact, sched, rules, wep, nw, nb)
     else:
-        warm = linear_warmup(wep, 0.0)
-        sched = schedule(sched_family, params, warm)
+        sched = schedule(sched_family, params, linear_warmup(wep, 0.0))
+        lasts = (
+            f"max({fmt_num(wep)} epochs, {rules.floor} iterations / nb), so it may be longer "
+            "than configured"
+            if rules.floor
+            else f"{rules.floor_text()} iterations"
+        )
         notes.assume(
-            f"Batches per epoch (nb) unknown: the warmup lasts max({fmt_num(wep)} epochs, "
-            "100 iterations / nb), so it may be longer than configured; pass "
-            "--steps-per-epoch to know it."
+            f"Batches per epoch (nb) unknown: the warmup lasts {lasts}; pass --steps-per-epoch "
+            "to know it."
         )
         # the values logged during the warmup depend on nb (each epoch's last batch is logged)
-        notes.settings["warmup_values_approximate"] = (
+        if rules.floor and not rules.cap_last_epoch:
+            notes.warmup_floor = WarmupFloor(
+                rules.floor, wep, None, None, "warmup_epochs", _NAMES.get(rules.framework, "YOLO")
+            )
+        notes.warmup_values_approximate = (
             "the values logged during the warmup depend on the batches per epoch; pass "
             "--steps-per-epoch for the exact ones"
         )
-        horizon = epochs
-        unit = "epoch"
     notes.settings["warmup_bias_lr"] = wbias
-    if ultra:
-        tags = ("lr/pg1", "lr/pg0", "lr/pg2")
-        notes.settings["bias_group_tag"] = "lr/pg0 (ultralytics 8.3) or lr/pg2 (8.4)"
-        notes.assume(
-            "lr/pg1 is a weight group in every Ultralytics version; the bias group (lr/pg0 in "
-            "8.3, lr/pg2 in 8.4) falls from warmup_bias_lr during warmup."
-        )
-    else:
-        tags = ("x/lr1", "x/lr2", "x/lr0")
-        notes.settings["bias_group_tag"] = "x/lr0"
-        notes.assume(
-            f"x/lr0 is the bias group: it falls from warmup_bias_lr {fmt_num(wbias)} during "
-            "warmup; compare x/lr1 or x/lr2 with this schedule."
-        )
-    return intended(
+    notes.settings["bias_group_tag"] = rules.falling_tag
+    notes.assume(
+        f"{rules.falling_tag} starts its warmup at warmup_bias_lr {fmt_num(wbias)} (the bias "
+        f"group's rule); compare {', '.join(rules.weight_tags)} with this schedule."
+    )
+    if peak_unknown:
+        notes.settings["lr_unknown"] = "optimizer auto"
+    it = intended(
         sched,
         notes,
         "yolov5",
-        unit=unit,
+        unit="epoch",
         log_unit="epoch",
         steps_per_epoch=nb,
-        horizon=horizon,
+        horizon=epochs,
         world_size=units.world_size,
         num_steps=units.num_steps,
-        expected_tags=tags,
+        expected_tags=(
+            *rules.weight_tags,
+            *(t for tags, _, _ in extra for t in tags),
+            rules.falling_tag,
+        ),
+    )
+    return dataclasses.replace(
+        it,
+        framework=rules.framework,
+        framework_version=rules.version,
+        logged_values=exact,
+        peak_unknown=peak_unknown,
+        peak_rule=peak_rule,
     )
 
 
-def _v5_factor_warmup(family: Any, nb: int, nw: int) -> Warmup | None:
-    """YOLOv5's warmup of groups 1-2 as a multiplicative (``linear_factor``) warmup on epochs.
-
-    The value logged at epoch ``e`` is ``ni/nw * lr0 * lf(e)`` at the epoch's last iteration
-    ``ni = (e+1)*nb - 1``, i.e. ``lr0 * lf(e) * (r0 + (1 - r0) * e / W)`` with
-    ``r0 = (nb - 1)/nw`` and ``W = (nw - nb + 1)/nb`` (nb=8, nw=100: r0=0.07, W=11.625).
-    ``start_lr = r0 * F(0)``. None when the warmup ends inside epoch 0 (``nb > nw``).
-
-    >>> from lraudit.types import Schedule
-    >>> fam = Schedule("polynomial", {"init_lr": 0.01, "end_lr": 1e-4, "decay_steps": 150,
-    ...                               "power": 1.0, "start_step": 1})
-    >>> w = _v5_factor_warmup(fam, 8, 100); (w.steps, round(w.start_lr, 10), w.shape)
-    (11.625, 0.0007, 'linear_factor')
-    """
-    length = (nw - nb + 1) / nb
-    if length <= 0:
-        return None
-    f0 = float(family.evaluate([0.0])[0])
-    return Warmup(steps=length, start_lr=f0 * (nb - 1) / nw, shape="linear_factor")
+def _family(rules: YoloRules, peak: float, lrf: float, epochs: int) -> tuple[str, dict[str, Any]]:
+    """The decay as logged: ``lr0 lf(step - start_step)`` (see the module doc)."""
+    end, k = peak * lrf, rules.start_step
+    if rules.cosine:
+        return "cosine", {"peak_lr": peak, "end_lr": end, "decay_steps": epochs, "start_step": k}
+    span = rules.span(epochs)
+    return "polynomial", {
+        "init_lr": peak,
+        "end_lr": end,
+        "decay_steps": span,
+        "power": 1.0,
+        "start_step": k,
+    }
 
 
-def _warmup_through_points(
-    family: Any, lr0: float, lrf: float, epochs: int, cos: bool, nb: int, nw: int, k0: int
-) -> tuple[float, float] | None:
-    """(steps, start_lr) of the linear warmup through the first and last logged warmup values.
-
-    The line through those two points meets the decay curve at ``W``, where lraudit's warmup
-    hands over (its target is the family's value at ``W``). None when the run logs fewer than
-    two warmup points or the family is not registered.
-    """
-    e_last = (nw + 1) // nb - 1  # last epoch whose final iteration is still in warmup
-    if e_last < 1 or e_last >= epochs or not _family_known(family.family):
-        return None
-    k1, kl = k0, k0 + e_last
-    v1, vl = _exact(np.array([k1, kl]), lr0, lrf, epochs, cos, nb, nw, k0, 0.0)
-    slope = (vl - v1) / (kl - k1)
-    start = v1 - slope * k1
-
-    def gap(w: float) -> float:
-        return start + slope * w - float(family.evaluate([w])[0])
-
-    lo, hi = float(kl), float(kl) + 2.0
-    if gap(lo) > 0 or gap(hi) < 0:
-        return None
-    for _ in range(80):  # bisection: the line rises, the decay curve falls
-        mid = (lo + hi) / 2
-        if gap(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2, start
-
-
-def _family_known(name: str) -> bool:
-    from lraudit.schedules import families
-
-    return name in families()
-
-
-def _exact(
-    steps: np.ndarray,
-    lr0: float,
-    lrf: float,
-    epochs: int,
-    cos: bool,
+def _warmup(
+    family: str,
+    params: dict[str, Any],
+    rules: YoloRules,
+    weights: LoggedValues,
     nb: int,
     nw: int,
-    k0: int,
-    start: float,
-    lag: bool = False,
-) -> np.ndarray:
-    """The value logged at each step by the framework's own arithmetic (see module doc)."""
-
-    def lf(x: float) -> float:
-        if cos:
-            return max((1 - math.cos(x * math.pi / epochs)) / 2, 0.0) * (lrf - 1) + 1
-        return (1 - x / epochs) * (1 - lrf) + lrf
-
-    out = []
-    for k in steps.tolist():
-        e = k - k0
-        last = (e + 1) * nb - 1
-        if nw > 0 and last <= nw:
-            target = lr0 * lf(e)
-            out.append(start + (target - start) * last / nw)
-        elif nw > 0 and e * nb <= nw:
-            out.append(lr0 * lf(e))  # warmup ended inside this epoch at lr0*lf(e)
-        elif k0 == 0 or lag:
-            out.append(lr0 * lf(max(e - 1, 0)))
-        else:
-            out.append(lr0 * lf(e))
-    return np.array(out, dtype=float)
-
-
-def _ultralytics_notes(opt: dict[str, Any], notes: Notes, lr0: float, epochs: int) -> None:
-    if str(opt.get("optimizer", "auto")).lower() == "auto":
-        notes.settings["lr_unknown"] = "optimizer auto"
-        notes.assume(
-            f"optimizer: auto ignores lr0={fmt_num(lr0)} and momentum: Ultralytics uses SGD at "
-            "lr 0.01 when the run has more than 10,000 iterations, else AdamW at "
-            "round(0.002*5/(4+nc), 6); warmup_bias_lr becomes 0. The peak LR is therefore not "
-            "known from args.yaml (shape and timing still are)."
+    wep: float,
+    notes: Notes,
+) -> Warmup | None:
+    """The warmup of the schedule that comes closest to the logged warmup values."""
+    if nw <= 0:
+        return None
+    fam = schedule(family, params)
+    notes.assume(
+        f"Warmup: {nw} iterations ({rules.floor_text()} with warmup_epochs {fmt_num(wep)}, "
+        f"nb {nb}) = {fmt_num(nw / nb)} epochs; as logged at each epoch's last batch it is "
+        + (
+            "lr0*lf(e) x (r0 + (1 - r0) e/W) (a linear_factor warmup, r0 = (nb-1)/nw, "
+            f"W = (nw-nb+1)/nb = {fmt_num((nw - nb + 1) / nb)} epochs)."
+            if rules.start_step == 1 and rules.log_offset == 0
+            else "the linear warmup through those points."
         )
+    )
+    if rules.log_offset == 0 and rules.start_step == 1:
+        return yolo_exact.factor_warmup(fam, nb, nw, rules.start_step)
+    k0 = rules.log_offset
+    fitted = yolo_exact.warmup_through_points(
+        fam, np.asarray(weights.steps), np.asarray(weights.values), nb, nw, k0
+    )
+    if fitted is not None:
+        length, start = fitted
+    else:
+        start = params.get("init_lr", params.get("peak_lr", 0.0)) * (nb * (1 - k0) - 1) / nw
+        length = (nw + 1 - nb * (1 - k0)) / nb
+    # the logged warmup points extrapolate below 0 at step 0 (ni = -1 there); a Warmup cannot
+    # start below 0: the exact values are in exact_values
+    return linear_warmup(length, max(start, 0.0))
+
+
+_NAMES = {"yolov5": "YOLOv5", "yolov7": "YOLOv7", "ultralytics": "Ultralytics"}
+
+
+def _typed(
+    notes: Notes,
+    exact: tuple[LoggedValues, ...],
+    sched: Any,
+    rules: YoloRules,
+    wep: float,
+    nw: int,
+    nb: int,
+) -> None:
+    """What diagnose reads: the configured version's exact weight-group values, every other
+    entry (bias group, other versions) as alternatives, and the warmup floor."""
+    notes.exact_values = ExactValues(exact[0].steps[0], tuple(exact[0].values))
+    notes.exact_alternatives = tuple(
+        ExactValues(e.steps[0], tuple(e.values), e.rule) for e in exact[1:]
+    )
+    notes.settings["bias_logged_lr_exact"] = {
+        "first_step": exact[1].steps[0],
+        "values": list(exact[1].values),
+    }
+    if rules.floor and not rules.cap_last_epoch:
+        notes.warmup_floor = WarmupFloor(
+            rules.floor, wep, nw / nb, nw, "warmup_epochs", _NAMES.get(rules.framework, "YOLO")
+        )
+    if _family_known(sched.family):
+        steps = np.asarray(exact[0].steps)
+        gap = yolo_exact.max_rel_gap(sched, steps, np.asarray(exact[0].values))
+        notes.settings["warmup_linear_max_rel_gap"] = gap
+        if gap > 1e-9:
+            notes.assume(
+                f"The schedule's warmup differs from the exact logged values by at most "
+                f"{gap:.2%} (the warmup scales lr0*lf(epoch), the logged decay after it may lag "
+                "one epoch); exact_values hold the exact values."
+            )
+
+
+def _musgd_layout(
+    rules: YoloRules, wbias: float, notes: Notes | None
+) -> tuple[YoloRules, Extra, float]:
+    """MuSGD (Ultralytics 8.4): each of the groups weight / bn / bias / muon is split into a
+    boosted group at 3x the LR (even index) and a normal one, logged as ``lr/pg0..7``.
+
+    Returns the rules with the 1x tags, the 3x groups (tags, scale, warmup start) and the scale
+    of the falling group.
+    """
+    if rules.falling_tag == "lr/pg2":  # bias keyed by name: both bias groups fall
+        normal, falling, scale = ("lr/pg1", "lr/pg3", "lr/pg7"), "lr/pg5", 1.0
+        extra: Extra = ((("lr/pg0", "lr/pg2", "lr/pg6"), 3.0, 0.0), (("lr/pg4",), 3.0, wbias))
+    else:  # group 0, the boosted weights, starts at warmup_bias_lr
+        normal, falling, scale = ("lr/pg1", "lr/pg3", "lr/pg5", "lr/pg7"), "lr/pg0", 3.0
+        extra = ((("lr/pg2", "lr/pg4", "lr/pg6"), 3.0, 0.0),)
+    if notes is not None:
+        notes.assume(
+            "MuSGD: 8 parameter groups; lr/pg0, lr/pg2, lr/pg4, lr/pg6 run at 3x the LR of "
+            "lr/pg1, lr/pg3, lr/pg5, lr/pg7."
+        )
+    return dataclasses.replace(rules, weight_tags=normal, falling_tag=falling), extra, scale
+
+
+def _auto(
+    path: Path,
+    args: dict[str, Any],
+    rules: YoloRules,
+    lr0: float,
+    epochs: int,
+    nb: int | None,
+    notes: Notes,
+) -> tuple[float, str | None, str | None, str]:
+    """(peak, peak_unknown, peak_rule, optimizer) under Ultralytics ``optimizer: auto``.
+
+    The trainer ignores ``lr0``: ``iterations = ceil(N / max(batch, nbs)) * epochs`` picks the
+    optimizer (more than 10,000: the SGD-like one at 0.01, else the Adam-like one at
+    ``round(0.002 * 5 / (4 + nc), 6)``), see :mod:`lraudit.configs.yolo_versions`.
+    """
+    rule = rules.auto or "sgd_adamw"
+    large, small = auto_choice(rule, True, None)[0], auto_choice(rule, False, None)[0]
+    nc, nc_why = dataset_classes(args.get("data"), path.parent)
+    notes.settings["auto_nc"] = nc
+    its = auto_iterations(nb, args.get("batch"), args.get("nbs"), epochs) if nb else None
+    if its is not None:
+        notes.settings["auto_iterations"] = list(its)
+    big = None if its is None else (True if its[0] > 10000 else False if its[1] <= 10000 else None)
+    fit = f"round(0.002 x 5 / (4 + nc), 6){'' if nc is None else f' = {fmt_num(auto_lr_fit(nc))}'}"
+    head = f"optimizer: auto ignores lr0={fmt_num(lr0)}"
+    if big is None:
+        why = (
+            "the batches per epoch are unknown (pass --steps-per-epoch)"
+            if its is None and not nb
+            else f"the iterations ({its[0]}..{its[1]}) straddle 10,000"
+            if its
+            else f"batch {args.get('batch')!r} is not a fixed batch size"
+        )
+        reason = (
+            f"{head}: the trainer uses {large} at 0.01 when the run has more than 10,000 "
+            f"iterations, else {small} at {fit}, and {why}"
+        )
+        notes.assume(reason + "; warmup_bias_lr becomes 0.")
+        return lr0, reason, None, "auto"
+    name, lr = auto_choice(rule, big, nc)
+    n_txt = f"{its[0]}" if its and its[0] == its[1] else f"{its[0]}..{its[1]}" if its else "?"
+    if lr is None:
+        reason = f"{head}: the trainer uses {name} at {fit} ({n_txt} iterations) and {nc_why}"
+        notes.assume(reason + "; warmup_bias_lr becomes 0.")
+        return lr0, reason, None, name
+    how = f"{head}: {n_txt} iterations {'>' if big else '<='} 10,000, so {name} at lr {fmt_num(lr)}"
+    if not big:
+        how += f" ({fit}; {nc_why})"
+    notes.assume(how + "; warmup_bias_lr becomes 0.")
+    notes.settings["auto_lr"] = lr
+    notes.settings["auto_optimizer"] = name
+    return lr, None, how, name
+
+
+def _ultralytics_notes(opt: dict[str, Any], notes: Notes, epochs: int) -> None:
     if opt.get("time"):
         notes.settings["time"] = opt["time"]
         notes.assume(
@@ -415,4 +491,10 @@ def _ultralytics_notes(opt: dict[str, Any], notes: Notes, lr0: float, epochs: in
         notes.assume("resume is set: the run continues an earlier one's schedule.")
 
 
-PARSER = register(ConfigParser("yolov5", detect, parse))
+def _family_known(name: str) -> bool:
+    from lraudit.schedules import families
+
+    return name in families()
+
+
+PARSER = ConfigParser("yolov5", detect, parse)

@@ -36,6 +36,7 @@ import fnmatch
 import mmap
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,16 @@ def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool =
     from lraudit.reader.decode import concat_filedata, decode_protobuf
     from lraudit.reader.framing import scan
 
-    want = want or (lambda _t: True)
+    want = cached_filter(want or (lambda _t: True))
     name = os.path.basename(path)
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        _check_regular(path, os.stat(path).st_mode)
+        # O_NONBLOCK: if the path was swapped for a FIFO after the check, open does not wait
+        fdesc = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fdesc, "rb") as f:
+            st = os.fstat(f.fileno())
+            _check_regular(path, st.st_mode)
+            size = st.st_size
             if size > _MMAP_ABOVE:
                 buf: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             else:
@@ -99,13 +105,47 @@ def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool =
     return fd
 
 
+def _check_regular(path: str, mode: int) -> None:
+    """Only regular files are read: a FIFO would block, a device could be endless."""
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        if stat.S_ISFIFO(mode):
+            kind = "a FIFO (named pipe)"
+        elif stat.S_ISSOCK(mode):
+            kind = "a socket"
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            kind = "a device"
+        raise LogReadError(f"{path}: cannot read ({kind}, not an event file)")
+
+
+def cached_filter(want: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``want`` evaluated once per distinct tag (tag filters are pure; tags repeat a lot)."""
+    if getattr(want, "_lraudit_cached", False):
+        return want
+    seen: dict[str, bool] = {}
+
+    def keep(tag: str) -> bool:
+        r = seen.get(tag)
+        if r is None:
+            r = seen[tag] = bool(want(tag))
+        return r
+
+    keep._lraudit_cached = True  # type: ignore[attr-defined]
+    return keep
+
+
 def _read_or_note(path: str, want: Callable[[str], bool], fast: bool) -> FileData:
     """:func:`read_file`, or an empty result with a note when the file cannot be read at all
-    (one unreadable file should not hide the rest of the run)."""
+    (one unreadable file should not hide the rest of the run). ``FileData.unread`` is set then.
+    """
     try:
         return read_file(path, want, fast=fast)
     except LogReadError as e:
-        return FileData(path=path, notes=[f"{e}; skipped"])
+        return FileData(path=path, notes=[f"{e}; skipped"], unread=str(e))
+    except (ValueError, IndexError, OverflowError, MemoryError, RecursionError) as e:
+        # a defect of the reader on this file must not cost the other files and runs
+        msg = f"{path}: cannot decode ({type(e).__name__}: {e}); please report this file"
+        return FileData(path=path, notes=[f"{msg}; skipped"], unread=msg)
 
 
 def _run_filter(run: str | None) -> Callable[[str], bool]:
@@ -128,11 +168,13 @@ def _read_runs(
     run: str | None,
     fast: bool = True,
     bare: dict[str, tuple[str, ...]] | None = None,
+    unread: dict[str, str] | None = None,
 ) -> tuple[list[LRSeries], list[str]]:
     """Series for the tags ``wanted`` selects (None = LR detection) and every scalar tag seen.
 
     ``bare``, when given, receives the runs that hold event files but none of those tags, with
-    the scalar tags they do hold.
+    the scalar tags they do hold. ``unread``, when given, receives the runs that gave no series
+    because files could not be read or were damaged, with a one-line reason.
     """
     from lraudit.reader import sources
 
@@ -174,8 +216,22 @@ def _read_runs(
             out.append(merge_tag(rname, t, files, data, run_notes))
         if not picked and bare is not None:
             bare[rname] = tuple(sorted(tags))
+        if not picked and unread is not None:
+            why = _why_unread(data)
+            if why:
+                unread[rname] = why
     out.sort(key=lambda s: (s.run, s.tag))
     return out, sorted(all_tags)
+
+
+def _why_unread(data: Sequence[FileData]) -> str | None:
+    """One line on why a run's files gave nothing: unreadable files, or damage before any data."""
+    bad = [fd for fd in data if fd.unread or (fd.notes and not fd.tags)]
+    if not bad:
+        return None
+    first = bad[0].unread or bad[0].notes[0]
+    more = f" (and {len(bad) - 1} more file(s))" if len(bad) > 1 else ""
+    return f"{len(bad)} of {len(data)} event file(s) unreadable or damaged: {first}{more}"
 
 
 def _not_found(path: Any, wanted: str | Sequence[str] | None, tags: list[str]) -> TagNotFoundError:
@@ -199,15 +255,28 @@ def read_lr_series(path: Any, tag: str | None = None, run: str | None = None) ->
 
 
 def read_lr_runs(
-    path: Any, tag: str | None = None, run: str | None = None
+    path: Any,
+    tag: str | None = None,
+    run: str | None = None,
+    unread: dict[str, str] | None = None,
 ) -> tuple[list[LRSeries], dict[str, tuple[str, ...]]]:
     """:func:`read_lr_series`, plus the runs it found no learning-rate tag in (run -> the scalar
-    tags they hold): an evaluation run beside a training run, say. Raises as
-    :func:`read_lr_series` does when no run has one."""
+    tags they hold): an evaluation run beside a training run, say. ``unread`` (a dict, filled
+    in place) receives the runs that gave no series because their files could not be read or
+    were damaged (run -> one-line reason). Raises as :func:`read_lr_series` does when no run
+    has a series; the error then names the unreadable files."""
     bare: dict[str, tuple[str, ...]] = {}
-    series, tags = _read_runs(path, tag, run, bare=bare)
+    why: dict[str, str] = {} if unread is None else unread
+    series, tags = _read_runs(path, tag, run, bare=bare, unread=why)
     if not series:
-        raise _not_found(path, tag, tags)
+        err = _not_found(path, tag, tags)
+        if why:
+            first = next(iter(why.items()))
+            err = TagNotFoundError(
+                f"{err}; {len(why)} run(s) could not be read, e.g. {first[0]}: {first[1]}",
+                err.tags,
+            )
+        raise err
     return series, bare
 
 

@@ -1,21 +1,25 @@
 """Columnar (numpy) decoding of event files: the fast path of :mod:`lraudit.reader.decode`.
 
-All records of a file are decoded at once by walking the protobuf wire format with array
-operations, for the layout every PyTorch-side writer and TF2 use (fields in field-number order,
-one value per event)::
+The records of a window are decoded at once by walking the protobuf wire format with array
+operations, for the layouts the writers produce (fields in field-number order)::
 
     Event   09 <f64 wall_time> [10 <varint step>] 2a <len> Summary
-    Summary 0a <len> Value                      (exactly one Value)
-    Value   0a <len> <tag> ( 15 <f32 simple_value> | 42 <len> TensorProto ) [4a <len> metadata]
+    Summary ( 0a <len> Value )*                 (any number of values: TF1 merge_all, Keras,
+                                                 add_scalars, the OD API write several)
+    Value   0a <len> <tag> ( 15 <f32 simple_value> | 42 <len> TensorProto ) [4a <len> metadata]*
     Tensor  08 <dtype> [12 00] ( 22 04|08 <content> | 2a 04 <f32> | 2d <f32> | 32 08 <f64> | 31 <f64> )
 
-Tags are identified by hashing their bytes (collisions are checked) so that only the records
-of wanted tags have their values read. Image, histogram and audio values, non-scalar tensors
-(e.g. TF2 images, text), graphs and run metadata are recognised by their field key or shape and
-skipped without being decoded. Records of any other layout (TF1 merged summaries, events
-without a wall time, session logs, half-precision tensors, ...) are decoded by
-:func:`lraudit.reader.decode.decode_records` (protobuf), so the result equals
-:func:`~lraudit.reader.decode.decode_protobuf` exactly (tested).
+Values are walked slot by slot (the first value of every record, then the second, ...), so an
+event with k values costs k vectorised passes, not k protobuf objects. Equal tags are grouped
+by hashing their bytes (collisions are checked), so that the tag filter, the UTF-8 check and
+the metadata decoding run once per *distinct* tag or metadata blob, not once per record.
+
+Exactness: a record is decoded here only when its bytes have exactly the layout above; its
+metadata blob (checked once per distinct blob with :func:`lraudit.reader.wire.validate`) holds
+only metadata; its tag is valid UTF-8. Every other record (images, histograms, non-scalar
+tensors, session logs, the file version, odd encodings, damaged bytes) goes to
+:func:`lraudit.reader.decode.decode_records`, so the result equals
+:func:`~lraudit.reader.decode.decode_protobuf` exactly, notes included (tested on mutations).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
+from lraudit.reader import wire
 from lraudit.reader.decode import FileData, TagPoints, decode_records
 from lraudit.reader.framing import Framing
 
@@ -32,6 +36,7 @@ _U = np.uint64
 _PAD = 64  # zero bytes after the buffer, so that header reads past a record's end are safe
 # _WORD_MASKS[k] keeps the low k bytes of a little-endian uint64
 _WORD_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=_U)
+_PEEL_MAX = 32  # distinct keys grouped by repeated comparison before falling back to a sort
 
 
 def _view(buf: bytes, size: int, dtype: str, width: int) -> np.ndarray:
@@ -57,28 +62,51 @@ def _varint(arr: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return val, n, ok
 
 
-class _Walk:
-    """Positions of the records still on the fast path (``idx`` into the record arrays)."""
-
-    def __init__(self, idx: np.ndarray, pos: np.ndarray) -> None:
-        self.idx, self.pos = idx, pos
-
-    def keep(self, mask: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
-        if mask.all():  # the common case: every record still has the expected layout
-            return others
-        self.idx, self.pos = self.idx[mask], self.pos[mask]
-        return tuple(o[mask] for o in others)
+def _fits(length: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``start + length <= end`` without int64 overflow (``length`` is a uint64 varint)."""
+    room = np.maximum(end - start, 0).astype(_U)
+    return (start <= end) & (length <= room)
 
 
-def _tag_ids(
+def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of equal keys in order of first appearance, and the first index of each code.
+
+    Few distinct keys (the usual case: a handful of tags) are peeled off one at a time by
+    comparison, which keeps first-seen order for free; many are grouped by ``np.unique`` and
+    renumbered by first index (a stable sort over the first-seen order).
+
+    >>> first_seen_codes(np.array([7, 3, 7, 9, 3], dtype=np.uint64))[0].tolist()
+    [0, 1, 0, 2, 1]
+    """
+    n = len(keys)
+    codes = np.empty(n, dtype=np.int64)
+    rem = np.arange(n)
+    firsts: list[int] = []
+    while len(rem) and len(firsts) < _PEEL_MAX:
+        i = int(rem[0])
+        m = keys[rem] == keys[i]
+        codes[rem[m]] = len(firsts)
+        firsts.append(i)
+        rem = rem[~m]
+    if not len(rem):
+        return codes, np.array(firsts, dtype=np.int64)
+    _, first_u, inv = np.unique(keys[rem], return_index=True, return_inverse=True)
+    rank = np.argsort(first_u, kind="stable")
+    renum = np.empty(len(rank), dtype=np.int64)
+    renum[rank] = np.arange(len(rank)) + len(firsts)
+    codes[rem] = renum[inv.reshape(-1)]
+    return codes, np.concatenate([np.array(firsts, dtype=np.int64), rem[first_u[rank]]])
+
+
+def _byte_groups(
     buf: bytes, size: int, ts: np.ndarray, tl: np.ndarray
 ) -> tuple[np.ndarray, list[bytes]]:
-    """Group equal tags: ``codes`` (per record) and the distinct tag bytes, by hashing.
+    """Group equal byte strings ``buf[ts:ts+tl]``: ``codes`` and the distinct strings.
 
-    Each tag is read as 8-byte words (the last one masked to the tag's length); equal
+    Each string is read as 8-byte words (the last one masked to its length); equal
     (length, words) give the same code. A hash over the words assigns provisional codes, then
-    every record is compared word by word with its group's first record, so a hash collision
-    can only cost time (an exact fallback), never a wrong tag.
+    every string is compared word by word with its group's first one, so a hash collision can
+    only cost time (an exact fallback), never a wrong group.
     """
     u64 = _view(buf, size, "<u8", 8)
     arr = np.frombuffer(buf, dtype=np.uint8, count=size)
@@ -88,28 +116,176 @@ def _tag_ids(
     for j in range(nwords):
         start = ts + 8 * j
         rem = tl - 8 * j
+        live = rem > 0
         # near the end of the buffer an 8-byte read may not fit: read bytes one by one there
-        w = u64[np.minimum(start, size - 8)]
-        for i in np.flatnonzero(start + 8 > size).tolist():  # the last bytes of the buffer
+        w = u64[np.clip(start, 0, max(size - 8, 0))] if size >= 8 else np.zeros(len(ts), _U)
+        for i in np.flatnonzero(live & (start + 8 > size)).tolist():
             chunk = bytes(arr[start[i] : min(start[i] + 8, size)])
             w[i] = int.from_bytes(chunk.ljust(8, b"\0"), "little")
         w &= _WORD_MASKS[np.clip(rem, 0, 8)]
         words.append(w)
         h = (h ^ w) * _U(0x100000001B3) + _U(j + 1)
-    codes, uniq = pd.factorize(h)
-    codes = np.asarray(codes, dtype=np.int64)
-    first = np.zeros(len(uniq), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first record of each code
+    codes, first = first_seen_codes(h)
     same = tl == tl[first[codes]]
     for w in words:
         same &= w == w[first[codes]]
     if not same.all():  # hash collision: group exactly on the full key instead
         key = np.stack([tl.astype(_U), *words], axis=1)
-        _, first_u, codes = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        codes = codes.reshape(-1).astype(np.int64)
-        first = first_u.astype(np.int64)
+        _, first_u, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        rank = np.argsort(first_u, kind="stable")
+        renum = np.empty(len(rank), dtype=np.int64)
+        renum[rank] = np.arange(len(rank))
+        codes = renum[inv.reshape(-1)]
+        first = first_u[rank].astype(np.int64)
     names = [bytes(arr[ts[i] : ts[i] + tl[i]]) for i in first.tolist()]
     return codes, names
+
+
+class _Rows:
+    """Scalar values found by the slot walk (one row per value)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("rec", "slot", "ts", "tl", "val", "tens", "trs", "trl")
+        }
+
+    def add(self, **cols: np.ndarray) -> None:
+        for k, v in cols.items():
+            self.parts[k].append(v)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        dt = {"val": np.float64, "tens": bool}
+        return {
+            k: np.concatenate(v) if v else np.zeros(0, dtype=dt.get(k, np.int64))
+            for k, v in self.parts.items()
+        }
+
+
+def _tensor_values(
+    arr: np.ndarray, f32: np.ndarray, f64: np.ndarray, q: np.ndarray, vend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """0-d DT_FLOAT / DT_DOUBLE tensors at ``q`` (key 0x42): (ok, value, end of the tensor)."""
+    tv, tvn, tvok = _varint(arr, q + 1)
+    t0 = q + 1 + tvn
+    fine = tvok & _fits(tv, t0, vend)
+    t_end = np.where(fine, t0 + np.minimum(tv, _U(1 << 40)).astype(np.int64), vend)
+    dtype = arr[t0 + 1]
+    is_float = fine & (arr[t0] == 0x08) & ((dtype == 1) | (dtype == 2))
+    r = t0 + 2
+    empty_shape = (arr[r] == 0x12) & (arr[r + 1] == 0)
+    r = np.where(empty_shape, r + 2, r)
+    fk, fl = arr[r], arr[r + 1]
+    is_f = dtype == 1
+    g = np.zeros(len(q), dtype=bool)
+    vt = np.full(len(q), np.nan)
+    # (field key, length byte or None, payload offset, width): the value encodings read here
+    for fkey, flen, off, width in (
+        (0x22, 4, 2, 4),  # tensor_content, DT_FLOAT
+        (0x22, 8, 2, 8),  # tensor_content, DT_DOUBLE
+        (0x2A, 4, 2, 4),  # float_val, packed
+        (0x2D, None, 1, 4),  # float_val, unpacked
+        (0x32, 8, 2, 8),  # double_val, packed
+        (0x31, None, 1, 8),  # double_val, unpacked
+    ):
+        m = is_float & (fk == fkey) & (is_f == (width == 4)) & (r + off + width == t_end)
+        if flen is not None:
+            m &= fl == flen
+        if m.any():
+            vt[m] = (f32 if width == 4 else f64)[r[m] + off]
+            g |= m
+    return g, vt, t_end
+
+
+def _walk_values(
+    buf: bytes,
+    arr: np.ndarray,
+    rec: np.ndarray,
+    cur: np.ndarray,
+    sum_end: np.ndarray,
+    slow: np.ndarray,
+) -> _Rows:
+    """Walk the values of the summaries of records ``rec`` (values start at ``cur``)."""
+    size = len(buf)
+    f32, f64 = _view(buf, size, "<f4", 4), _view(buf, size, "<f8", 8)
+    rows = _Rows()
+    slot = 0
+    while len(rec):
+        vl, vln, vok = _varint(arr, cur + 1)
+        vs = cur + 1 + vln
+        ok = (arr[cur] == 0x0A) & vok & _fits(vl, vs, sum_end)
+        val_end = np.where(ok, vs + np.minimum(vl, _U(1 << 40)).astype(np.int64), vs)
+        tl, tln, tok = _varint(arr, vs + 1)
+        ts = vs + 1 + tln
+        ok &= (arr[vs] == 0x0A) & tok & _fits(tl, ts, val_end)
+        tl = np.where(ok, np.minimum(tl, _U(1 << 40)).astype(np.int64), 0)
+        q = ts + tl
+        vkey = arr[q]
+        simple = ok & (vkey == 0x15) & (q + 5 <= val_end)
+        tensor = ok & (vkey == 0x42) & (q < val_end)
+        values = np.full(len(rec), np.nan)
+        trs = np.where(simple, q + 5, val_end)
+        si = np.flatnonzero(simple)
+        values[si] = f32[q[si] + 1]
+        ti = np.flatnonzero(tensor)
+        got = simple.copy()
+        if len(ti):
+            g, vt, t_end = _tensor_values(arr, f32, f64, q[ti], val_end[ti])
+            values[ti[g]] = vt[g]
+            trs[ti[g]] = t_end[g]
+            got[ti[g]] = True
+        # anything else (images, histograms, ranked or odd tensors, damage): record-level slow
+        slow[rec[~got]] = True
+        k = np.flatnonzero(got)
+        rows.add(
+            rec=rec[k],
+            slot=np.full(len(k), slot, dtype=np.int64),
+            ts=ts[k],
+            tl=tl[k],
+            val=values[k],
+            tens=tensor[k],
+            trs=trs[k],
+            trl=val_end[k] - trs[k],
+        )
+        more = got & (val_end < sum_end)
+        rec, cur, sum_end = rec[more], val_end[more], sum_end[more]
+        slot += 1
+    return rows
+
+
+def _trailers(
+    buf: bytes, size: int, trs: np.ndarray, trl: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per row: is the bytes after the value only metadata (ok), has it any, its plugin name."""
+    ok = np.ones(len(trs), dtype=bool)
+    has = trl > 0
+    idx = np.flatnonzero(has)
+    if not len(idx):
+        return ok, np.full(len(trs), -1, dtype=np.int64), []
+    codes, blobs = _byte_groups(buf, size, trs[idx], trl[idx])
+    blob_ok, blob_name = [], []
+    for b in blobs:
+        good, name = _metadata_only(b)
+        blob_ok.append(good)
+        blob_name.append(name)
+    ok[idx] = np.array(blob_ok, dtype=bool)[codes]
+    code_of_row = np.full(len(trs), -1, dtype=np.int64)
+    code_of_row[idx] = codes
+    return ok, code_of_row, blob_name
+
+
+def _metadata_only(blob: bytes) -> tuple[bool, str]:
+    """Whether ``blob`` (the end of a Value) is only ``metadata`` fields, and its plugin name."""
+    try:
+        wire.validate(blob, 0, len(blob), "Value", 3)
+        parts = []
+        for num, wt, _v, s, e in wire._fields(blob, 0, len(blob), 3):
+            if num != 9 or wt != 2:
+                return False, ""
+            parts.append(blob[s:e])
+        meta = b"".join(parts)
+        return True, wire._plugin_name(meta, 0, len(meta))
+    except wire.WireError:
+        return False, ""
 
 
 def decode_columnar(
@@ -126,146 +302,56 @@ def decode_columnar(
     arr = np.zeros(size + _PAD, dtype=np.uint8)
     arr[:size] = np.frombuffer(buf, dtype=np.uint8, count=size)
     ends = starts + lengths
-    slow = np.zeros(n, dtype=bool)  # records for protobuf
+    slow = np.zeros(n, dtype=bool)  # records for the reference decoder
 
-    # -- Event: wall_time, step, then the `what` field
-    w = _Walk(np.arange(n), starts.copy())
-    ok = (lengths >= 9) & (arr[w.pos] == 0x09)
-    slow[w.idx[~ok]] = True
-    w.keep(ok)
-    wall = _view(buf, size, "<f8", 8)[w.pos + 1]
-    w.pos = w.pos + 9
-    has_step = arr[w.pos] == 0x10
-    sv, sn, sok = _varint(arr, w.pos + 1)
-    step = np.where(has_step, sv, _U(0)).view(np.int64)
-    bad = has_step & ~sok
-    slow[w.idx[bad]] = True
-    (wall, step, has_step, sn) = w.keep(~bad, wall, step, has_step, sn)
-    w.pos = w.pos + np.where(has_step, 1 + sn, 0)
-    key = arr[np.minimum(w.pos, size)]
-    at_end = w.pos >= ends[w.idx]
-    # session logs (and anything unexpected) go to protobuf; file_version, graph_def,
-    # log_message, tagged_run_metadata, meta_graph_def, source_metadata are not needed
-    to_slow = ~at_end & ~np.isin(key, (0x2A, 0x1A, 0x22, 0x32, 0x42, 0x4A, 0x52))
-    slow[w.idx[to_slow]] = True
-    is_summary = ~at_end & (key == 0x2A)
-    (wall, step) = w.keep(is_summary, wall, step)
-
-    # -- Summary: exactly one Value
-    sl, sln, sok = _varint(arr, w.pos + 1)
-    p = w.pos + 1 + sln
-    sum_end = p + sl.astype(np.int64)
-    rec_end = ends[w.idx]
-    ok = sok & (sum_end == rec_end) & (arr[p] == 0x0A)
-    vl, vln, vok = _varint(arr, p + 1)
-    val_end = p + 1 + vln + vl.astype(np.int64)
-    ok &= vok & (val_end == sum_end)
-    empty = sok & (sum_end == rec_end) & (sl == 0)  # an empty Summary: nothing to read
-    slow[w.idx[~ok & ~empty]] = True
-    w.pos = p + 1 + vln
-    (wall, step, val_end) = w.keep(ok, wall, step, val_end)
-
-    # -- Value: tag, then the value field
-    tl, tln, tok = _varint(arr, w.pos + 1)
-    ts = w.pos + 1 + tln
-    ok = (arr[w.pos] == 0x0A) & tok & (ts + tl.astype(np.int64) <= val_end)
-    slow[w.idx[~ok]] = True
-    (wall, step, val_end, ts, tl) = w.keep(ok, wall, step, val_end, ts, tl)
-    tl = tl.astype(np.int64)
-    q = ts + tl  # <= val_end <= size
-    vkey = arr[q]
-    inside = q < val_end
-    simple = (vkey == 0x15) & (q + 5 <= val_end)
-    tensor = (vkey == 0x42) & inside
-    # image (0x22), histo (0x2a), audio (0x32), obsolete old-style histogram (0x1a): not scalars
-    skip = np.isin(vkey, (0x1A, 0x22, 0x2A, 0x32)) & inside
-    other = ~simple & ~tensor & ~skip
-    slow[w.idx[other]] = True
-
-    values = np.full(len(q), np.nan)
-    f32 = _view(buf, size, "<f4", 4)
-    f64 = _view(buf, size, "<f8", 8)
-    si = np.flatnonzero(simple)
-    values[si] = f32[q[si] + 1]
-    meta_at = np.where(simple, q + 5, val_end)
-    got = np.zeros(len(q), dtype=bool)
-
-    # -- TensorProto of a 0-d float/double tensor (only the records holding a tensor)
-    ti = np.flatnonzero(tensor)
-    if len(ti):
-        qt, vend = q[ti], val_end[ti]
-        tv, tvn, tvok = _varint(arr, qt + 1)
-        t0 = qt + 1 + tvn
-        t_end = t0 + tv.astype(np.int64)
-        fine = tvok & (t_end <= vend)
-        dtype = arr[t0 + 1]
-        tensor_ok = fine & (arr[t0] == 0x08)
-        # DT_HALF and DT_BFLOAT16: rare, decoded by protobuf
-        slow[w.idx[ti[tensor_ok & ((dtype == 19) | (dtype == 14))]]] = True
-        is_float = tensor_ok & ((dtype == 1) | (dtype == 2))
-        r = t0 + 2
-        shape_key, shape_len = arr[r], arr[r + 1]
-        empty_shape = (shape_key == 0x12) & (shape_len == 0)
-        ranked = (shape_key == 0x12) & (shape_len != 0)  # dims (or an odd shape)
-        r = np.where(empty_shape, r + 2, r)
-        fk, fl = arr[r], arr[r + 1]
-        is_f = dtype == 1
-        g = np.zeros(len(ti), dtype=bool)
-        vt = np.full(len(ti), np.nan)
-        # (field key, length byte or None, payload offset, width): the value encodings we read
-        for fkey, flen, off, width in (
-            (0x22, 4, 2, 4),  # tensor_content, DT_FLOAT
-            (0x22, 8, 2, 8),  # tensor_content, DT_DOUBLE
-            (0x2A, 4, 2, 4),  # float_val, packed
-            (0x2D, None, 1, 4),  # float_val, unpacked
-            (0x32, 8, 2, 8),  # double_val, packed
-            (0x31, None, 1, 8),  # double_val, unpacked
-        ):
-            m = is_float & ~ranked & (fk == fkey) & (is_f == (width == 4))
-            if flen is not None:
-                m &= fl == flen
-            m &= r + off + width == t_end
-            if m.any():
-                vt[m] = (f32 if width == 4 else f64)[r[m] + off]
-                g |= m
-        # A float tensor in another layout (e.g. version_number set) and small ranked ones (an
-        # odd shape proto may still be rank 0) go to protobuf; non-float dtypes and larger
-        # ranked tensors (histograms, images) are not scalars and are skipped, as protobuf
-        # decoding would skip them.
-        odd = is_float & ~g & (~ranked | (t_end - t0 <= 64))
-        slow[w.idx[ti[odd]]] = True
-        values[ti[g]] = vt[g]
-        meta_at[ti[g]] = t_end[g]
-        got[ti] = g
-
-    cand = simple | got
-    (wall, step, val_end, ts, tl, values, meta_at, tens) = w.keep(
-        cand, wall, step, val_end, ts, tl, values, meta_at, got
+    # -- Event: wall_time, step, then a Summary that runs to the end of the record
+    idx = np.arange(n)
+    pos = starts.copy()
+    ok = (lengths >= 9) & (arr[pos] == 0x09)
+    wall_all = np.zeros(n)
+    step_all = np.zeros(n, dtype=np.int64)
+    wall_all[ok] = _view(buf, size, "<f8", 8)[pos[ok] + 1]
+    pos = pos + 9
+    has_step = ok & (arr[pos] == 0x10)
+    sv, sn, sok = _varint(arr, pos + 1)
+    step_all[has_step] = sv[has_step].view(np.int64)
+    ok &= ~has_step | sok
+    pos = pos + np.where(has_step, 1 + sn, 0)
+    at_end = ok & (pos == ends)  # an Event with neither summary nor anything else
+    key = arr[pos]
+    sl, sln, slok = _varint(arr, pos + 1)
+    p = pos + 1 + sln
+    summ = (
+        ok & ~at_end & (key == 0x2A) & slok & _fits(sl, p, ends) & (p + sl.astype(np.int64) == ends)
     )
-    has_meta = meta_at < val_end
+    slow[~summ & ~at_end] = True
+    nonempty = summ & (p < ends)
+    rec = idx[nonempty]
+    rows = _walk_values(buf, arr, rec, p[nonempty], ends[nonempty], slow).arrays()
 
-    # -- group by tag; decide plugin and wanted-ness per distinct tag
-    fast_tags: dict[str, tuple[int, bool]] = {}  # tag -> (first record index, tensor)
-    first_meta: dict[str, int] = {}
-    sel = np.zeros(len(ts), dtype=bool)
+    # -- distinct tags: UTF-8 and the filter once each; metadata blobs: validated once each
     code_tag: list[str] = []
-    if len(ts):
-        codes, names = _tag_ids(buf, size, ts, tl)
-        code_tag = [b.decode("utf-8", "replace") for b in names]
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        groups = np.split(order, bounds)
-        for g in groups:
-            c = int(codes[g[0]])
-            tag = code_tag[c]
-            fast_tags[tag] = (int(w.idx[g[0]]), bool(tens[g[0]]))
-            mg = g[has_meta[g]]
-            if len(mg):
-                first_meta[tag] = int(mg[0])
-            if want(tag):
-                sel[g] = True
+    tag_ok: list[bool] = []
+    codes = np.zeros(0, dtype=np.int64)
+    if len(rows["rec"]):
+        codes, names = _byte_groups(buf, size, rows["ts"], rows["tl"])
+        for b in names:
+            try:
+                code_tag.append(b.decode("utf-8"))
+                tag_ok.append(True)
+            except UnicodeDecodeError:
+                code_tag.append("")
+                tag_ok.append(False)
+        meta_ok, meta_code, meta_name = _trailers(buf, size, rows["trs"], rows["trl"])
+        slow[rows["rec"][~np.array(tag_ok, dtype=bool)[codes] | ~meta_ok]] = True
+    else:
+        meta_code = np.zeros(0, dtype=np.int64)
+        meta_name = []
+    keep = ~slow[rows["rec"]] if len(rows["rec"]) else np.zeros(0, dtype=bool)
+    r_rec, r_slot, r_code = rows["rec"][keep], rows["slot"][keep], codes[keep]
+    r_val, r_tens, r_meta = rows["val"][keep], rows["tens"][keep], meta_code[keep]
 
-    # -- records for protobuf: decode them, then interleave with the fast points by record index
+    # -- records for the reference decoder
     slow_idx = np.flatnonzero(slow)
     sub = FileData(path=path)
     slow_pts = decode_records(buf, starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx)
@@ -273,58 +359,71 @@ def decode_columnar(
     fd.notes += sub.notes
     fd.n_protobuf = len(slow_idx)
 
-    # tags and plugins: the first appearance in record order decides (as protobuf decoding)
-    first: dict[str, tuple[int, bool]] = {t: fast_tags[t] for t in fast_tags}
-    for tag, is_t in sub.tags.items():
+    # -- first appearance of each tag and of its plugin name, in (record, position) order
+    order = np.lexsort((r_slot, r_rec))
+    first: dict[str, tuple[int, int, bool]] = {}
+    meta: dict[str, tuple[int, int, str]] = {}
+    if len(order):
+        c_sorted = r_code[order]
+        uc, at = np.unique(c_sorted, return_index=True)
+        for c, i in zip(uc.tolist(), at.tolist(), strict=True):
+            j = int(order[i])
+            first[code_tag[c]] = (int(r_rec[j]), int(r_slot[j]), bool(r_tens[j]))
+        named = np.array([bool(nm) for nm in meta_name] + [False], dtype=bool)[r_meta[order]]
+        mo = order[named]
+        uc, at = np.unique(r_code[mo], return_index=True)
+        for c, i in zip(uc.tolist(), at.tolist(), strict=True):
+            j = int(mo[i])
+            meta[code_tag[c]] = (int(r_rec[j]), int(r_slot[j]), meta_name[int(r_meta[j])])
+    for seq, (tag, is_t) in enumerate(sub.tags.items()):
         k = sub.first[tag]
-        if tag not in first or k < first[tag][0]:
-            first[tag] = (k, is_t)
-    fd.tags = {t: first[t][1] for t in sorted(first, key=lambda t: first[t][0])}
-    fd.first = {t: first[t][0] for t in fd.tags}
-    meta: dict[str, tuple[int, str]] = {}
-    if first_meta:
-        recs = np.array([w.idx[i] for i in first_meta.values()], dtype=np.int64)
-        probe = FileData(path=path)
-        decode_records(buf, starts[recs], lengths[recs], lambda _t: False, probe, order=recs)
-        for tag, k in probe.plugin_at.items():
-            meta[tag] = (k, probe.plugins[tag])
-    for tag, name in sub.plugins.items():
+        if tag not in first or (k, seq) < first[tag][:2]:
+            first[tag] = (k, seq, is_t)
+    for seq, (tag, name) in enumerate(sub.plugins.items()):
         k = sub.plugin_at[tag]
-        if tag not in meta or k < meta[tag][0]:
-            meta[tag] = (k, name)
-    fd.plugins = {t: meta[t][1] for t in sorted(meta, key=lambda t: meta[t][0])}
+        if tag not in meta or (k, seq) < meta[tag][:2]:
+            meta[tag] = (k, seq, name)
+    fd.tags = {t: first[t][2] for t in sorted(first, key=lambda t: first[t][:2])}
+    fd.first = {t: first[t][0] for t in fd.tags}
+    fd.plugins = {t: meta[t][2] for t in sorted(meta, key=lambda t: meta[t][:2])}
     fd.plugin_at = {t: meta[t][0] for t in fd.plugins}
 
-    # points
-    if sel.any() or slow_pts:
-        rec = w.idx[sel]
-        tag_code = codes[sel] if len(ts) else np.zeros(0, dtype=np.int64)
-        f_step, f_val, f_wall, f_tens = step[sel], values[sel], wall[sel], tens[sel]
-        if slow_pts:
-            extra_tags = {t for _, t, *_ in slow_pts}
-            for t in sorted(extra_tags - set(code_tag)):
-                code_tag.append(t)
-            code_of = {t: i for i, t in enumerate(code_tag)}
-            s_rec = np.array([x[0] for x in slow_pts], dtype=np.int64)
-            s_code = np.array([code_of[x[1]] for x in slow_pts], dtype=np.int64)
-            rec = np.concatenate([rec, s_rec])
-            tag_code = np.concatenate([tag_code, s_code])
-            f_step = np.concatenate([f_step, np.array([x[2] for x in slow_pts], dtype=np.int64)])
-            f_val = np.concatenate([f_val, np.array([x[3] for x in slow_pts], dtype=np.float64)])
-            f_wall = np.concatenate([f_wall, np.array([x[4] for x in slow_pts], dtype=np.float64)])
-            f_tens = np.concatenate([f_tens, np.array([x[5] for x in slow_pts], dtype=bool)])
-        # stable by record: points of one merged event keep their order within the event
-        order = np.lexsort((np.arange(len(rec)), rec, tag_code))
-        tc = tag_code[order]
-        bounds = np.flatnonzero(np.diff(tc)) + 1
-        for g in np.split(order, bounds):
-            if len(g) == 0:
-                continue
-            tag = code_tag[int(tag_code[g[0]])]
-            fd.points[tag] = TagPoints(
-                f_step[g].astype(np.int64),
-                f_val[g].astype(np.float64),
-                f_wall[g].astype(np.float64),
-                bool(fd.tags.get(tag, f_tens[g[0]])),
-            )
+    # -- points of the wanted tags, in record order (values of one event in their order)
+    wanted = np.array([tag_ok[c] and want(code_tag[c]) for c in range(len(code_tag))] + [False])
+    sel = wanted[r_code] if len(r_code) else np.zeros(0, dtype=bool)
+    if not sel.any() and not slow_pts:
+        return fd
+    rec = r_rec[sel]
+    sub_key = r_slot[sel]
+    tag_code = r_code[sel]
+    f_step, f_wall = step_all[rec], wall_all[rec]
+    f_val, f_tens = r_val[sel], r_tens[sel]
+    if slow_pts:
+        names_all = list(code_tag)
+        code_of = {t: i for i, t in enumerate(names_all) if tag_ok[i]}
+        for t in sorted({x[1] for x in slow_pts} - set(code_of)):
+            code_of[t] = len(names_all)
+            names_all.append(t)
+        code_tag = names_all
+        rec = np.concatenate([rec, np.array([x[0] for x in slow_pts], dtype=np.int64)])
+        sub_key = np.concatenate([sub_key, np.arange(len(slow_pts), dtype=np.int64)])
+        s_code = np.array([code_of[x[1]] for x in slow_pts], dtype=np.int64)
+        tag_code = np.concatenate([tag_code, s_code])
+        f_step = np.concatenate([f_step, np.array([x[2] for x in slow_pts], dtype=np.int64)])
+        f_val = np.concatenate([f_val, np.array([x[3] for x in slow_pts], dtype=np.float64)])
+        f_wall = np.concatenate([f_wall, np.array([x[4] for x in slow_pts], dtype=np.float64)])
+        f_tens = np.concatenate([f_tens, np.array([x[5] for x in slow_pts], dtype=bool)])
+    order = np.lexsort((sub_key, rec, tag_code))
+    tc = tag_code[order]
+    bounds = np.flatnonzero(np.diff(tc)) + 1
+    for g in np.split(order, bounds):
+        if len(g) == 0:
+            continue
+        tag = code_tag[int(tag_code[g[0]])]
+        fd.points[tag] = TagPoints(
+            f_step[g].astype(np.int64),
+            f_val[g].astype(np.float64),
+            f_wall[g].astype(np.float64),
+            bool(fd.tags.get(tag, f_tens[g[0]])),
+        )
     return fd

@@ -10,7 +10,7 @@ Scalars come in two encodings (both are read):
   first value of a tag (TF1 strips it from later ones), so which tags are scalars is decided per
   run, from every file of the run (:attr:`FileData.plugins`).
 
-Two decoders give identical results: :func:`decode_protobuf` (``Event.FromString`` on every
+Two decoders give identical results: :func:`decode_protobuf` (:func:`~lraudit.reader.wire.decode_event`, which follows the protobuf parser, on every
 record; the reference) and the columnar decoder in :mod:`lraudit.reader.columnar` (numpy over
 all records at once; the fast path), which hands records of unusual layout to the first.
 Image, histogram, audio, graph and run-metadata payloads are never decoded by the fast path.
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lraudit.reader.framing import Framing
+from lraudit.reader.wire import TensorFields, WireError, decode_event
 
 DT_FLOAT, DT_DOUBLE, DT_BFLOAT16, DT_HALF = 1, 2, 14, 19
 
@@ -62,46 +63,43 @@ class FileData:
     n_protobuf: int = 0
     notes: list[str] = field(default_factory=list)
     n_records: int = 0
+    #: why the file could not be read at all (None when it was read, even partly)
+    unread: str | None = None
 
 
-def tensor_scalar(t: object) -> float | None:
-    """The value of a rank-0 float tensor proto (``TensorProto``), or None if it is not one."""
-    if len(t.tensor_shape.dim) != 0:  # type: ignore[attr-defined]
+def tensor_scalar(t: TensorFields) -> float | None:
+    """The value of a rank-0 float tensor (``TensorProto`` fields), or None if it is not one."""
+    if t.ndim != 0:
         return None
-    dtype = t.dtype  # type: ignore[attr-defined]
-    content = t.tensor_content  # type: ignore[attr-defined]
+    dtype, content = t.dtype, t.tensor_content
+    if t.content_len > 16:
+        return None
     if dtype == DT_FLOAT:
         if content:
             return float(np.frombuffer(content, "<f4", count=1)[0]) if len(content) == 4 else None
-        vals = t.float_val  # type: ignore[attr-defined]
+        vals = t.float_val
     elif dtype == DT_DOUBLE:
         if content:
             return float(np.frombuffer(content, "<f8", count=1)[0]) if len(content) == 8 else None
-        vals = t.double_val  # type: ignore[attr-defined]
-    elif dtype == DT_HALF:
-        if content:
-            return float(np.frombuffer(content, "<f2", count=1)[0]) if len(content) == 2 else None
-        hv = t.half_val  # type: ignore[attr-defined]
-        if len(hv) != 1:
-            return None
-        return float(np.array([hv[0]], dtype=np.uint16).view(np.float16)[0])
-    elif dtype == DT_BFLOAT16:
-        # bfloat16 is the upper half of a float32
+        vals = t.double_val
+    elif dtype in (DT_HALF, DT_BFLOAT16):
         if content:
             if len(content) != 2:
                 return None
             bits = int(np.frombuffer(content, "<u2", count=1)[0])
         else:
-            hv = t.half_val  # type: ignore[attr-defined]
-            if len(hv) != 1:
+            if len(t.half_val) != 1:
                 return None
-            bits = int(hv[0])
+            bits = t.half_val[0] & 0xFFFF  # half_val is int32 on the wire; the low 16 bits
+        if dtype == DT_HALF:
+            return float(np.array([bits], dtype=np.uint16).view(np.float16)[0])
+        # bfloat16 is the upper half of a float32
         return float(np.array([bits << 16], dtype=np.uint32).view(np.float32)[0])
     else:
         return None
     if len(vals) != 1:
         return None
-    # float_val is float32 on disk; upb returns it as a Python float already widened exactly
+    # float_val is float32 on disk, widened exactly
     return float(vals[0])
 
 
@@ -137,39 +135,31 @@ def decode_records(
     fd: FileData,
     order: np.ndarray | None = None,
 ) -> list[tuple[int, str, int, float, float, bool]]:
-    """Decode the given records with protobuf; returns ``(order, tag, step, value, wall, tensor)``.
+    """Decode the given records one by one (:func:`lraudit.reader.wire.decode_event`); returns ``(order, tag, step, value, wall, tensor)``.
 
     ``order`` (default: the record index) keys each point so callers can merge these points
     with points decoded elsewhere back into record order. Updates ``fd.tags``, ``fd.plugins``
     and ``fd.sessions``.
     """
     out: list[tuple[int, str, int, float, float, bool]] = []
-    if len(starts) == 0:
-        return out
-    from google.protobuf.message import DecodeError
-    from tensorboard.compat.proto import event_pb2
-
-    from_string = event_pb2.Event.FromString
     keys = range(len(starts)) if order is None else order.tolist()
     for k, s, ln in zip(keys, starts.tolist(), lengths.tolist(), strict=True):
         try:
-            ev = from_string(buf[s : s + ln])
-        except DecodeError as e:
+            ev = decode_event(buf, s, s + ln)
+        except WireError as e:
             # CRC-valid bytes that are not an Event: skip the record, say where
             fd.notes.append(
                 f"{os.path.basename(fd.path)}: record at byte {s - 12} is not a valid Event "
                 f"({e}); skipped"
             )
             continue
-        what = ev.WhichOneof("what")
-        if what == "summary":
-            for v in ev.summary.value:
+        if ev.what == "summary":
+            for v in ev.values:
                 tag = v.tag
-                kind = v.WhichOneof("value")
-                if kind == "simple_value":
+                if v.kind == "simple_value":
                     x: float | None = v.simple_value
                     tensor = False
-                elif kind == "tensor":
+                elif v.kind == "tensor" and v.tensor is not None:
                     x = tensor_scalar(v.tensor)
                     tensor = True
                 else:
@@ -179,22 +169,20 @@ def decode_records(
                 if tag not in fd.tags:
                     fd.tags[tag] = tensor
                     fd.first[tag] = k
-                if tag not in fd.plugins and v.HasField("metadata"):
-                    name = v.metadata.plugin_data.plugin_name
-                    if name:
-                        fd.plugins[tag] = name
-                        fd.plugin_at[tag] = k
+                if tag not in fd.plugins and v.has_metadata and v.plugin_name:
+                    fd.plugins[tag] = v.plugin_name
+                    fd.plugin_at[tag] = k
                 if want(tag):
                     out.append((k, tag, ev.step, x, ev.wall_time, tensor))
-        elif what == "session_log":
-            fd.sessions.append((int(ev.step), int(ev.session_log.status)))
+        elif ev.what == "session_log":
+            fd.sessions.append((ev.step, ev.session_status))
     return out
 
 
 def decode_protobuf(
     buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
 ) -> FileData:
-    """Decode every record of a framed file with protobuf (the reference decoder)."""
+    """Decode every record of a framed file one by one (the reference decoder)."""
     fd = FileData(path=path, n_records=len(framing.starts), n_protobuf=len(framing.starts))
     col = _Collector()
     for _, tag, step, value, wall, tensor in decode_records(

@@ -194,6 +194,8 @@ def scan(buf: bytes, verify: bool = True) -> Framing:
         # a record the vectorised search does not cover (no wall time): frame it by hand
         (ln,) = unpack(buf, pos)
         parts.append(np.array([pos], dtype=np.int64))
+        if ln > size - pos - 16:  # runs past the end (or a damaged length): _verify says which
+            break
         pos += 16 + ln
     allo = np.concatenate(parts) if parts else _EMPTY
     return _verify(buf, size, allo, verify)
@@ -207,20 +209,21 @@ def _verify(buf: bytes, size: int, offs: np.ndarray, verify: bool) -> Framing:
         return Framing(_EMPTY, _EMPTY, size)
     u64, u32 = _u64_at(buf, size), _u32_at(buf, size)
     has_head = offs + 12 <= size
-    lengths = np.zeros(len(offs), dtype=np.int64)
-    lengths[has_head] = u64[offs[has_head]].astype(np.int64)
+    raw = np.zeros(len(offs), dtype=np.uint64)
+    raw[has_head] = u64[offs[has_head]]
+    # a length field is untrusted until its CRC is checked: one above the file size (up to
+    # 2**64 - 1) is damage or truncation, never an allocation or an int64 overflow
+    lengths = np.minimum(raw, np.uint64(size)).astype(np.int64)
     ends = offs + 12 + lengths
     over = np.flatnonzero(~has_head | (ends + 4 > size))
     n = int(over[0]) if len(over) else len(offs)
     stop: Stop | None = None
     if n < len(offs):
         o = int(offs[n])
-        if (
-            has_head[n]
-            and verify
-            and _masked_crc_u64(lengths[n : n + 1].astype(np.uint64))[0] != int(u32[o + 8])
-        ):
+        if has_head[n] and verify and _masked_crc_u64(raw[n : n + 1])[0] != int(u32[o + 8]):
             stop = Stop(o, "corrupt", "corrupt record header (length CRC mismatch)")
+        elif has_head[n]:
+            stop = Stop(o, "truncated", _trunc_detail(size - o, int(raw[n])))
         else:
             stop = Stop(o, "truncated", _trunc_detail(size - o))
     else:
@@ -393,7 +396,12 @@ def _mask_int(crc: int) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
-def _trunc_detail(nbytes: int) -> str:
+def _trunc_detail(nbytes: int, claimed: int | None = None) -> str:
+    if claimed is not None and claimed > nbytes:
+        return (
+            f"truncated record (its length field claims {claimed} byte(s), {nbytes} remain; "
+            "a writer may still be appending)"
+        )
     return "truncated record (the file ends inside it; a writer may still be appending)"
 
 

@@ -8,6 +8,11 @@ from), with a note ``"resume at step N in FILE replaced M points from FILE"``. T
 is in step order, so a schedule that jumps back after a restart stays visible. Steps the newer
 file did not rewrite are kept from the older file (nothing is dropped because of a restart);
 ``SessionLog`` START records and file boundaries are noted, never acted on.
+
+Every later file that holds the tag is also recorded as a structured :class:`Restart` in
+``LRSeries.restarts`` (its first and last step, the previous file's last step, how many points it
+rewrote and how far the rewritten values are from those they replaced), so that segmentation
+(:mod:`lraudit.segments`) can tell a resume that reproduced the schedule from one that did not.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lraudit.reader.decode import FileData
-from lraudit.types import LRSeries, ReplacedSegment
+from lraudit.types import LRSeries, ReplacedSegment, Restart
 
 _SESSION_STATUS = {1: "START", 2: "STOP", 3: "CHECKPOINT"}
 
@@ -39,6 +44,7 @@ def merge_tag(
     steps_l, vals_l, walls_l, fidx_l = [], [], [], []
     notes: list[str] = list(run_notes)
     prev_last: int | None = None
+    spans: list[tuple[int, int, int, int]] = []  # (file index, first, last, previous last)
     for fi, fd in enumerate(data):
         tp = fd.points.get(tag)
         if tp is None or len(tp.steps) == 0:
@@ -49,6 +55,7 @@ def merge_tag(
         fidx_l.append(np.full(len(tp.steps), fi, dtype=np.int64))
         first = int(tp.steps[0])
         if prev_last is not None:
+            spans.append((fi, first, int(tp.steps.max()), prev_last))
             if first <= prev_last:
                 notes.append(
                     f"restart: {_name(files[fi])} starts at step {first}, at or before the last "
@@ -63,6 +70,7 @@ def merge_tag(
     if not steps_l:
         e = np.zeros(0)
         return LRSeries(run, tag, e.astype(np.int64), e, e, tuple(files), tuple(notes), (), source)
+    rewrites: dict[int, tuple[int, float]] = {}
     steps = np.concatenate(steps_l)
     vals = np.concatenate(vals_l)
     walls = np.concatenate(walls_l)
@@ -84,6 +92,7 @@ def merge_tag(
             replaced.append(
                 ReplacedSegment(files[src], steps[sel].copy(), vals[sel].copy(), walls[sel].copy())
             )
+        rewrites = _rewrites(fidx[winner], vals[winner], vals[stale])
         pairs = np.stack([fidx[winner], fidx[stale]], axis=1)
         for new_f, old_f in np.unique(pairs, axis=0).tolist():
             m = (fidx[winner] == new_f) & (fidx[stale] == old_f)
@@ -122,4 +131,28 @@ def merge_tag(
         notes=tuple(notes),
         replaced=tuple(replaced),
         source=source,
+        restarts=tuple(
+            Restart(files[fi], first, last, prev, *rewrites.get(fi, (0, None)))  # type: ignore[arg-type]
+            for fi, first, last, prev in spans
+        ),
     )
+
+
+def _rewrites(
+    new_file: np.ndarray, new_vals: np.ndarray, old_vals: np.ndarray
+) -> dict[int, tuple[int, float]]:
+    """Per rewriting file: (points rewritten, largest relative difference to the old value).
+
+    Two non-finite values count as equal when both are NaN or the same infinity; a finite value
+    rewritten as non-finite (or the reverse) differs by 1.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = np.maximum(np.abs(new_vals), np.abs(old_vals))
+        rel = np.where(den > 0, np.abs(new_vals - old_vals) / np.where(den > 0, den, 1.0), 0.0)
+    same_nf = (np.isnan(new_vals) & np.isnan(old_vals)) | (new_vals == old_vals)
+    rel = np.where(same_nf, 0.0, np.where(np.isfinite(rel), rel, 1.0))
+    out: dict[int, tuple[int, float]] = {}
+    for f in np.unique(new_file).tolist():
+        m = new_file == f
+        out[int(f)] = (int(m.sum()), float(rel[m].max()))
+    return out

@@ -7,7 +7,9 @@ null when no fit was possible; ``intended`` is ``{family, params, warmup, min_lr
 null. Compatible extensions (documented in docs/cli.md): ``fit.unidentified`` (param -> why the
 data do not determine it), ``fit.offset``, ``fit.status``, ``fit.description``;
 ``intended.format/unit/log_unit/horizon/steps_per_epoch/world_size/assumptions/description``;
-``summary.infos`` and ``summary.status``; top-level ``unaudited`` (runs without an LR tag, with
+``summary.infos`` and ``summary.status``; per run ``segments`` (every segment when the run holds
+more than one training, else empty), ``config`` (the config the run was compared with and how it
+was found) and ``notes`` (the reader's notes); top-level ``unaudited`` (runs without an LR tag, with
 the scalar tags they hold). Keys never depend on verbosity; non-finite numbers
 become null so the output is strict JSON.
 """
@@ -18,7 +20,14 @@ import math
 from typing import Any
 
 from lraudit.describe import describe_fit, describe_schedule
-from lraudit.types import AuditReport, FitResult, IntendedSchedule, RunAudit, Severity, _plain
+from lraudit.types import (
+    AuditReport,
+    FitResult,
+    IntendedSchedule,
+    RunAudit,
+    Severity,
+    _plain,
+)
 
 SCHEMA_VERSION = 1
 
@@ -106,6 +115,21 @@ def run_to_data(run: RunAudit) -> dict[str, Any]:
         "intended": intended_to_data(run.intended),
         "findings": [_clean(f.to_dict()) for f in run.findings],
         "status": run.status,
+        "segments": [
+            {
+                "first_step": g.first_step,
+                "last_step": g.last_step,
+                "n_points": g.n_points,
+                "starts_because": g.starts_because,
+                "stray": g.stray,
+                "fit": fit_to_data(g.fit),
+            }
+            for g in run.segments
+        ],
+        "config": None
+        if run.config is None
+        else {"path": run.config.path, "format": run.config.format, "found": run.config.found},
+        "notes": list(run.notes),
     }
 
 

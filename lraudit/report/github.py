@@ -56,6 +56,10 @@ def format_github(report: AuditReport, options: Options | None = None) -> str:
                 f"::{_LEVEL[f.severity.value]} {props}title={escape_property(title)}::"
                 f"{escape_data(f.message + where)}"
             )
+    for r in report.runs:
+        for n in dict.fromkeys(r.notes):
+            title = escape_property(f"lraudit note ({r.run} {r.tag})")
+            lines.append(f"::notice title={title}::{escape_data(n)}")
     skipped = unaudited_line(report)
     if skipped:
         lines.append(f"::notice title=lraudit runs not audited::{escape_data(skipped)}")

@@ -15,7 +15,13 @@ from html import escape
 
 from lraudit.describe import describe_fit, describe_schedule
 from lraudit.report import Options, fail_rank
-from lraudit.report.text import points_cell, summary_line, unaudited_line
+from lraudit.report.text import (
+    points_cell,
+    segment_points,
+    segment_reason,
+    summary_line,
+    unaudited_line,
+)
 from lraudit.types import AuditReport, Severity
 
 _CSS = """
@@ -118,6 +124,12 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
         cells.append(f'<span class="{r.status}">{r.status}</span>')
         cells.append(", ".join(f"{e(f.code)} {e(f.name)}" for f in r.findings) or "—")
         out.append(f'<tr id="run-{i}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        for k, g in enumerate(r.segments):
+            fit = describe_fit(g.fit) if g.fit is not None else "too short to fit"
+            seg = ["", f"↳ segment {k + 1} ({e(segment_reason(g))})"]
+            seg += [e(segment_points(g).replace("\n", " ")), e(fit)]
+            seg += [""] * (len(head) - len(seg))
+            out.append('<tr class="segment">' + "".join(f"<td>{c}</td>" for c in seg) + "</tr>")
     out.append("</tbody></table>")
     findings = [(i, r, f) for i, r in enumerate(report.runs) for f in r.findings]
     if findings:
@@ -130,6 +142,15 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
                 f'(<a href="#plot-{i}"><code>{e(r.run)}</code> <code>{e(r.tag)}</code></a>'
                 f"{where}): {e(f.message)}</li>"
             )
+        out.append("</ul>")
+    notes = [(i, r, n) for i, r in enumerate(report.runs) for n in dict.fromkeys(r.notes)]
+    if notes:
+        out.append("<h2>Reader notes</h2><ul>")
+        out += [
+            f'<li><a href="#plot-{i}"><code>{e(r.run)}</code> <code>{e(r.tag)}</code></a>: '
+            f"{e(n)}</li>"
+            for i, r, n in notes
+        ]
         out.append("</ul>")
     out += _fit_table(report)
     if report.intended is not None and report.intended.assumptions:

@@ -47,6 +47,7 @@ def format_junit(report: AuditReport, options: Options | None = None) -> str:
         if r.intended is not None:
             out.append(f"intended: {describe_schedule(r.intended.schedule)}")
         out += lines
+        out += [f"note: {n}" for n in dict.fromkeys(r.notes)]
         ET.SubElement(case, "system-out").text = "\n".join(out)
     for el in (suites, suite):
         el.set("tests", str(len(report.runs)))

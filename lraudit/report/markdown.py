@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from lraudit.describe import describe_fit, fit_details
 from lraudit.report import Options, fail_rank, printable
-from lraudit.report.text import intended_cell, points_cell, summary_line, unaudited_line
+from lraudit.report.text import (
+    intended_cell,
+    points_cell,
+    run_config_lines,
+    segment_points,
+    segment_reason,
+    summary_line,
+    unaudited_line,
+)
 from lraudit.types import AuditReport
 
 _MARK = {"ok": "✅ ok", "warning": "⚠️ warning", "error": "❌ error"}
@@ -40,7 +48,8 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
     opts = options or Options()
     rank = fail_rank(opts.fail_on)
     failed = any(f.severity.rank >= rank for r in report.runs for f in r.findings)
-    verdict = "❌ failed" if failed else "✅ passed"
+    warned = any(f.severity.rank >= 1 for r in report.runs for f in r.findings)
+    verdict = "❌ failed" if failed else ("⚠️ passed with warnings" if warned else "✅ passed")
     lines = [f"## lraudit: {verdict} ({summary_line(report)})", ""]
     src = f"Logs: {_code(str(report.path))}"
     if report.config_path:
@@ -68,6 +77,13 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
             cells.append(md_cell(intended_cell(r)))
         cells.append(_MARK.get(r.status, r.status))
         lines.append("| " + " | ".join(cells) + " |")
+        for i, g in enumerate(r.segments):
+            fit = describe_fit(g.fit) if g.fit is not None else "too short to fit"
+            seg = ["", f"↳ segment {i + 1} ({segment_reason(g)})"]
+            seg += [segment_points(g).replace("\n", " "), md_cell(fit)]
+            if with_intended:
+                seg.append("")
+            lines.append("| " + " | ".join(seg) + " | |")
     findings = [(r, f) for r in report.runs for f in r.findings]
     if findings:
         lines += ["", "### Findings", ""]
@@ -77,6 +93,14 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
                 f"- {_SEV[f.severity.value]} {_code(f.code)} **{f.name}** "
                 f"({_code(r.run)} {_code(r.tag)}{where}): {md_text(f.message)}"
             )
+    configs = run_config_lines(report)
+    if configs:
+        lines += ["", "### Configs", ""]
+        lines += [f"- {md_text(c)}" for c in configs]
+    notes = [(r, n) for r in report.runs for n in dict.fromkeys(r.notes)]
+    if notes:
+        lines += ["", "### Reader notes", ""]
+        lines += [f"- {_code(r.run)} {_code(r.tag)}: {md_text(n)}" for r, n in notes]
     fitted = [r for r in report.runs if r.fit is not None]
     if fitted:
         lines += ["", "<details><summary>Fit details</summary>", ""]

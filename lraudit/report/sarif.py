@@ -116,6 +116,19 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "note",
+                                "message": {"text": f"{n} [{r.run} {r.tag}]"},
+                            }
+                            for r in report.runs
+                            for n in dict.fromkeys(r.notes)
+                        ],
+                    }
+                ],
             }
         ],
     }

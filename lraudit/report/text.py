@@ -16,7 +16,7 @@ from rich.text import Text
 
 from lraudit.describe import describe_fit, describe_schedule, fmt_step
 from lraudit.report import Options, printable
-from lraudit.types import AuditReport, RunAudit
+from lraudit.types import AuditReport, RunAudit, SegmentAudit
 
 _STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "blue"}
 _ANSI = {"ok": "32", "warning": "33", "error": "1;31", "info": "34"}
@@ -32,6 +32,26 @@ def points_cell(run: RunAudit) -> str:
     if s is None or len(s) == 0:
         return "0"
     return f"{len(s)} ({fmt_step(s.steps[0])}–{fmt_step(s.steps[-1])})"
+
+
+_REASONS = {
+    "start": "first",
+    "restart": "restart",
+    "step_regression": "steps go back",
+    "lr_jump": "LR jumps",
+    "new_warmup": "new warmup",
+}
+
+
+def segment_reason(seg: SegmentAudit) -> str:
+    """Why a segment starts, in two words (``"restart"``, ``"new warmup"``; ``"stray"`` first)."""
+    why = _REASONS.get(seg.starts_because, seg.starts_because)
+    return f"stray, {why}" if seg.stray else why
+
+
+def segment_points(seg: SegmentAudit) -> str:
+    """``"20\n100–2000"``: a segment's points and step range (two lines, as the run rows)."""
+    return f"{seg.n_points}\n{fmt_step(seg.first_step)}–{fmt_step(seg.last_step)}"
 
 
 def intended_cell(run: RunAudit) -> str:
@@ -77,6 +97,27 @@ def summary_line(report: AuditReport) -> str:
     )
 
 
+def run_config_lines(report: AuditReport) -> list[str]:
+    """One line per run saying which config it was compared with, when runs may differ
+    (configs discovered beside the runs or pinned per run); empty when one ``--config`` (or
+    none) applies to all."""
+    seen: dict[str, str] = {}
+    for r in report.runs:
+        c = r.config
+        if c is None or r.run in seen:
+            continue
+        if c.found == "none" or c.path is None:
+            seen[r.run] = "no config found beside the run (audited from its logs alone)"
+        else:
+            where = {"beside_run": "saved beside the run", "given": "--config"}.get(
+                c.found, c.found
+            )
+            seen[r.run] = f"{c.path} ({c.format or 'unknown format'}, {where})"
+    if all(r.config is None or r.config.found == "given" for r in report.runs):
+        return []
+    return [f"{run}: {what}" for run, what in seen.items()]
+
+
 def format_text(report: AuditReport, options: Options | None = None) -> str:
     """The report as a plain-text table plus one line per finding."""
     opts = options or Options()
@@ -112,9 +153,22 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
         if with_intended:
             cells.append(intended_cell(r))
         table.add_row(*cells, Text(r.status, style=_STYLE.get(r.status, "")))
+        for i, g in enumerate(r.segments):
+            seg = [f"  segment {i + 1}\n  {segment_reason(g)}", segment_points(g)]
+            seg.append(describe_fit(g.fit) if g.fit is not None else "too short to fit")
+            if with_intended:
+                seg.append("")
+            table.add_row(*seg, "")
     console.print(table)
     findings = [(r, f) for r in report.runs for f in r.findings]
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    configs = run_config_lines(report)
+    if configs:
+        lines += ["", "configs:"]
+        for c in configs:
+            lines += textwrap.wrap(
+                printable(c), width=opts.width, initial_indent="  ", subsequent_indent=" " * 4
+            )
     if findings:
         lines += ["", "findings:"]
         for r, f in findings:
@@ -132,6 +186,16 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
                 width=opts.width,
                 initial_indent=" " * 10,
                 subsequent_indent=" " * 10,
+            )
+    notes = [(r, n) for r in report.runs for n in dict.fromkeys(r.notes)]
+    if notes:
+        lines += ["", "notes:"]
+        for r, n in notes:
+            lines += textwrap.wrap(
+                printable(f"[{r.run} {r.tag}] {' '.join(n.split())}"),
+                width=opts.width,
+                initial_indent="  ",
+                subsequent_indent=" " * 4,
             )
     skipped = unaudited_line(report)
     if skipped:
