@@ -41,12 +41,29 @@ def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
     return [make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)])]
 
 
+def _roundest(lo: float, hi: float) -> float:
+    """The roundest whole step in ``(lo, hi]`` (most trailing zeros), ``hi`` when none is whole.
+
+    A jump logged between steps ``lo`` and ``hi`` puts the boundary anywhere in ``(lo, hi]``;
+    configured milestones are round numbers, so the roundest step there is the likeliest, and
+    being the configured one it still explains the jump when the log is one step early or late
+    (the boundary stays fixed while the step offset is refitted).
+    """
+    p = 10 ** int(math.floor(math.log10(max(hi, 1.0))))
+    while p >= 1:
+        c = (math.floor(lo / p) + 1) * p
+        if c <= hi:
+            return float(c)
+        p //= 10
+    return hi
+
+
 def _levels(ctx: Ctx) -> tuple[list[float], list[float]]:
-    """Boundaries (first logged step at each new level) and the levels between jumps."""
-    st, y = ctx.st, ctx.y
+    """Boundaries (roundest step where each new level can start) and the levels between jumps."""
+    st, x, y = ctx.st, ctx.x, ctx.y
     idx = [ctx.i0, *[j for j in st.jumps if j > ctx.i0], y.size]
     levels = _medians(y, idx)
-    bounds = [float(ctx.x[j]) for j in idx[1:-1]]
+    bounds = [_roundest(float(x[j - 1]), float(x[j])) for j in idx[1:-1]]
     return bounds, levels
 
 
