@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_fit.py            # 550 cases + 60 timing series of 10,000 points
-    python benchmarks/bench_fit.py --quick    # 120 cases + 20 timing series
+                                              # + 200 two-drop MultiStep cases
+    python benchmarks/bench_fit.py --quick    # 120 cases + 20 timing series + 50 MultiStep
     python benchmarks/bench_fit.py --n 1000 --seed 3 --family cosine
 
 Every case draws a family (round-robin over the registry), random parameters scaled to a random
@@ -27,6 +28,10 @@ Scoring
   warmup end, staircase width and start, the end of a WSD stable phase) are known only to within
   the logging interval, so for those the tolerance is ``max(1 %, cadence)``; a true value of 0
   must be fitted below ``1e-6`` of the peak LR.
+* **two-drop MultiStep**: schedules with two equal-factor drops (torch ``MultiStepLR``,
+  detectron2 / Paddle steps; :func:`make_multistep`), scored apart from the accuracy cases: the
+  share named ``piecewise`` (an exponential staircase would predict a third drop that never
+  comes).
 * **timings**: wall time of ``fit_arrays`` on series of exactly 10,000 points (one per family,
   round-robin), the best of :data:`TIMING_REPEATS` runs of each, median / p95 / max over the
   series. The machine is shared and its speed drifts by tens of percent over minutes; the best
@@ -369,6 +374,30 @@ def _between(x: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([grid, near]).astype(np.float64))
 
 
+def make_multistep(rng: np.random.Generator) -> Case:
+    """Two equal-factor drops (torch ``MultiStepLR``, detectron2 / Paddle steps), at random
+    milestones of a random horizon, logged at a random cadence, with a linear warmup in a third
+    of the cases (detectron2's ``WarmupMultiStepLR``)."""
+    horizon = _lu(rng, 200, 1e6)
+    cadence = max(1, min(int(round(_lu(rng, 1, 1000))), int(horizon // 30)))
+    gamma = float(rng.choice([0.1, 0.1, 0.2, 0.5, rng.uniform(0.05, 0.8)]))
+    b1 = int(round(horizon * rng.uniform(0.3, 0.7)))
+    b2 = int(round(b1 + (horizon - b1) * rng.uniform(0.3, 0.8)))
+    # both levels seen for at least 3 logging intervals
+    b2 = max(b2, b1 + 3 * cadence)
+    lr = _lu(rng, 1e-4, 0.5)
+    warmup = None
+    w = int(round(horizon * rng.uniform(0.01, 0.05)))
+    if rng.random() < 1 / 3 and w >= 3 * cadence:
+        warmup = Warmup(w, lr * float(rng.choice([0.001, 0.01, 0.1])), "linear")
+    sched = Schedule(
+        "piecewise", {"boundaries": [b1, b2], "values": [lr, lr * gamma, lr * gamma**2]}, warmup
+    )
+    first = 0 if rng.random() < 0.7 else cadence
+    steps = np.arange(first, int(horizon), cadence, dtype=np.int64)
+    return Case(sched, steps, cadence)
+
+
 def evaluate_case(case: Case) -> dict[str, Any]:
     x = case.steps
     y_true = case.schedule.evaluate(x)
@@ -427,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--family", action="append", help="only these families (repeatable)")
     ap.add_argument("--show-failures", type=int, default=15, help="failures to print")
+    ap.add_argument(
+        "--multistep", type=int, default=200, help="two-drop MultiStep cases (default 200)"
+    )
     args = ap.parse_args(argv)
     n_cases, n_timing = (120, 20) if args.quick else (args.n, args.timing)
+    n_multi = 50 if args.quick else args.multistep
     fams = [f for f in registry() if f in GENERATORS]
     missing = sorted(set(registry()) - set(GENERATORS))
     if args.family:
@@ -451,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
         rr = [evaluate_case(case) for _ in range(TIMING_REPEATS)]
         times.append(min(r["time"] for r in rr))
         cpus.append(min(r["cpu"] for r in rr))
+
+    mrng = np.random.default_rng(args.seed + 2)
+    multi = [evaluate_case(make_multistep(mrng)) for _ in range(n_multi)]
 
     acc = np.mean([r["correct"] for r in rows])
     n_par = sum(r["n_par"] for r in rows)
@@ -516,6 +552,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"(best of {TIMING_REPEATS} runs per series on a shared 2-core machine whose speed "
             "varies by tens of percent over minutes; CPU time is this process's own)"
+        )
+    if multi:
+        named = Counter(r["fit"] for r in multi)
+        print(
+            f"two-drop MultiStep cases named piecewise: "
+            f"{100 * named['piecewise'] / len(multi):.1f} %  ({named['piecewise']}/{len(multi)}; "
+            f"fitted families {dict(named)}; explained {sum(r['explained'] for r in multi)})"
         )
     alltimes = np.array([r["time"] for r in rows]) * 1000
     print(

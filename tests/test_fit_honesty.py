@@ -4,8 +4,10 @@ the tolerance the data allow, and fits kept inside the data's range."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from lraudit.fitting import fit_arrays, honesty
+from lraudit.errors import ScheduleError
+from lraudit.fitting import engine, fit_arrays, honesty
 from lraudit.fitting.engine import Candidate, FreeParam
 from lraudit.fitting.search import capped
 from lraudit.types import Schedule
@@ -99,3 +101,23 @@ def test_fitted_params_stay_inside_the_data_range() -> None:
     for p in res.params:
         if isinstance(p.value, float) and p.name.endswith(("steps", "period", "size_down")):
             assert p.value <= honesty.HORIZON_CAP * 2000
+
+
+def test_a_family_parameter_ordering_is_kept_by_the_fit() -> None:
+    # the data end far above the rise; the unconstrained optimum of a one-cycle puts end_lr
+    # (0.3) above max_lr (0.1): a one-cycle never ends above its peak
+    x = np.arange(0, 1000, 5.0)
+    y = np.where(x < 600, 0.01 + 0.09 * x / 600, 0.3)
+    frees = [
+        FreeParam("max_lr", 0.1, 1e-6, np.inf, log=True),
+        FreeParam("init_lr", 0.01, 1e-9, np.inf, log=True),
+        FreeParam("end_lr", 0.05, 1e-9, np.inf, log=True),
+    ]
+    fixed = {"total_steps": 700, "pct_start": 0.9, "anneal": "linear", "three_phase": False}
+    out = engine.refine(Candidate("one_cycle", fixed, frees), x, y)
+    p = out.schedule.params
+    assert p["end_lr"] <= p["max_lr"] and p["init_lr"] <= p["max_lr"]
+    with pytest.raises(ScheduleError, match="end_lr .* must not exceed max_lr"):
+        Schedule("one_cycle", {**fixed, "max_lr": 0.1, "init_lr": 0.01, "end_lr": 0.3}).evaluate(
+            [0]
+        )

@@ -51,10 +51,10 @@ def decay_or_family(ctx: Ctx, x: np.ndarray, y: np.ndarray, match: Match) -> Non
         return
     same, alt = same_family(fit, s)
     if same:
-        diffs = param_diffs(fit, alt, s, x)
-        if not diffs and s.family == "piecewise":
-            pw = piecewise_diffs(x, y, s, ctx.unit)
-            diffs = [pw] if pw else []
+        # a piecewise config is compared drop by drop in the logged window (which drops moved,
+        # by how much, which levels differ), whichever family fitted the staircase best;
+        # the fitted parameters only when the log is no such staircase
+        diffs = [pw] if pw else param_diffs(fit, alt, s, x)
         what = "; ".join(diffs) if diffs else f"up to {pct_str(100 * e[j])} % apart"
         ctx.out.append(
             finding(

@@ -29,7 +29,7 @@ from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
 from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
-from lraudit.schedules import Schedule, Warmup, fast_evaluate
+from lraudit.schedules import REGISTRY, Schedule, Warmup, fast_evaluate
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
@@ -167,7 +167,11 @@ class Outcome:
 
 
 def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
-    """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``."""
+    """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``; a schedule that
+    breaks its family's parameter ordering (``ParamSpec.at_most``) is not a candidate."""
+    fam = REGISTRY.get(sched.family)
+    if fam is not None and fam.ordering and not fam.ordered(sched.params):
+        return np.full(x.shape[0], BAD_RESIDUAL)
     with np.errstate(all="ignore"):
         try:
             m = fast_evaluate(sched, x)

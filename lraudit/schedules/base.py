@@ -42,6 +42,8 @@ class ParamSpec:
     curve approaches), as opposed to the level it starts from or peaks at. ``snap``: a fitted
     value within ``snap * max(v, 1)`` of a whole number is snapped to it when that costs no more
     than rounding noise (whole step counts; SGDR's integer ``T_mult``); 0 never snaps.
+    ``at_most``: the name of a parameter this one may not exceed (a one-cycle starts and ends
+    at or below its peak); checked at validation and kept by the fitter.
     """
 
     name: str
@@ -54,6 +56,7 @@ class ParamSpec:
     role: str = ""
     end: bool = False
     snap: float = 0.0
+    at_most: str = ""
 
     @property
     def scalar(self) -> bool:
@@ -122,6 +125,22 @@ class Family:
         for h in self.horizon:
             if h not in self._by_name:
                 raise ValueError(f"{self.name}: horizon {h!r} is not a parameter")
+        for p in self.params:
+            if p.at_most and p.at_most not in self._by_name:
+                raise ValueError(f"{self.name}.{p.name}: at_most {p.at_most!r} is not a parameter")
+
+    @property
+    def ordering(self) -> tuple[tuple[str, str], ...]:
+        """``(name, bound)`` pairs: ``params[name] <= params[bound]`` (see ``ParamSpec.at_most``)."""
+        return tuple((p.name, p.at_most) for p in self.params if p.at_most)
+
+    def ordered(self, params: Mapping[str, Any]) -> bool:
+        """Whether ``params`` respect the family's :attr:`ordering`."""
+        return all(
+            float(params[a]) <= float(params[b])
+            for a, b in self.ordering
+            if a in params and b in params
+        )
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -179,6 +198,11 @@ def validate_params(family: Family, params: Mapping[str, Any]) -> dict[str, Any]
             out[spec.name] = spec.default
         else:
             raise ScheduleError(f"family {family.name!r} needs parameter {spec.name!r}")
+    for a, b in family.ordering:
+        if float(out[a]) > float(out[b]):
+            raise ScheduleError(
+                f"{family.name}.{a} = {float(out[a]):g} must not exceed {b} = {float(out[b]):g}"
+            )
     if family.check is not None:
         family.check(out)
     return out

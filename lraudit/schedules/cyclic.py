@@ -298,9 +298,24 @@ ONE_CYCLE = Family(
             doc="share of T spent rising",
             role="shape",
         ),
-        ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0", role="level"),
         ParamSpec(
-            "end_lr", "float", (0.0, None), log=True, doc="LR at step T-1", role="level", end=True
+            "init_lr",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="LR at step 0 (<= max_lr)",
+            role="level",
+            at_most="max_lr",
+        ),
+        ParamSpec(
+            "end_lr",
+            "float",
+            (0.0, None),
+            log=True,
+            doc="LR at step T-1 (<= max_lr)",
+            role="level",
+            end=True,
+            at_most="max_lr",
         ),
         ParamSpec(
             "anneal", "choice", choices=_ANNEAL, default="cos", doc="cos | linear", role="choice"

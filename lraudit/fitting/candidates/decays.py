@@ -41,12 +41,29 @@ def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
     return [make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)])]
 
 
+def _roundest(lo: float, hi: float) -> float:
+    """The roundest whole step in ``(lo, hi]`` (most trailing zeros), ``hi`` when none is whole.
+
+    A jump logged between steps ``lo`` and ``hi`` puts the boundary anywhere in ``(lo, hi]``;
+    configured milestones are round numbers, so the roundest step there is the likeliest, and
+    being the configured one it still explains the jump when the log is one step early or late
+    (the boundary stays fixed while the step offset is refitted).
+    """
+    p = 10 ** int(math.floor(math.log10(max(hi, 1.0))))
+    while p >= 1:
+        c = (math.floor(lo / p) + 1) * p
+        if c <= hi:
+            return float(c)
+        p //= 10
+    return hi
+
+
 def _levels(ctx: Ctx) -> tuple[list[float], list[float]]:
-    """Boundaries (first logged step at each new level) and the levels between jumps."""
-    st, y = ctx.st, ctx.y
+    """Boundaries (roundest step where each new level can start) and the levels between jumps."""
+    st, x, y = ctx.st, ctx.x, ctx.y
     idx = [ctx.i0, *[j for j in st.jumps if j > ctx.i0], y.size]
     levels = _medians(y, idx)
-    bounds = [float(ctx.x[j]) for j in idx[1:-1]]
+    bounds = [_roundest(float(x[j - 1]), float(x[j])) for j in idx[1:-1]]
     return bounds, levels
 
 
@@ -94,12 +111,26 @@ def _stair_width(ctx: Ctx) -> tuple[float, float] | None:
     return d, max(b, 0.0)
 
 
+#: Drops a staircase needs before it is offered: two drops are as many milestones (torch
+#: ``MultiStepLR``, detectron2 and Paddle steps) and a period read off two is a guess that
+#: predicts a third drop the log never shows; from three drops at one period on, the period is
+#: seen (StepLR, staircase ``exponential_decay``).
+STAIR_MIN_DROPS = 3
+
+
+def _stairs_seen(ctx: Ctx) -> bool:
+    """The curve drops by jumps between flat stretches at least :data:`STAIR_MIN_DROPS` times."""
+    st = ctx.st
+    drops = [j for j in st.jumps if j > ctx.i0]
+    return st.piecewise_constant and len(drops) >= STAIR_MIN_DROPS
+
+
 def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
     out: list[Candidate] = []
     top = ctx.top
     has_start = has(fam, "start_step")
-    if st.jumps and st.piecewise_constant:
+    if _stairs_seen(ctx):
         sw = _stair_width(ctx)
         bounds, levels = _levels(ctx)
         if sw is not None and len(levels) >= 2:
@@ -301,7 +332,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
     out: list[Candidate] = []
     top = ctx.top
     st = ctx.st
-    if st.jumps and st.piecewise_constant:
+    if _stairs_seen(ctx):
         sw = _stair_width(ctx)
         _, levels = _levels(ctx)
         if sw is not None and len(levels) >= 2 and sw[1] == 0:
