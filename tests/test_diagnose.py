@@ -164,6 +164,13 @@ def test_too_few_points() -> None:
     assert f.severity is Severity.WARNING and "only 3" in f.message and f.observed == 3
 
 
+def test_a_two_point_eval_stub_is_info_not_a_warning() -> None:
+    """An eval or test run that logs the LR once or twice must not fail ``--fail-on warning``."""
+    for x, y in (([0, 500], [0.01, 0.01]), ([7], [0.02])):
+        f = only(diagnose(series(x, y), None, None), "too_few_points")
+        assert f.severity is Severity.INFO and "stub" in f.message
+
+
 def test_non_finite_values() -> None:
     x = np.arange(100, 2001, 100)
     y = np.linspace(0.03, 0.08, 20)

@@ -39,6 +39,11 @@ def rule_non_finite(x: np.ndarray, y: np.ndarray) -> list[Finding]:
     ]
 
 
+#: a series of at most this many points is an eval or test stub (info, not a warning: it must
+#: not fail ``check --fail-on warning`` on a correct logdir)
+STUB_POINTS = 2
+
+
 def rule_too_few(x: np.ndarray, fit: FitResult | None) -> list[Finding]:
     n = int(x.size)
     need = MIN_POINTS
@@ -47,11 +52,19 @@ def rule_too_few(x: np.ndarray, fit: FitResult | None) -> list[Finding]:
     if n >= need:
         return []
     span = f" (steps {step_str(x[0])}-{step_str(x[-1])})" if n >= 2 else ""
+    stub = n <= STUB_POINTS
     return [
         finding(
             "too_few_points",
             f"only {n} finite LR point{'s' if n != 1 else ''}{span}: too few to fit a schedule "
-            f"(need at least {need}); log the LR more often or audit a longer run",
+            f"(need at least {need}); "
+            + (
+                "a run that logs the LR once or twice is an eval or test stub, not a training "
+                "to audit"
+                if stub
+                else "log the LR more often or audit a longer run"
+            ),
+            severity=Severity.INFO if stub else None,
             expected=need,
             observed=n,
         )
