@@ -273,6 +273,22 @@ def test_matching_runs_are_clean(schedule: Schedule, offset: int) -> None:
 # --------------------------------------------------------------------------- mismatches
 
 
+@pytest.mark.parametrize(("rate", "severity"), [(0.95, Severity.WARNING), (0.1, Severity.ERROR)])
+def test_staircase_flip_severity_scales_with_the_lr_difference(rate: float, severity) -> None:
+    """A continuous decay logged where the config says staircase: a few % apart is a warning,
+    >= 25 % apart somewhere is an error; the message quotes the step where they differ most."""
+    params = {"init_lr": 0.1, "decay_rate": rate, "decay_steps": 1000, "start_step": 0}
+    meant = Schedule("exponential", {**params, "staircase": True})
+    ran = Schedule("exponential", {**params, "staircase": False})
+    x = np.arange(0, 5000, 20)
+    fs = diagnose(series(x, ran.evaluate(x)), None, intended(meant, horizon=5000))
+    f = only(fs, "staircase_mismatch")
+    assert f.severity is severity
+    rel = np.abs(ran.evaluate(x) - meant.evaluate(x)) / meant.evaluate(x)
+    at = int(np.flatnonzero(x == f.step)[0])
+    assert rel[at] >= rel.max() - 1e-3 and f"{int(f.step):,}" in f.message
+
+
 COS = Schedule("cosine", {"peak_lr": 0.1, "end_lr": 0.0, "decay_steps": 10_000, "start_step": 0})
 
 
@@ -354,7 +370,7 @@ def test_staircase_vs_continuous() -> None:
     x = np.arange(0, 5000, 10)
     fs = diagnose(series(x, 0.1 * 0.5 ** (x / 1000)), None, intended(conf))
     f = only(fs, "staircase_mismatch")
-    assert f.severity is Severity.WARNING and "decays continuously" in f.message
+    assert f.severity is Severity.ERROR and "decays continuously" in f.message  # 50 % apart
     assert names(fs, Severity.WARNING) == ["staircase_mismatch"]
 
 

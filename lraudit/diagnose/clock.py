@@ -23,7 +23,7 @@ from lraudit.diagnose.curve import (
 from lraudit.diagnose.findings import finding
 from lraudit.diagnose.thresholds import HORIZON_FACTOR, HYP_TOL, REL_TOL
 from lraudit.diagnose.words import describe, lr_str, plain_str, ratio_str, step_str, units_str
-from lraudit.types import Schedule
+from lraudit.types import Schedule, Severity
 
 
 def held_per_epoch(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
@@ -182,18 +182,30 @@ def staircase(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
     p = s.params
     conf = "staircase (a drop every" if was else "continuous (smooth decay over"
     logged = "decays continuously" if was else "drops in stairs"
+    meant = np.asarray(s.evaluate(x), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        rel = np.abs(y - meant) / np.maximum(np.abs(meant), 1e-30)
+    rel = np.where(np.isfinite(rel), rel, 0.0)
+    i = int(np.argmax(rel))
+    worst = float(rel[i])
     ctx.out.append(
         finding(
             "staircase_mismatch",
             f"the config's {s.family} decay is {conf} {units_str(p['decay_steps'], ctx.unit)}) "
-            f"but the logged LR {logged} (at {ctx.unit} {step_str(x[-1])}: configured "
-            f"{lr_str(s.evaluate([x[-1]])[0])}, logged {lr_str(y[-1])})",
-            step=x[-1],
+            f"but the logged LR {logged}: they differ most at {ctx.unit} {step_str(x[i])} "
+            f"(configured {lr_str(meant[i])}, logged {lr_str(y[i])}, {worst:.0%} apart)",
+            severity=Severity.ERROR if worst >= STAIRCASE_ERROR_REL else None,
+            step=x[i],
             expected=was,
             observed=not was,
         )
     )
     return True
+
+
+#: a staircase flag that changes the LR by this much (relative) somewhere in the run is an error:
+#: the run trained at another LR, not only along another path
+STAIRCASE_ERROR_REL = 0.25
 
 
 def hold_width(x: np.ndarray, y: np.ndarray, spe: int | None = None) -> float | None:
