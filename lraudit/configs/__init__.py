@@ -23,7 +23,7 @@ from lraudit.configs.base import ConfigParser, Units
 from lraudit.configs.formats import FORMATS
 from lraudit.configs.limits import Limits, reading
 from lraudit.configs.loaders import probing, read_text
-from lraudit.errors import ConfigError
+from lraudit.errors import ConfigError, ScheduleError
 from lraudit.types import IntendedSchedule
 
 #: Format name -> parser (read-only view of :data:`FORMATS`).
@@ -80,7 +80,17 @@ def load_config(
     with reading(Limits.from_env(max_bytes), roots):
         text = _read_text(p)
         name = _detect(p, text) if format == "auto" else format
-        return PARSERS[name].parse(p, text, u)
+        try:
+            return PARSERS[name].parse(p, text, u)
+        except ScheduleError as e:  # the config's numbers make an invalid schedule
+            raise ConfigError(f"{p}: {e}") from None
+        except (TypeError, ValueError, OverflowError, AttributeError, KeyError, IndexError) as e:
+            # a parser met a value of a type or size it does not expect: the config is odd,
+            # not lraudit broken; say which file, never a traceback
+            raise ConfigError(
+                f"{p}: a value in this {name} config has an unexpected type or size "
+                f"({type(e).__name__}: {str(e)[:120]}); check the schedule keys"
+            ) from None
 
 
 def _read_text(p: Path) -> str:

@@ -55,8 +55,19 @@ def as_float(x: Any, where: str) -> float:
         except ValueError:
             pass
     if not is_number(x):
-        raise ConfigError(f"{where}: expected a number, got {x!r}")
-    return float(x)
+        raise ConfigError(f"{where}: expected a number, got {_short(x)}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise ConfigError(f"{where}: {_short(x)} is too large for a float") from None
+
+
+def _short(x: Any) -> str:
+    """``repr(x)`` cut to 60 characters (a hostile value can be megabytes long)."""
+    if isinstance(x, int) and x.bit_length() > 200:
+        return f"an integer of {x.bit_length():,} bits"
+    r = repr(x)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def as_int(x: Any, where: str) -> int:

@@ -41,11 +41,20 @@ def base_list(value: Any, path: Path, key: str) -> list[str]:
     """The include references of ``key`` (a path or a list of paths)."""
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
+    refs = [value] if isinstance(value, str) else value
+    if isinstance(refs, (list, tuple)) and all(isinstance(v, str) for v in refs):
+        for ref in refs:
+            if not _plausible_path(ref):
+                raise ConfigError(f"{path}: {key} {_short(ref)} is not a file name")
+        return list(refs)
     raise ConfigError(f"{path}: {key} must be a path or a list of paths, got {_short(value)}")
+
+
+def _plausible_path(ref: str) -> bool:
+    """A name the filesystem could hold: no NUL, at most 4096 bytes, parts at most 255."""
+    if not ref or "\x00" in ref or len(ref.encode("utf-8", "surrogateescape")) > 4096:
+        return False
+    return all(len(part.encode("utf-8", "surrogateescape")) <= 255 for part in ref.split("/"))
 
 
 def _short(value: Any) -> str:

@@ -138,6 +138,10 @@ def _parse_mmengine(
     base = _auto_scale(path, values, base, units, assumptions, settings)
 
     raw = need(values.get("param_scheduler"), "param_scheduler", path)
+    if not isinstance(raw, (dict, list, tuple)):
+        raise ConfigError(
+            f"{path}: param_scheduler must be a dict or a list of dicts, got {type(raw).__name__}"
+        )
     scheds = [raw] if isinstance(raw, dict) else list(raw)
     items: list[dict[str, Any]] = []
     for i, s in enumerate(scheds):
