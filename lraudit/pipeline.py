@@ -255,7 +255,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 def _fit(series: LRSeries) -> Analysis:
     from lraudit.analysis import analyse
 
-    return analyse(series)
+    with np.errstate(all="ignore"):  # inf / nan LRs are findings, not numpy warnings
+        return analyse(series)
 
 
 def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bare]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from lraudit.fitting.engine import Outcome
 from lraudit.fitting.identify import identify
 from lraudit.fitting.search import FIT_BUDGET, MIN_POINTS, PRECISE_RMSE, Data, search
 from lraudit.fitting.snap import revalue, snap
+from lraudit.schedules.schedule import level_names, scaled
 from lraudit.types import Alternative, FitResult, LRSeries, ParamEstimate, Schedule
 
 #: RMS log error above which a fit is reported as ``poor``.
@@ -87,9 +89,14 @@ def fit_arrays(
             status="failed",
             warnings=tuple(warnings),
         )
+    e = _exponent_for(float(np.max(y)))
+    if e:  # far outside float32 LR magnitudes: fit the same curve near 1, exactly
+        r = fit_arrays(x, np.ldexp(y, e), families=families, max_offset=max_offset, budget=budget)
+        return _unscaled(r, -e, warnings)
     data = Data.of(x, y, budget)
     fams = None if families is None else list(families)
-    best, outs = search(data, make_ctx(x, y, data.st), fams, max_offset)
+    with np.errstate(all="ignore"):
+        best, outs = search(data, make_ctx(x, y, data.st), fams, max_offset)
     # identifiability is judged before snapping (a snapped value is no longer free)
     params = identify(best, outs, data)
     snapped = snap(best, data)
@@ -97,6 +104,49 @@ def fit_arrays(
         best = snapped
         params = revalue(params, best.schedule)
     return _result(best, outs, params, data, warnings)
+
+
+#: Series whose largest value lies outside [2**-64, 2**64] are fitted rescaled (see below).
+_SCALE_RANGE = 64
+
+
+def _exponent_for(top: float) -> int:
+    """The power of two ``e`` bringing ``top * 2**e`` near 1 when ``top`` lies outside
+    ``2**±64`` (0 otherwise).
+
+    Multiplying by a power of two is exact in binary floating point (also for subnormal
+    values, which become normal), so the rescaled series is the same curve; the fit's
+    squares, exponentials and tolerances then stay far from overflow and underflow.
+    """
+    e = math.frexp(top)[1]
+    return 0 if abs(e) <= _SCALE_RANGE else -e
+
+
+def _unscaled(r: FitResult, e: int, warnings: list[str]) -> FitResult:
+    """A fit of ``y * 2**-e`` turned into the fit of ``y``: levels times ``2**e``."""
+    levels = level_names(r.schedule.family)
+
+    def level(name: str) -> bool:
+        return name.split("[")[0] in levels  # "values[2]" is a level of "values"
+
+    params = tuple(
+        replace(
+            p,
+            value=math.ldexp(p.value, e)
+            if level(p.name) and isinstance(p.value, float)
+            else p.value,
+            stderr=math.ldexp(p.stderr, e) if level(p.name) and p.stderr is not None else p.stderr,
+        )
+        for p in r.params
+    )
+    alts = tuple(replace(a, schedule=scaled(a.schedule, e)) for a in r.alternatives)
+    return replace(
+        r,
+        schedule=scaled(r.schedule, e),
+        params=params,
+        alternatives=alts,
+        warnings=(*warnings, *r.warnings),
+    )
 
 
 def _clean(steps: Any, values: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -64,6 +64,37 @@ class Schedule:
         return hash(repr(self.to_dict()))
 
 
+def level_names(family: str) -> frozenset[str]:
+    """The parameters (as :class:`~lraudit.types.FitResult` names them) that are LR levels:
+    the family's ``role="level"`` params, ``warmup.start_lr`` and ``min_lr``."""
+    fam = get_family(family)
+    return frozenset(
+        [*(p.name for p in fam.params if p.role == "level"), "warmup.start_lr", "min_lr"]
+    )
+
+
+def scaled(schedule: Schedule, e: int) -> Schedule:
+    """``schedule`` with every LR level multiplied by ``2**e``: the schedule ``2**e * lr(s)``,
+    exactly (a power of two only changes the floating-point exponent).
+
+    Every family, warmup shape and floor is homogeneous of degree one in its levels
+    (:math:`lr(s; k\\theta_{level}, \\theta_{other}) = k\\, lr(s; \\theta)` with :math:`k = 2^e`),
+    so only the ``role="level"`` params, ``warmup.start_lr`` and ``min_lr`` change.
+    """
+    levels = level_names(schedule.family)
+
+    def mul(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return type(v)(math.ldexp(float(x), e) for x in v)
+        return math.ldexp(float(v), e)
+
+    params = {n: mul(v) if n in levels else v for n, v in schedule.params.items()}
+    w = schedule.warmup
+    warm = None if w is None else Warmup(w.steps, math.ldexp(w.start_lr, e), w.shape)
+    floor = None if schedule.min_lr is None else math.ldexp(schedule.min_lr, e)
+    return Schedule(schedule.family, params, warm, floor)
+
+
 def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     """Learning rate of ``schedule`` at ``steps`` (any array-like of numbers, or a number),
     float64 with the shape of ``steps``."""
