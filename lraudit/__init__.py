@@ -172,6 +172,7 @@ def audit(
     jobs: int | None = None,
     progress: Callable[[int, int, str], Any] | None = None,
     run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
+    dask: str | None = None,
 ) -> AuditReport:
     """Read, fit and diagnose every LR series under ``path`` against ``config`` (optional).
 
@@ -180,7 +181,10 @@ def audit(
 
     ``jobs``: worker processes; None (the default, as in the CLI) uses the usable cores when
     the work pays for the workers, else this process; a number is capped at the usable cores.
-    ``progress(done, total, label)`` is called after each unit of work. Findings carry the
+    ``progress(done, total, label)`` is called after each unit of work. ``dask``: ``"local"``
+    (a ``distributed.LocalCluster`` of ``jobs`` workers, 2 by default) or a scheduler address
+    (``"tcp://host:8786"``) audits each run on a Dask worker, with the same report; needs the
+    ``[dask]`` extra (:mod:`lraudit.backends`). Findings carry the
     config line they are about where it can be found (``Finding.line``). See
     :mod:`lraudit.pipeline`.
     """
@@ -201,6 +205,7 @@ def audit(
         jobs=jobs,
         progress=progress,
         run_configs=run_configs,
+        dask=dask,
     )
     return attach_lines(report)
 

@@ -78,6 +78,7 @@ examples:
   lraudit {cmd} runs/ --run 'exp*' --tag lr-SGD --format json -o report.json
   lraudit {cmd} runs/ --config hyp.yaml --steps-per-epoch 500 --world-size 8
   lraudit {cmd} runs/ --format sarif -o lraudit.sarif --write markdown=summary.md
+  lraudit {cmd} sweeps/ --dask local --jobs 4   # or --dask tcp://scheduler:8786
 {extra}
 Defaults for every option can be set in [tool.lraudit] of pyproject.toml (or lraudit.toml);
 the command line wins. Exit codes: 0 ok, 1 check failed, 2 could not audit.
@@ -150,6 +151,13 @@ def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
         type=_positive_int,
         metavar="N",
         help="processes for reading and fitting (default: usable cores, when it pays)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="audit each run on a Dask worker: 'local' starts a local cluster of --jobs "
+        "workers (default 2), or give a scheduler, e.g. --dask tcp://scheduler:8786 "
+        "(needs pip install 'lraudit[dask]')",
     )
     p.add_argument(
         "--fail-on",
@@ -389,6 +397,8 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     if args.verbose:
         print(f"lraudit: settings: {settings_file or 'none'}", file=stderr)
         print(f"lraudit: jobs: {jobs or 'auto'} (usable cores: {cores})", file=stderr)
+        if args.dask:
+            print(f"lraudit: dask: {args.dask}", file=stderr)
     t0 = time.monotonic()
     progress = None
     if not args.no_progress and not args.quiet and isatty(stderr):
@@ -405,6 +415,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             world_size=args.world_size,
             jobs=jobs,  # None: usable cores when the work pays for workers
             progress=progress,
+            dask=args.dask,
         )
     finally:
         if progress is not None:

@@ -39,13 +39,15 @@ has one inside it are handled the same way.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -57,7 +59,7 @@ from lraudit.analysis import Analysis, described_segment, restarted_clock
 from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr, sort_findings
 from lraudit.errors import LogReadError, TagNotFoundError
-from lraudit.run_configs import ConfigPlan
+from lraudit.run_configs import ConfigPlan, Resolved
 from lraudit.run_findings import (
     FIT_SHAPED,
     config_mismatch,
@@ -78,7 +80,7 @@ from lraudit.types import (
 
 Progress = Callable[[int, int, str], Any]
 
-__all__ = ["Progress", "audit", "comparison_starts"]
+__all__ = ["Progress", "RunOutcome", "audit", "audit_run", "comparison_starts"]
 
 
 def audit(
@@ -93,6 +95,7 @@ def audit(
     jobs: int | None = 1,
     progress: Progress | None = None,
     run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
+    dask: str | None = None,
 ) -> AuditReport:
     """Audit every LR series under ``path`` against its intended schedule.
 
@@ -101,12 +104,18 @@ def audit(
     pins a run's own config (run name -> file). ``tag`` / ``run`` select series as
     :func:`lraudit.read_lr_series` does; ``steps_per_epoch`` and ``world_size`` override what
     the config implies; ``jobs`` is the number of worker processes (``None``: all cores; 1: in
-    this process); ``progress`` see the module docstring.
+    this process); ``progress`` see the module docstring. ``dask``: ``"local"`` or a scheduler
+    address to audit each run on a Dask worker (:mod:`lraudit.backends`; ``jobs`` is then the
+    number of local workers).
     """
     from lraudit.run_configs import ConfigPlan
 
     n_jobs = _jobs(jobs)
     auto = jobs is None and n_jobs > 1
+    if dask is not None:
+        from lraudit.backends import require
+
+        require(dask)  # before any work: distributed installed, an address of a known form
     discover = config is not None and os.fspath(config) == "auto"
     plan = ConfigPlan(
         path,
@@ -117,8 +126,18 @@ def audit(
         steps_per_epoch=steps_per_epoch,
         world_size=world_size,
     )
-    series, analyses, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
-    runs = _judge(series, analyses, plan)
+    failed: dict[str, str] = {}
+    names = None if dask is None else _runs_to_read(os.fspath(path), run, min_runs=1)
+    if dask is not None and names is not None:
+        from lraudit.backends import audit_on_dask
+
+        runs, bare, failed = audit_on_dask(dask, os.fspath(path), tag, names, plan, jobs, progress)
+        if not runs:
+            _nothing_audited(os.fspath(path), tag, run, failed)
+    else:
+        series, analyses, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
+        with _timed("diagnose"):
+            runs = _judge(series, analyses, plan)
     given = plan.shared
     return AuditReport(
         path=os.fspath(path),
@@ -127,7 +146,25 @@ def audit(
         config_format=None if given is None else given.format,
         intended=given,
         unaudited=tuple(sorted(bare.items())),
+        failed=tuple(sorted(failed.items())),
     )
+
+
+def _nothing_audited(
+    path: str, tag: str | None, run: str | None, failed: Mapping[str, str]
+) -> None:
+    """Raise why no run gave a series: the reader's own error (listing the tags it saw), or the
+    first failure when every run failed."""
+    from lraudit.errors import LrauditError
+    from lraudit.reader import read_lr_series
+
+    if failed:
+        name, why = next(iter(sorted(failed.items())))
+        raise LrauditError(
+            f"{path}: no run could be audited; {len(failed)} failed, e.g. {name}: {why}"
+        )
+    read_lr_series(path, tag=tag, run=run)
+    raise TagNotFoundError(f"no learning-rate tag found under {path}")  # pragma: no cover
 
 
 def _first_segment(a: Analysis, s: LRSeries) -> bool:
@@ -148,6 +185,23 @@ def _judge(
     series: Sequence[LRSeries], analyses: Sequence[Analysis], plan: ConfigPlan
 ) -> list[RunAudit]:
     """Diagnose every series against its run's config, in (run, tag) order."""
+    by_run: dict[str, list[int]] = {}
+    for i, s in enumerate(series):
+        by_run.setdefault(s.run, []).append(i)
+    out: dict[int, RunAudit] = {}
+    for name, idx in by_run.items():
+        judged = _judge_run(
+            [series[i] for i in idx], [analyses[i] for i in idx], plan.for_run(name)
+        )
+        out.update(zip(idx, judged, strict=True))
+    return [out[i] for i in range(len(series))]
+
+
+def _judge_run(
+    series: Sequence[LRSeries], analyses: Sequence[Analysis], resolved: Resolved
+) -> list[RunAudit]:
+    """Diagnose the series of one run against the config ``resolved`` for it
+    (:meth:`ConfigPlan.for_run`), in the order given."""
     from lraudit.analysis import sub_series
     from lraudit.configs.fits_logs import config_describes
 
@@ -155,54 +209,48 @@ def _judge(
         s if a.main is None else sub_series(s, *a.main)
         for s, a in zip(series, analyses, strict=True)
     ]
-    by_run: dict[str, list[int]] = {}
-    for i, s in enumerate(series):
-        by_run.setdefault(s.run, []).append(i)
-    out: dict[int, RunAudit] = {}
-    for name, idx in by_run.items():
-        intended, run_cfg, cfg_notes = plan.for_run(name)
-        mismatch = None
-        if intended is not None:
-            mismatch = config_describes(intended, [mains[i] for i in idx])
-        compared = None if mismatch else intended
-        starts = comparison_starts(
-            [mains[i] for i in idx], [analyses[i].fit for i in idx], compared
-        )
-        for i in idx:
-            s, a, m = series[i], analyses[i], mains[i]
-            it = None if compared is None else for_tag(compared, s.tag)
-            seg_found, seg_notes = segment_findings(s, a.segments)
-            m_fit = a.fit
-            other = described_segment(s, a, it)
-            own = None if other else restarted_clock(m, it, first=_first_segment(a, s))
-            if other is not None:
-                m, m_fit = sub_series(s, other[0], other[1]), other[2]
-                seg_notes = [
-                    *seg_notes,
-                    f"{s.tag}: compared with the config on the training of steps "
-                    f"{int(m.steps[0]):,}-{int(m.steps[-1]):,}, the one it describes",
-                ]
-            elif own is not None:
-                seg_notes = [
-                    *seg_notes,
-                    f"{s.tag}: compared with the config on the clock of the training that "
-                    f"restarted the schedule at step {int(m.steps[0]):,} (steps counted from "
-                    "there)",
-                ]
-                m, m_fit = own, _refit(own)
-            diag = diagnose(m, m_fit, it, compare_from=starts.get((s.run, s.tag)))
-            found = merge_findings(seg_found, diag)
-            if it is None and not explained(a.fit):
-                # with a config, the comparison says what differs; without one, a fit that
-                # misses the curve is not a result, and nothing that rests on its shape is said
-                found = [f for f in found if f.name not in FIT_SHAPED] + unexplained(a.fit, m)
-            if it is None or not any(f.severity is Severity.ERROR for f in found):
-                # with a config, an error already says the LR differs there (a schedule run
-                # twice as fast reaches its final 0 halfway): the zero stretch is its consequence
-                found += zero_findings(a.zero_stretches, it)
-            if mismatch is not None and intended is not None:
-                found.append(config_mismatch(mismatch, intended))
-            out[i] = RunAudit(
+    intended, run_cfg, cfg_notes = resolved
+    mismatch = None
+    if intended is not None:
+        mismatch = config_describes(intended, mains)
+    compared = None if mismatch else intended
+    starts = comparison_starts(mains, [a.fit for a in analyses], compared)
+    out: list[RunAudit] = []
+    for s, a, m in zip(series, analyses, mains, strict=True):
+        it = None if compared is None else for_tag(compared, s.tag)
+        seg_found, seg_notes = segment_findings(s, a.segments)
+        m_fit = a.fit
+        other = described_segment(s, a, it)
+        own = None if other else restarted_clock(m, it, first=_first_segment(a, s))
+        if other is not None:
+            m, m_fit = sub_series(s, other[0], other[1]), other[2]
+            seg_notes = [
+                *seg_notes,
+                f"{s.tag}: compared with the config on the training of steps "
+                f"{int(m.steps[0]):,}-{int(m.steps[-1]):,}, the one it describes",
+            ]
+        elif own is not None:
+            seg_notes = [
+                *seg_notes,
+                f"{s.tag}: compared with the config on the clock of the training that "
+                f"restarted the schedule at step {int(m.steps[0]):,} (steps counted from "
+                "there)",
+            ]
+            m, m_fit = own, _refit(own)
+        diag = diagnose(m, m_fit, it, compare_from=starts.get((s.run, s.tag)))
+        found = merge_findings(seg_found, diag)
+        if it is None and not explained(a.fit):
+            # with a config, the comparison says what differs; without one, a fit that
+            # misses the curve is not a result, and nothing that rests on its shape is said
+            found = [f for f in found if f.name not in FIT_SHAPED] + unexplained(a.fit, m)
+        if it is None or not any(f.severity is Severity.ERROR for f in found):
+            # with a config, an error already says the LR differs there (a schedule run
+            # twice as fast reaches its final 0 halfway): the zero stretch is its consequence
+            found += zero_findings(a.zero_stretches, it)
+        if mismatch is not None and intended is not None:
+            found.append(config_mismatch(mismatch, intended))
+        out.append(
+            RunAudit(
                 run=s.run,
                 tag=s.tag,
                 series=s,
@@ -213,7 +261,8 @@ def _judge(
                 config=run_cfg,
                 extra_notes=(*cfg_notes, *seg_notes),
             )
-    return [out[i] for i in range(len(series))]
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- reading & fitting
@@ -275,8 +324,9 @@ def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bar
     return [dataclasses.replace(s, run=run) for s in got if s.run == "."], {}
 
 
-def _runs_to_read(path: str, run: str | None) -> list[str] | None:
-    """Run names to read one by one, or None to read ``path`` in one call.
+def _runs_to_read(path: str, run: str | None, min_runs: int = 2) -> list[str] | None:
+    """Run names to read one by one, or None to read ``path`` in one call (a file, or fewer
+    than ``min_runs`` runs).
 
     ``run`` selects as the reader does: the exact name, or a glob over run names.
     """
@@ -290,7 +340,7 @@ def _runs_to_read(path: str, run: str | None) -> list[str] | None:
         rx = re.compile(fnmatch.translate(run))
         runs = {r: f for r, f in runs.items() if r == run or rx.fullmatch(r)}
     chosen = list(runs)
-    return chosen if len(chosen) > 1 else None
+    return chosen if len(chosen) >= max(min_runs, 1) else None
 
 
 def _read_and_fit(
@@ -330,7 +380,8 @@ def _read_and_fit_jobs(
     if auto and runs is not None and len(runs) < AUTO_MIN_RUNS:
         runs = None  # a few runs: read here; the fits may still go to workers (below)
     if runs is None:
-        series, bare = read_lr_runs(p, tag=tag, run=run)  # raises when nothing can be audited
+        with _timed("read"):
+            series, bare = read_lr_runs(p, tag=tag, run=run)  # raises when nothing to audit
         total = 1 + len(series)
         _tick(progress, 1, total, f"read {p}")
         big = not auto or sum(int(s.steps.size) for s in series) >= AUTO_MIN_POINTS
@@ -341,7 +392,8 @@ def _read_and_fit_jobs(
         else:
             fits = []
             for i, s in enumerate(series):
-                fits.append(_fit(s))
+                with _timed("fit"):
+                    fits.append(_fit(s))
                 _tick(progress, 2 + i, total, f"fit {s.run} {s.tag}")
         return series, fits, bare
     return _pipelined(p, tag, run, runs, jobs, progress)
@@ -423,6 +475,59 @@ def _label(f: Future[Any], reads: dict[Future[Any], str], fits: dict[Future[Any]
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
     if progress is not None:
         progress(done, total, label)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOutcome:
+    """One run's audit (:func:`audit_run`): its series' audits in tag order, the scalar tags it
+    holds when it has no LR tag (else None), and the seconds spent per phase."""
+
+    audits: tuple[RunAudit, ...]
+    bare: tuple[str, ...] | None
+    seconds: Mapping[str, float]
+
+
+def audit_run(path: str, tag: str | None, run: str, resolved: Resolved) -> RunOutcome:
+    """Read, fit and diagnose the run ``run`` of ``path`` against ``resolved`` (its config, from
+    :meth:`ConfigPlan.for_run`): the work one remote worker does per run, made of the functions
+    the local pipeline uses (:func:`_read_run`, :func:`_fit`, :func:`_judge_run`), so the two
+    cannot disagree."""
+    t0 = time.perf_counter()
+    series, bare = _read_run(path, tag, run)
+    series.sort(key=lambda s: s.tag)
+    t1 = time.perf_counter()
+    analyses = [_fit(s) for s in series]
+    t2 = time.perf_counter()
+    audits = _judge_run(series, analyses, resolved) if series else []
+    t3 = time.perf_counter()
+    return RunOutcome(
+        tuple(audits), bare.get(run), {"read": t1 - t0, "fit": t2 - t1, "diagnose": t3 - t2}
+    )
+
+
+#: Seconds spent per phase ("read", "fit", "diagnose") by audits in this process, summed, when
+#: set to a dict (``benchmarks/bench_scale.py`` does); None, the default, records nothing. Work
+#: done in local worker processes is not counted; Dask workers report theirs with each run.
+PHASE_SECONDS: dict[str, float] | None = None
+
+
+@contextlib.contextmanager
+def _timed(phase: str) -> Iterator[None]:
+    if PHASE_SECONDS is None:
+        yield
+        return
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        add_phase_seconds({phase: time.perf_counter() - t0})
+
+
+def add_phase_seconds(seconds: Mapping[str, float]) -> None:
+    """Add ``seconds`` (phase -> s) to :data:`PHASE_SECONDS` when it is set."""
+    if PHASE_SECONDS is not None:
+        for k, v in seconds.items():
+            PHASE_SECONDS[k] = PHASE_SECONDS.get(k, 0.0) + v
 
 
 # --------------------------------------------------------------------------- comparison tags

@@ -493,6 +493,9 @@ class AuditReport:
     #: runs that hold event files but no learning-rate tag (an evaluation run beside the
     #: training run), each with the scalar tags it does hold; not audited, and not a finding
     unaudited: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: runs whose audit failed on a worker (an exception, a lost worker), each with a one-line
+    #: reason; not audited, the other runs are (``audit(..., dask=...)``)
+    failed: tuple[tuple[str, str], ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:

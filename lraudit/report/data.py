@@ -10,7 +10,7 @@ data do not determine it), ``fit.offset``, ``fit.status``, ``fit.description``;
 ``summary.infos`` and ``summary.status``; per run ``segments`` (every segment when the run holds
 more than one training, else empty), ``config`` (the config the run was compared with and how it
 was found) and ``notes`` (the reader's notes); top-level ``unaudited`` (runs without an LR tag, with
-the scalar tags they hold). Keys never depend on verbosity; non-finite numbers
+the scalar tags they hold; a run whose audit failed on a Dask worker has no tags and a ``reason``). Keys never depend on verbosity; non-finite numbers
 become null so the output is strict JSON.
 """
 
@@ -151,7 +151,8 @@ def to_data(report: AuditReport) -> dict[str, Any]:
         "config": config,
         "runs": [run_to_data(r) for r in report.runs],
         "summary": summary,
-        "unaudited": [{"run": run, "tags": list(tags)} for run, tags in report.unaudited],
+        "unaudited": [{"run": run, "tags": list(tags)} for run, tags in report.unaudited]
+        + [{"run": run, "tags": [], "reason": why} for run, why in report.failed],
     }
 
 

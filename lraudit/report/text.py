@@ -65,9 +65,14 @@ def intended_cell(run: RunAudit) -> str:
 
 
 def unaudited_line(report: AuditReport) -> str | None:
-    """A sentence naming the runs not audited for want of an LR tag, with their tags, or None."""
+    """A sentence naming the runs not audited for want of an LR tag, with their tags, and one
+    naming the runs whose audit failed, with the reason; or None."""
+    failed = "; ".join(f"{run} ({why})" for run, why in report.failed)
+    if failed:
+        n = len(report.failed)
+        failed = f"Not audited, failed in {n} run{'s' if n > 1 else ''}: {failed}."
     if not report.unaudited:
-        return None
+        return failed or None
     parts = []
     for run, tags in report.unaudited:
         shown = ", ".join(tags[:8]) + (f", ... ({len(tags)} in all)" if len(tags) > 8 else "")
@@ -76,6 +81,7 @@ def unaudited_line(report: AuditReport) -> str | None:
     return (
         f"Not audited, no learning-rate tag in {n} run{'s' if n > 1 else ''}: "
         f"{'; '.join(parts)}; name the tag with --tag if one of these is the LR."
+        + (f" {failed}" if failed else "")
     )
 
 
