@@ -39,24 +39,30 @@ def cyclic_grid(x: np.ndarray, y: np.ndarray, n_best: int = 3) -> list[tuple[flo
     tot = u + d
     cyc = np.floor(s / tot)
     pos = s - cyc * tot
-    h = np.where(pos <= u, pos / u, (tot - pos) / d)
+    # rising (pos / u <= 1 while pos <= u) or falling ((tot - pos) / d < 1 after): the smaller
+    h = pos / u
+    fall = tot - pos
+    fall /= d
+    np.minimum(h, fall, out=h)
     # LR scale removed and zeros softened (as in the fit residuals) so the weights stay finite
     y = y / max(float(np.max(y)), TINY)
-    w = 1.0 / np.maximum(y, EPS_REL)[None, None, :]
+    ww = 1.0 / np.maximum(y, EPS_REL) ** 2
+    # the weighted sums as products over the points (one pass over the grid, no temporaries of
+    # the grid's size): s0, t0 do not depend on the periods
+    s0, t0 = float(np.sum(ww)), float(ww @ y)
     best: list[tuple[float, float, float]] = []
-    for amp in (np.ones_like(cyc), 0.5**cyc):
-        f = h * amp
+    for f in (h, h * 0.5**cyc):
         # weighted least squares of y ~ b + a f
-        s0 = np.sum(w * w, axis=2)
-        s1 = np.sum(w * w * f, axis=2)
-        s2 = np.sum(w * w * f * f, axis=2)
-        t0 = np.sum(w * w * y, axis=2)
-        t1 = np.sum(w * w * f * y, axis=2)
+        s1 = f @ ww
+        s2 = (f * f) @ ww
+        t1 = f @ (ww * y)
         det = s0 * s2 - s1 * s1
         with np.errstate(all="ignore"):
             b = (s2 * t0 - s1 * t1) / det
             a = (s0 * t1 - s1 * t0) / det
-            r = np.sum((w * (b[..., None] + a[..., None] * f - y)) ** 2, axis=2)
+            e = b[..., None] + a[..., None] * f
+            e -= y
+            r = (e * e) @ ww
         # a cycle shorter than two logging intervals is an alias of a longer one: not offered
         r[~np.isfinite(r) | (a <= 0) | (b <= 0) | (tot[..., 0] < 2.0 * gap)] = np.inf
         for k in np.argsort(r, axis=None)[: 2 * n_best]:
