@@ -187,7 +187,7 @@ def _read_runs(
     if not runs:
         alt = sources.find_sources(p)
         if alt:
-            return sources.read_sources(p, alt, wanted, run)
+            return sources.read_sources(alt, wanted, run)
         raise NoEventFilesError(f"no TensorBoard event files under {os.fspath(path)}")
     keep_run = _run_filter(run)
     chosen = {r: fs for r, fs in runs.items() if keep_run(r)}
