@@ -214,6 +214,12 @@ def _read_runs(
         picked = select_tags(tags, wanted)
         for t in picked:
             out.append(merge_tag(rname, t, files, data, run_notes))
+        if not picked:
+            beside = sources.read_beside(Path(files[0]).parent, rname, wanted)
+            if beside:
+                out += beside
+                all_tags.update(s.tag for s in beside)
+                continue
         if not picked and bare is not None:
             bare[rname] = tuple(sorted(tags))
         if not picked and unread is not None:

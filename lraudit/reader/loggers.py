@@ -196,8 +196,7 @@ def read_detectron2(path: Path) -> tuple[Columns, list[str]]:
     if n_ok == 0:
         why = f" ({bad.first})" if bad.first else " (empty)"
         raise LogReadError(
-            f"{path}: not a detectron2 metrics.json: no line is a JSON object with "
-            f"'iteration'{why}"
+            f"{path}: not a detectron2 metrics.json: no line is a JSON object with 'iteration'{why}"
         )
     return cols, bad.notes()
 

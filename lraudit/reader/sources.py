@@ -121,9 +121,7 @@ def sources_in(d: Path) -> list[Found]:
     except OSError:
         return []
     return [
-        Found(".", k, d / f)
-        for f in names
-        if (k := _kind_of_file(d / f)) and (d / f).is_file()
+        Found(".", k, d / f) for f in names if (k := _kind_of_file(d / f)) and (d / f).is_file()
     ]
 
 
@@ -323,3 +321,20 @@ def read_sources(
         tags.update(found_tags)
     out.sort(key=lambda s: (s.run, s.tag))
     return out, sorted(tags)
+
+
+def read_beside(d: Path, run: str, wanted: str | Sequence[str] | None) -> list[LRSeries]:
+    """The series a run folder's other log files give when its event files hold no tag that
+    ``wanted`` selects (detectron2 writes ``metrics.json`` beside its event file, a Lightning
+    run may have both loggers). The event files are the primary source; this is the fallback,
+    and each series says so in a note. Files that cannot be read give nothing here (the
+    run is then reported as the event files left it)."""
+    out: list[LRSeries] = []
+    for f in sources_in(d):
+        try:
+            series = read_found(replace(f, run=run))
+        except LogReadError:
+            continue
+        why = f"no selected tag in the event files of this run; read from {f.path.name}"
+        out += [replace(s, notes=(why, *s.notes)) for s in _select(series, wanted)[0]]
+    return out
