@@ -340,7 +340,7 @@ def read_wandb_csv(path: Path) -> tuple[dict[str, Columns], list[str]]:
                 if lo is not None and hi is not None and lo != hi:
                     bucketed.add(header[i])
     notes = bad.notes()
-    if xi != 0 or header[xi] not in ("Step", "_step"):
+    if header[xi] not in ("Step", "_step"):
         notes.append(f"{path.name}: x axis is the column {header[xi]!r}, read as the step")
     for h in sorted(bucketed):
         notes.append(
