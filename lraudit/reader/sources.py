@@ -10,6 +10,12 @@
   the tag is the file stem) or JSON (``[[wall_time, step, value], ...]``); a CSV with a ``tag``
   column (and optionally ``run``/``dir_name``), as tbparse writes, is read as several tags.
   ``source = "csv"`` / ``"json"``.
+* Other loggers (:mod:`lraudit.reader.loggers`): detectron2 ``metrics.json``, Lightning
+  ``metrics.csv``, W&B CSV exports, MLflow file-store runs.
+
+:func:`find_sources` walks a logdir without event files and recognises each file by its name
+and first bytes; :func:`read_beside` is the fallback for a run folder whose event files hold no
+LR tag (the event files are the primary source).
 """
 
 from __future__ import annotations
