@@ -416,7 +416,7 @@ def test_tensorboard_csv_and_json_exports(tmp_path: Path) -> None:
         lraudit.read_lr_series(bad)
     broken = tmp_path / "broken.csv"
     broken.write_text("a,b\n1,2\n")
-    with pytest.raises(LogReadError, match="not a TensorBoard scalar export"):
+    with pytest.raises(LogReadError, match="a, b is not a known learning-rate export"):
         lraudit.read_lr_series(broken)
 
 

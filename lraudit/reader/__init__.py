@@ -187,7 +187,7 @@ def _read_runs(
     if not runs:
         alt = sources.find_sources(p)
         if alt:
-            return sources.read_sources(p, alt, wanted, run)
+            return sources.read_sources(alt, wanted, run)
         raise NoEventFilesError(f"no TensorBoard event files under {os.fspath(path)}")
     keep_run = _run_filter(run)
     chosen = {r: fs for r, fs in runs.items() if keep_run(r)}
@@ -214,6 +214,12 @@ def _read_runs(
         picked = select_tags(tags, wanted)
         for t in picked:
             out.append(merge_tag(rname, t, files, data, run_notes))
+        if not picked:
+            beside = sources.read_beside(Path(files[0]).parent, rname, wanted)
+            if beside:
+                out += beside
+                all_tags.update(s.tag for s in beside)
+                continue
         if not picked and bare is not None:
             bare[rname] = tuple(sorted(tags))
         if not picked and unread is not None:

@@ -10,6 +10,12 @@
   the tag is the file stem) or JSON (``[[wall_time, step, value], ...]``); a CSV with a ``tag``
   column (and optionally ``run``/``dir_name``), as tbparse writes, is read as several tags.
   ``source = "csv"`` / ``"json"``.
+* Other loggers (:mod:`lraudit.reader.loggers`): detectron2 ``metrics.json``, Lightning
+  ``metrics.csv``, W&B CSV exports, MLflow file-store runs.
+
+:func:`find_sources` walks a logdir without event files and recognises each file by its name
+and first bytes; :func:`read_beside` is the fallback for a run folder whose event files hold no
+LR tag (the event files are the primary source).
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from lraudit.errors import LogReadError
+from lraudit.reader import loggers
 from lraudit.reader.decode import FileData, TagPoints
 from lraudit.reader.merge import merge_tag
 from lraudit.reader.tags import select_tags
@@ -35,19 +43,92 @@ _EXPORT_NAME = re.compile(r"run[-_](?P<run>.*?)[-_]tag[-_](?P<tag>.+)$")
 _CKPT = re.compile(r"checkpoint-(\d+)$")
 
 
-def find_sources(root: Path) -> dict[str, Path]:
-    """Run name -> ``trainer_state.json`` under ``root`` (no event files there)."""
+@dataclass(frozen=True)
+class Found:
+    """A log source found in a directory: the ``run`` it gives (a multi-run file such as a W&B
+    export: the prefix of its runs), the writer ``kind`` and the ``path`` (file or run folder)."""
+
+    run: str
+    kind: str
+    path: Path
+
+
+#: entries of one directory looked at by :func:`sources_in`
+MAX_LISTING = 2000
+#: directories walked by :func:`find_sources` at most (a logdir that is a dataset tree)
+MAX_SOURCE_DIRS = 100_000
+
+
+def _kind_of_file(p: Path) -> str | None:
+    """The writer of a file found while walking a logdir, from its name and first bytes."""
+    name = p.name.lower()
+    if name == "trainer_state.json":
+        return "trainer_state"
+    if name == "metrics.json":
+        return "detectron2" if loggers.looks_like_detectron2(loggers.sniff(p)) else None
+    if name.endswith(".csv"):
+        kind = loggers.csv_kind(loggers.csv_header(loggers.sniff(p)))
+        if kind == "lightning" and name != "metrics.csv":
+            return None  # a wide CSV with a step column is Lightning's only under its name
+        return kind
+    return None
+
+
+def find_sources(root: Path) -> list[Found]:
+    """Every non-event log source under ``root`` (a directory without event files), by run.
+
+    ``trainer_state.json``: in ``checkpoint-N`` directories only the highest N (it holds the
+    whole history), the run being the directory above. detectron2 ``metrics.json``, Lightning
+    ``metrics.csv``, W&B and TensorBoard CSV exports: recognised by name and first bytes, the run
+    being their directory. MLflow: every run folder of a file store (deleted runs skipped).
+    """
     best: dict[str, tuple[int, Path]] = {}
-    for p in sorted(root.rglob("trainer_state.json")):
-        d = p.parent
-        m = _CKPT.match(d.name)
-        rank = int(m.group(1)) if m else 1 << 62
-        rd = d.parent if m else d
-        rel = os.path.relpath(rd, root)
+    found: list[Found] = []
+    seen: set[str] = set()
+    for n_dirs, (dirpath, dirnames, filenames) in enumerate(os.walk(root, followlinks=True)):
+        real = os.path.realpath(dirpath)
+        if real in seen or n_dirs >= MAX_SOURCE_DIRS:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames.sort()
+        d = Path(dirpath)
+        rel = os.path.relpath(d, root)
         run = "." if rel == "." else Path(rel).as_posix()
-        if run not in best or rank > best[run][0]:
-            best[run] = (rank, p)
-    return {r: p for r, (_, p) in sorted(best.items())}
+        if loggers.is_mlflow_run(d):
+            dirnames[:] = []  # metrics/, params/, tags/, artifacts/ are the run's own
+            if not loggers.mlflow_deleted(d):
+                found.append(Found(run, "mlflow", d))
+            continue
+        here = [(f, k) for f in sorted(filenames) if (k := _kind_of_file(d / f))]
+        for f, kind in here:
+            if kind == "trainer_state":
+                m = _CKPT.match(d.name)
+                rank = int(m.group(1)) if m else 1 << 62
+                rd = d.parent if m else d
+                rel_rd = os.path.relpath(rd, root)
+                r = "." if rel_rd == "." else Path(rel_rd).as_posix()
+                if r not in best or rank > best[r][0]:
+                    best[r] = (rank, d / f)
+            else:
+                # several single-run sources in one folder: each its own run, named by the file
+                single = [x for x, k in here if k in ("detectron2", "lightning")]
+                alone = kind in ("tensorboard", "wandb") or len(single) == 1
+                found.append(Found(run if alone else _joined(run, f), kind, d / f))
+    found += [Found(r, "trainer_state", p) for r, (_, p) in best.items()]
+    return sorted(found, key=lambda f: (f.run, f.path))
+
+
+def sources_in(d: Path) -> list[Found]:
+    """The log sources directly in ``d`` (not below it), as runs named ``"."``: what a run
+    folder whose event files hold no LR tag can be read from instead."""
+    try:
+        names = sorted(os.listdir(d))[:MAX_LISTING]
+    except OSError:
+        return []
+    return [
+        Found(".", k, d / f) for f in names if (k := _kind_of_file(d / f)) and (d / f).is_file()
+    ]
 
 
 def _series_from_columns(
@@ -56,6 +137,7 @@ def _series_from_columns(
     cols: dict[str, tuple[list[int], list[float], list[float]]],
     wanted: str | Sequence[str] | None,
     source: str,
+    notes: Sequence[str] = (),
 ) -> list[LRSeries]:
     fd = FileData(path=file)
     for tag, (s, v, w) in cols.items():
@@ -64,7 +146,7 @@ def _series_from_columns(
             np.asarray(v, dtype=np.float64),
             np.asarray(w, dtype=np.float64),
         )
-    return [merge_tag(run, t, [file], [fd], (), source) for t in select_tags(cols, wanted)]
+    return [merge_tag(run, t, [file], [fd], notes, source) for t in select_tags(cols, wanted)]
 
 
 def read_trainer_state(path: Path, run: str, wanted: str | Sequence[str] | None) -> list[LRSeries]:
@@ -131,7 +213,11 @@ def read_export(path: Path, wanted: str | Sequence[str] | None, run: str | None)
 
 
 def _glob_match(name: str, pattern: str) -> bool:
-    return name == pattern or fnmatch.fnmatchcase(name, pattern)
+    """The run selection of event files: the whole name, or (a pattern without ``/``) its last
+    directory name."""
+    if name == pattern or fnmatch.fnmatchcase(name, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
 
 
 def _select(
@@ -142,12 +228,79 @@ def _select(
     return [s for s in everything if s.tag in keep], tags
 
 
+_SOURCE_NAMES = {
+    "detectron2": "detectron2_json",
+    "lightning": "lightning_csv",
+    "wandb": "wandb_csv",
+    "mlflow": "mlflow",
+}
+_CSV_FORMS = (
+    "TensorBoard 'Wall time,Step,Value', Lightning metrics.csv 'step,epoch,<metric>,...', "
+    "W&B 'Step,<run> - <key>,...' or '_step,<key>,...'"
+)
+
+
+def _joined(prefix: str, inner: str) -> str:
+    if prefix == ".":
+        return inner
+    return prefix if inner == "." else f"{prefix}/{inner}"
+
+
+def read_found(f: Found) -> list[LRSeries]:
+    """Every scalar series of one source :func:`find_sources` found (all tags)."""
+    file = os.fspath(f.path)
+    if f.kind == "trainer_state":
+        return read_trainer_state(f.path, f.run, "*")
+    if f.kind == "tensorboard":
+        return [replace(s, run=_joined(f.run, s.run)) for s in read_export(f.path, "*", None)]
+    source = _SOURCE_NAMES[f.kind]
+    if f.kind == "wandb":
+        by_run, notes = loggers.read_wandb_csv(f.path)
+        return [
+            s
+            for r, cols in sorted(by_run.items())
+            for s in _series_from_columns(_joined(f.run, r), file, cols, "*", source, notes)
+        ]
+    if f.kind == "detectron2":
+        cols, notes = loggers.read_detectron2(f.path)
+    elif f.kind == "lightning":
+        cols, notes = loggers.read_lightning_csv(f.path)
+    else:
+        cols, notes = loggers.read_mlflow_run(f.path)
+    return _series_from_columns(f.run, file, cols, "*", source, notes)
+
+
+def _file_kind(path: Path) -> str:
+    """The writer of a file given as the path (a name need not be the writer's own)."""
+    name = path.name.lower()
+    if name.endswith(".json"):
+        if loggers.looks_like_detectron2(loggers.sniff(path)):
+            return "detectron2"
+        return "json"
+    if name.endswith(".csv"):
+        header = loggers.csv_header(loggers.sniff(path))
+        kind = loggers.csv_kind(header)
+        if kind is None:
+            cols = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+            raise LogReadError(
+                f"{path}: a CSV with columns {cols or '(none)'} is not a known learning-rate "
+                f"export (expected {_CSV_FORMS})"
+            )
+        return kind
+    raise LogReadError(
+        f"{path}: not an event file (name without 'tfevents'), trainer_state.json, detectron2 "
+        f"metrics.json, or a CSV/JSON export (TensorBoard, Lightning, W&B); pass the log "
+        f"directory instead"
+    )
+
+
 def read_source(
     path: Path, wanted: str | Sequence[str] | None, run: str | None
 ) -> tuple[list[LRSeries], list[str]]:
     """Series selected by ``wanted`` and every tag, from one non-event file given as the path."""
-    name = path.name.lower()
-    if name.endswith(".json"):
+    kind = _file_kind(path)
+    if kind == "json":
+        loggers.check_size(path)
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
@@ -157,24 +310,37 @@ def read_source(
                 return [], []
             return _select(read_trainer_state(path, ".", "*"), wanted)
         return _select(read_export(path, "*", run), wanted)
-    if name.endswith(".csv"):
-        return _select(read_export(path, "*", run), wanted)
-    raise LogReadError(
-        f"{path}: not an event file (name without 'tfevents'), trainer_state.json or "
-        f"TensorBoard CSV/JSON export; pass the log directory instead"
-    )
+    series = read_found(Found(".", kind, path))
+    return _select([s for s in series if run is None or _glob_match(s.run, run)], wanted)
 
 
 def read_sources(
-    root: Path, found: dict[str, Path], wanted: str | Sequence[str] | None, run: str | None
+    found: Sequence[Found], wanted: str | Sequence[str] | None, run: str | None
 ) -> tuple[list[LRSeries], list[str]]:
-    """Series from the ``trainer_state.json`` files :func:`find_sources` found under ``root``."""
+    """Series from the sources :func:`find_sources` found, selected by ``wanted`` and ``run``."""
     out: list[LRSeries] = []
     tags: set[str] = set()
-    for r, p in found.items():
-        if run is not None and not _glob_match(r, run):
-            continue
-        sel, found_tags = _select(read_trainer_state(p, r, "*"), wanted)
+    for f in found:
+        series = [s for s in read_found(f) if run is None or _glob_match(s.run, run)]
+        sel, found_tags = _select(series, wanted)
         out += sel
         tags.update(found_tags)
+    out.sort(key=lambda s: (s.run, s.tag))
     return out, sorted(tags)
+
+
+def read_beside(d: Path, run: str, wanted: str | Sequence[str] | None) -> list[LRSeries]:
+    """The series a run folder's other log files give when its event files hold no tag that
+    ``wanted`` selects (detectron2 writes ``metrics.json`` beside its event file, a Lightning
+    run may have both loggers). The event files are the primary source; this is the fallback,
+    and each series says so in a note. Files that cannot be read give nothing here (the
+    run is then reported as the event files left it)."""
+    out: list[LRSeries] = []
+    for f in sources_in(d):
+        try:
+            series = read_found(replace(f, run=run))
+        except LogReadError:
+            continue
+        why = f"no selected tag in the event files of this run; read from {f.path.name}"
+        out += [replace(s, notes=(why, *s.notes)) for s in _select(series, wanted)[0]]
+    return out
