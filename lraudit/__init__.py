@@ -172,6 +172,7 @@ def audit(
     jobs: int | None = None,
     progress: Callable[[int, int, str], Any] | None = None,
     run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
+    cache: Any = None,
 ) -> AuditReport:
     """Read, fit and diagnose every LR series under ``path`` against ``config`` (optional).
 
@@ -182,7 +183,8 @@ def audit(
     the work pays for the workers, else this process; a number is capped at the usable cores.
     ``progress(done, total, label)`` is called after each unit of work. Findings carry the
     config line they are about where it can be found (``Finding.line``). See
-    :mod:`lraudit.pipeline`.
+    :mod:`lraudit.pipeline`. ``cache``: a :class:`lraudit.cache.RunCache` (runs whose event
+    files did not change are neither read nor fitted again) or None.
     """
     from lraudit.cli_output import usable_cores
     from lraudit.pipeline import audit as _impl
@@ -201,6 +203,7 @@ def audit(
         jobs=jobs,
         progress=progress,
         run_configs=run_configs,
+        cache=cache,
     )
     return attach_lines(report)
 

@@ -198,6 +198,13 @@ def _audit_options(
         "--no-progress", action="store_true", default=None, help="never show a progress bar"
     )
     p.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="cache of each run's series and fits, reused while its event files are unchanged "
+        "(default: $XDG_CACHE_HOME/lraudit or ~/.cache/lraudit)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="read and fit every run again")
+    p.add_argument(
         "--isolated", action="store_true", help="ignore pyproject.toml / lraudit.toml settings"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
@@ -464,6 +471,12 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     if args.verbose:
         print(f"lraudit: settings: {settings_file or 'none'}", file=stderr)
         print(f"lraudit: jobs: {jobs or 'auto'} (usable cores: {cores})", file=stderr)
+    cache = None
+    if not args.no_cache:
+        from lraudit.cache import RunCache
+
+        check_path("--cache", args.cache)
+        cache = RunCache(args.cache)
     t0 = time.monotonic()
     progress = None
     if not args.no_progress and not args.quiet and isatty(stderr):
@@ -480,6 +493,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             world_size=args.world_size,
             jobs=jobs,  # None: usable cores when the work pays for workers
             progress=progress,
+            cache=cache,
         )
     finally:
         if progress is not None:
