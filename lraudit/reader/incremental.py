@@ -159,9 +159,11 @@ class FileFollower:
         with open(fdesc, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return 0
-            while True:
+            while self.offset < self.size:
                 f.seek(self.offset)
-                buf = f.read(CHUNK)
+                # up to the size stat'ed (what is appended meanwhile is for the next poll); a
+                # read of exactly that many bytes, not of CHUNK (which would allocate CHUNK)
+                buf = f.read(min(CHUNK, self.size - self.offset))
                 if not buf:
                     break
                 fr = scan(buf)
@@ -182,7 +184,7 @@ class FileFollower:
                     self._corrupt(fr.note(os.path.basename(self.path)) or stop.detail)
                     break
                 self._suspect = None
-                if len(buf) < CHUNK or stop.offset == 0:
+                if self.offset + len(buf) - stop.offset >= self.size or stop.offset == 0:
                     break  # truncated at the end of the file: a record being written
         return new
 
