@@ -173,6 +173,7 @@ def audit(
     progress: Callable[[int, int, str], Any] | None = None,
     run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
     dask: str | None = None,
+    cache: Any = None,
 ) -> AuditReport:
     """Read, fit and diagnose every LR series under ``path`` against ``config`` (optional).
 
@@ -186,7 +187,8 @@ def audit(
     (``"tcp://host:8786"``) audits each run on a Dask worker, with the same report; needs the
     ``[dask]`` extra (:mod:`lraudit.backends`). Findings carry the
     config line they are about where it can be found (``Finding.line``). See
-    :mod:`lraudit.pipeline`.
+    :mod:`lraudit.pipeline`. ``cache``: a :class:`lraudit.cache.RunCache` (runs whose event
+    files did not change are neither read nor fitted again) or None.
     """
     from lraudit.cli_output import usable_cores
     from lraudit.pipeline import audit as _impl
@@ -206,6 +208,7 @@ def audit(
         progress=progress,
         run_configs=run_configs,
         dask=dask,
+        cache=cache,
     )
     return attach_lines(report)
 

@@ -21,6 +21,7 @@ stderr and exit code 2, never a traceback. Defaults come from ``[tool.lraudit]``
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -72,6 +73,30 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return v
+
+
+class _Only:
+    """Adds only the arguments whose dest is in ``only`` (shares _audit_options' wording)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, only: Sequence[str]) -> None:
+        self.parser, self.only = parser, set(only)
+
+    def add_argument(self, *names: str, **kw: Any) -> None:
+        dest = kw.get("dest") or next(
+            (n.lstrip("-") for n in names if n.startswith("--")), names[0]
+        ).replace("-", "_")
+        if dest in self.only:
+            self.parser.add_argument(*names, **kw)
+
+
 _AUDIT_EPILOG = """\
 examples:
   lraudit {cmd} runs/ --config configs/pipeline.config
@@ -85,8 +110,14 @@ the command line wins. Exit codes: 0 ok, 1 check failed, 2 could not audit.
 """
 
 
-def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
+def _audit_options(
+    p: argparse.ArgumentParser, command: str, only: Sequence[str] | None = None
+) -> None:
+    """The options of ``report``/``check``; ``only``: just these (by dest), for ``watch``."""
     from lraudit.report import FAIL_LEVELS, FORMATS
+
+    if only is not None:
+        p = _Only(p, only)  # type: ignore[assignment]
 
     p.add_argument(
         "path",
@@ -163,7 +194,7 @@ def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
         "--fail-on",
         choices=FAIL_LEVELS,
         help="severity that fails the check: error (default), warning or info"
-        + ("" if command == "check" else " (marks in junit/markdown/html)"),
+        + ("" if command in ("check", "watch") else " (marks in junit/markdown/html)"),
     )
     p.add_argument(
         "--exit-zero",
@@ -174,6 +205,13 @@ def _audit_options(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument(
         "--no-progress", action="store_true", default=None, help="never show a progress bar"
     )
+    p.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="cache of each run's series and fits, reused while its event files are unchanged "
+        "(default: $XDG_CACHE_HOME/lraudit or ~/.cache/lraudit)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="read and fit every run again")
     p.add_argument(
         "--isolated", action="store_true", help="ignore pyproject.toml / lraudit.toml settings"
     )
@@ -260,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
 
+    _watch_parser(sub, raw)
+
     fam = sub.add_parser(
         "families",
         help="the schedule vocabulary with formulas",
@@ -270,6 +310,48 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("--format", default="text", choices=("text", "json"), help="output format")
     fam.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
     return parser
+
+
+def _watch_parser(sub: Any, raw: Any) -> None:
+    """``lraudit watch``: the audit's selection options, plus how to follow and when to end
+    (the command itself is :mod:`lraudit.watch`)."""
+    interval = 2.0
+
+    w = sub.add_parser(
+        "watch",
+        help="follow a logdir while it is written; report each finding once it is certain",
+        description="Follow a logdir that is being written (new runs, new files, appended "
+        "records) and report each finding once, the first time it is certain. Ends at the "
+        "first failing finding (--fail-fast), after the logdir stopped growing (--idle-exit, "
+        "then with check's exit code) or on Ctrl-C (with the summary).",
+        epilog="examples:\n  lraudit watch runs/ --config pipeline.config --fail-fast\n"
+        "  lraudit watch runs/ --interval 30 --idle-exit 600 --format json\n\n"
+        "Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 could not "
+        "audit.",
+        formatter_class=raw,
+    )
+    _audit_options(w, "watch", only=("path", "config", "no_config", "config_format", "tag",
+                                    "run", "steps_per_epoch", "world_size", "fail_on",
+                                    "isolated", "quiet"))  # fmt: skip
+    w.add_argument(
+        "--interval",
+        type=_positive_seconds,
+        default=interval,
+        metavar="S",
+        help=f"seconds between looks at the logdir (default {interval:g})",
+    )
+    w.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="exit 1 at the first finding at or above --fail-on (default: error)",
+    )
+    w.add_argument(
+        "--idle-exit",
+        type=_positive_seconds,
+        metavar="S",
+        help="end after the logdir has not grown for S seconds, with check's exit code",
+    )
+    w.add_argument("--format", default="text", choices=("text", "json"), help="text, or JSON lines")
 
 
 # --------------------------------------------------------------------------- settings
@@ -399,6 +481,12 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
         print(f"lraudit: jobs: {jobs or 'auto'} (usable cores: {cores})", file=stderr)
         if args.dask:
             print(f"lraudit: dask: {args.dask}", file=stderr)
+    cache = None
+    if not args.no_cache:
+        from lraudit.cache import RunCache
+
+        check_path("--cache", args.cache)
+        cache = RunCache(args.cache)
     t0 = time.monotonic()
     progress = None
     if not args.no_progress and not args.quiet and isatty(stderr):
@@ -416,6 +504,7 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             jobs=jobs,  # None: usable cores when the work pays for workers
             progress=progress,
             dask=args.dask,
+            cache=cache,
         )
     finally:
         if progress is not None:
@@ -506,6 +595,12 @@ def _cmd_families(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) ->
     return EXIT_OK
 
 
+def _cmd_watch(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from lraudit.watch import run_watch
+
+    return run_watch(args, stdout, stderr)
+
+
 def _error_line(exc: BaseException) -> str:
     if isinstance(exc, (LrauditError, UsageError)):
         msg = str(exc)
@@ -534,6 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _cmd_audit,
         "explain": _cmd_explain,
         "families": _cmd_families,
+        "watch": _cmd_watch,
     }
     try:
         try:

@@ -449,20 +449,23 @@ class LiveAudit:
         for s, v in zip(steps, values, strict=True):
             self.add(float(s), float(v))
 
-    def update(self, series: LRSeries) -> None:
+    def update(self, series: LRSeries, *, prefix: int | None = None) -> None:
         """Replace the points with ``series`` (the run as read now, usually a longer prefix).
 
         Departures are recounted only over the points that changed: when the old points are a
-        prefix of the new ones, that is the new tail.
+        prefix of the new ones, that is the new tail. ``prefix``, when the caller knows it (an
+        incremental reader that only appended), is how many leading points are unchanged; it
+        spares comparing the whole run, so an update costs O(new points).
         """
-        x = np.asarray(series.steps, dtype=np.float64)
-        y = np.asarray(series.values, dtype=np.float64)
-        keep = 0
         old_x, old_y = self._x.view, self._y.view
-        n = min(old_x.size, x.size)
-        if n:
-            same_y = (old_y[:n] == y[:n]) | (np.isnan(old_y[:n]) & np.isnan(y[:n]))
-            same = (old_x[:n] == x[:n]) & same_y
+        n = min(old_x.size, len(series))
+        if prefix is not None and prefix >= 0:
+            keep = min(prefix, n)
+        else:
+            x = np.asarray(series.steps[:n], dtype=np.float64)
+            y = np.asarray(series.values[:n], dtype=np.float64)
+            same_y = (old_y[:n] == y) | (np.isnan(old_y[:n]) & np.isnan(y))
+            same = (old_x[:n] == x) & same_y
             keep = n if same.all() else int(np.argmin(same))
         if keep < self._counted:
             self._recount(keep)
@@ -470,9 +473,9 @@ class LiveAudit:
             self._evidence = True
         self._x.truncate(keep)
         self._y.truncate(keep)
-        self._x.extend(x[keep:])
-        self._y.extend(y[keep:])
-        self._last_step = float(x[-1]) if x.size else -math.inf
+        self._x.extend(np.asarray(series.steps[keep:], dtype=np.float64))
+        self._y.extend(np.asarray(series.values[keep:], dtype=np.float64))
+        self._last_step = float(series.steps[-1]) if len(series) else -math.inf
         self._series = series
 
     def _recount(self, keep: int) -> None:

@@ -96,6 +96,7 @@ def audit(
     progress: Progress | None = None,
     run_configs: Mapping[str, str | os.PathLike[str]] | None = None,
     dask: str | None = None,
+    cache: Any = None,
 ) -> AuditReport:
     """Audit every LR series under ``path`` against its intended schedule.
 
@@ -106,7 +107,9 @@ def audit(
     the config implies; ``jobs`` is the number of worker processes (``None``: all cores; 1: in
     this process); ``progress`` see the module docstring. ``dask``: ``"local"`` or a scheduler
     address to audit each run on a Dask worker (:mod:`lraudit.backends`; ``jobs`` is then the
-    number of local workers).
+    number of local workers); ``cache`` a
+    :class:`lraudit.cache.RunCache` (runs whose event files did not change are not read or
+    fitted again) or None.
     """
     from lraudit.run_configs import ConfigPlan
 
@@ -135,7 +138,9 @@ def audit(
         if not runs:
             _nothing_audited(os.fspath(path), tag, run, failed)
     else:
-        series, analyses, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
+        series, analyses, bare = _read_and_fit(
+            path, tag, run, n_jobs, progress, auto=auto, cache=cache
+        )
         with _timed("diagnose"):
             runs = _judge(series, analyses, plan)
     given = plan.shared
@@ -350,12 +355,20 @@ def _read_and_fit(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
+    cache: Any = None,
 ) -> tuple[list[LRSeries], list[Analysis], Bare]:
     """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
-    ``jobs`` is an upper bound used only when the work is big enough (module docstring)."""
+    ``jobs`` is an upper bound used only when the work is big enough (module docstring);
+    ``cache``: runs whose files did not change come from it (:mod:`lraudit.cache`)."""
     p = os.fspath(path)
     if not Path(p).exists():
         raise LogReadError(f"{p}: no such file or directory")
+    if cache is not None:
+        got = cache.read_and_fit(
+            p, tag, run, lambda names: _runs_read_and_fit(p, tag, names, jobs, progress)
+        )
+        if got is not None and got[0]:
+            return got  # type: ignore[no-any-return]
     if jobs > 1:
         try:
             return _read_and_fit_jobs(p, tag, run, jobs, progress, auto)
@@ -397,6 +410,31 @@ def _read_and_fit_jobs(
                 _tick(progress, 2 + i, total, f"fit {s.run} {s.tag}")
         return series, fits, bare
     return _pipelined(p, tag, run, runs, jobs, progress)
+
+
+def _runs_read_and_fit(
+    p: str, tag: str | None, names: list[str], jobs: int, progress: Progress | None
+) -> tuple[list[LRSeries], list[Analysis], Bare]:
+    """The runs ``names`` of the logdir ``p``, read and fitted (in workers when several)."""
+    if jobs > 1 and len(names) > 1:
+        try:
+            return _pipelined(p, tag, None, names, jobs, progress)
+        except (OSError, BrokenProcessPool, TagNotFoundError):
+            pass  # no pool here, or none of these runs has an LR tag: the same work here
+    series: list[LRSeries] = []
+    fits: list[Analysis] = []
+    bare: Bare = {}
+    total = len(names)
+    for i, name in enumerate(names):
+        got, missing = _read_run(p, tag, name)
+        bare.update(missing)
+        total += len(got)
+        _tick(progress, len(series) + i + 1, total, f"read {name}")
+        for s in got:
+            series.append(s)
+            fits.append(_fit(s))
+            _tick(progress, len(series) + i + 1, total, f"fit {s.run} {s.tag}")
+    return series, fits, bare
 
 
 def _collect_fits(

@@ -19,6 +19,13 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run cache of ``report``/``check`` goes to a fresh directory per test, never to the
+    user's ~/.cache (lraudit.cache reads LRAUDIT_CACHE_DIR)."""
+    monkeypatch.setenv("LRAUDIT_CACHE_DIR", str(tmp_path_factory.mktemp("lraudit-cache")))
+
+
 @pytest.fixture
 def real_logs() -> Path:
     return shared_path("real-logs")

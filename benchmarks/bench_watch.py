@@ -1,0 +1,170 @@
+"""Cost of a ``lraudit watch`` tick and of a cached ``report`` (issue 13.2).
+
+Usage::
+
+    python benchmarks/bench_watch.py                 # 1,000,000-record run, 100-run logdir
+    python benchmarks/bench_watch.py --quick         # 200,000 records, 30 runs
+
+1. **Watch tick**: one event file of ``--records`` records (``learning_rate`` as
+   ``simple_value``, a cosine schedule in float32, one point per step) is followed by a
+   :class:`lraudit.watch.Watcher` (the first tick reads it whole); then ``--new`` (1,000)
+   records are appended and one tick is timed: stat, read of the new bytes, framing and CRCs,
+   decode, merge into the run's series, the live audit. Compared with a full read of the file
+   (:func:`lraudit.read_lr_series`). Median of 7; target: < 2 %.
+2. **Cached report**: a logdir of ``--runs`` runs (2,000 points each, a warmup-cosine
+   schedule, the loss beside it) audited with :func:`lraudit.audit` (``jobs=1``) and a fresh
+   :class:`lraudit.cache.RunCache`: the first report reads and fits every run and fills the
+   cache, the second finds every run unchanged. Also the ``lraudit report`` command end to end
+   (a new process each time, imports included). Target: second >= 20x faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's lraudit, not an installed one
+
+from lraudit.testing import frame, write_scalars  # noqa: E402
+
+
+def _event(step: int, value: float, wall: float, tag: bytes) -> bytes:
+    """An Event with one simple_value, encoded by hand (a million protos would take minutes)."""
+    val = b"\x0a" + bytes([len(tag)]) + tag + b"\x15" + struct.pack("<f", value)
+    summ = b"\x0a" + bytes([len(val)]) + val
+    v = step
+    varint = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            varint.append(b | 0x80)
+        else:
+            varint.append(b)
+            break
+    return (
+        b"\x09" + struct.pack("<d", wall) + b"\x10" + bytes(varint) + b"\x2a" + bytes([len(summ)])
+        + summ
+    )  # fmt: skip
+
+
+def write_records(path: Path, start: int, n: int, total: int) -> None:
+    x = np.arange(start, start + n)
+    lr = (0.05 * (1 + np.cos(np.pi * x / total))).astype(np.float32)
+    with open(path, "ab") as f:
+        if start == 0:
+            f.write(frame(b"\x09" + struct.pack("<d", 1.7e9) + b"\x1a\x0dbrain.Event:2"))
+        f.write(
+            b"".join(
+                frame(_event(int(s), float(v), 1.7e9 + s, b"learning_rate"))
+                for s, v in zip(x.tolist(), lr.tolist(), strict=True)
+            )
+        )
+
+
+def bench_tick(records: int, new: int) -> tuple[float, float]:
+    from lraudit import read_lr_series
+    from lraudit.watch import Watcher
+
+    d = Path(tempfile.mkdtemp()) / "run"
+    d.mkdir()
+    path = d / "events.out.tfevents.1700000000.bench.1.0"
+    total = records + 8 * new
+    write_records(path, 0, records, total)
+    full = []
+    for _ in range(3):
+        t = time.perf_counter()
+        (s,) = read_lr_series(d)
+        full.append(time.perf_counter() - t)
+    w = Watcher(d.parent, None)
+    w.tick()  # the whole file, once
+    ticks = []
+    n = records
+    for _ in range(7):
+        write_records(path, n, new, total)
+        n += new
+        t = time.perf_counter()
+        w.tick()
+        ticks.append(time.perf_counter() - t)
+    live = next(iter(w.lives.values()))
+    assert live.n_points == n, (live.n_points, n)
+    return statistics.median(full), statistics.median(ticks)
+
+
+def make_logdir(root: Path, runs: int, points: int = 2000) -> None:
+    x = np.arange(0, points * 10, 10)
+    for i in range(runs):
+        peak = 0.01 * (1 + i % 7)
+        warm = 500
+        lr = np.where(
+            x < warm,
+            peak * x / warm,
+            0.5 * peak * (1 + np.cos(np.pi * (x - warm) / (x[-1] - warm))),
+        )
+        write_scalars(root / f"exp{i:03d}" / "train", ["lr", "loss"], x, [lr, 1 / (1 + x)])
+
+
+def bench_report(runs: int) -> dict[str, float]:
+    import lraudit
+    from lraudit.cache import RunCache
+
+    root = Path(tempfile.mkdtemp())
+    logs, cache = root / "logs", root / "cache"
+    make_logdir(logs, runs)
+    out: dict[str, float] = {}
+    for label in ("first", "second"):
+        c = RunCache(cache)
+        t = time.perf_counter()
+        lraudit.audit(logs, jobs=1, cache=c)
+        out[label] = time.perf_counter() - t
+        assert (c.misses, c.hits) == ((runs, 0) if label == "first" else (0, runs))
+    cli = root / "cli-cache"
+    env = {**os.environ, "LRAUDIT_CACHE_DIR": str(cli)}
+    for label in ("cli_first", "cli_second"):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "lraudit", "report", str(logs), "--isolated", "-q",
+             "--format", "json", "--jobs", "1"],
+            check=True, env=env, stdout=subprocess.DEVNULL, cwd=REPO,
+        )  # fmt: skip
+        out[label] = time.perf_counter() - t
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--new", type=int, default=1_000)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    if a.quick:
+        a.records, a.runs = 200_000, 30
+    full, tick = bench_tick(a.records, a.new)
+    print(
+        f"watch tick: {a.records:,}-record run + {a.new:,} new records: tick {tick * 1e3:.1f} ms, "
+        f"full read {full * 1e3:.0f} ms -> {100 * tick / full:.2f} % of a full read"
+    )
+    r = bench_report(a.runs)
+    print(
+        f"report on {a.runs} unchanged runs (in process, jobs=1): first {r['first']:.2f} s, "
+        f"second {r['second']:.3f} s -> {r['first'] / r['second']:.0f}x"
+    )
+    print(
+        f"lraudit report command (new process each): first {r['cli_first']:.2f} s, "
+        f"second {r['cli_second']:.2f} s -> {r['cli_first'] / r['cli_second']:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
