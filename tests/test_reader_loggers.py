@@ -187,13 +187,16 @@ def test_mlflow_deleted_runs_are_skipped(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_mlflow_client_reads_the_same_store() -> None:
+def test_mlflow_client_reads_the_same_store(tmp_path: Path, monkeypatch) -> None:
     mlflow = pytest.importorskip("mlflow", reason="mlflow (optional extra) is not installed")
-    import os
-
-    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     (s,) = lraudit.read_lr_series(MLF)
-    client = mlflow.tracking.MlflowClient((MLF / "mlruns").as_uri())
+    store = tmp_path / "mlruns"
+    shutil.copytree(MLF / "mlruns", store)
+    for meta in store.glob("*/*/meta.yaml"):  # git keeps no empty folder; mlflow wants them
+        for empty in ("params", "artifacts"):
+            (meta.parent / empty).mkdir(exist_ok=True)
+    client = mlflow.tracking.MlflowClient(store.as_uri())
     hist = client.get_metric_history(s.run.rsplit("/", 1)[-1], "train/lr")
     assert [m.step for m in hist] == s.steps.tolist()
     assert [m.value for m in hist] == s.values.tolist()
