@@ -124,7 +124,9 @@ def audit_on_dask(
             continue
         add_phase_seconds(got.seconds)
         audits.extend(got.audits)
-        if got.bare is not None:
+        if isinstance(got.bare, str):
+            failed[run] = got.bare  # its files could not be read
+        elif got.bare is not None:
             bare[run] = got.bare
     audits.sort(key=lambda a: (a.run, a.tag))
     return audits, bare, failed

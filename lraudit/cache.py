@@ -53,7 +53,7 @@ MAX_TOTAL = 1024 * 1024 * 1024
 _DTYPES = {"<i8": np.int64, "<f8": np.float64, "|b1": np.bool_}
 
 #: (series, analyses) per run, and the runs without an LR tag -> their scalar tags
-RunResult = tuple[list[LRSeries], list[Any], dict[str, tuple[str, ...]]]
+RunResult = tuple[list[LRSeries], list[Any], dict[str, "tuple[str, ...] | str"]]
 
 
 def default_dir() -> Path:
@@ -315,7 +315,7 @@ class RunCache:
             self.trim()
         out_s: list[LRSeries] = []
         out_a: list[Any] = []
-        out_b: dict[str, tuple[str, ...]] = {}
+        out_b: dict[str, tuple[str, ...] | str] = {}
         for name in runs:
             s, a, b = got[name]
             out_s += s

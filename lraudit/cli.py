@@ -449,9 +449,10 @@ def config_spec(values: list[str] | None, *, no_config: bool) -> tuple[str | Non
 
 
 def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    from lraudit.report import Options, failing, get_formatter, resolve_format
+    from lraudit.report import Options, fail_rank, failing, get_formatter, resolve_format
     from lraudit.report.locate import attach_lines
     from lraudit.report.text import summary_line
+    from lraudit.types import Severity
 
     args, settings_file = _merge(args)
     for option in ("PATH", "--output", "--plot"):
@@ -531,6 +532,8 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
         if not args.quiet:
             print(f"lraudit: wrote {len(paths)} plot(s) to {printable(args.plot)}", file=stderr)
     bad = sum(len(failing(r, fail_on)) for r in report.runs)
+    if report.failed and fail_rank(fail_on) <= Severity.WARNING.rank:
+        bad += len(report.failed)  # a run that could not be read is a warning: it was not checked
     verdict = ""
     if args.command == "check":
         verdict = f"check {'failed' if bad else 'passed'} (--fail-on {fail_on})"

@@ -130,11 +130,13 @@ def audit(
         world_size=world_size,
     )
     failed: dict[str, str] = {}
+    bare: Bare
     names = None if dask is None else _runs_to_read(os.fspath(path), run, min_runs=1)
     if dask is not None and names is not None:
         from lraudit.backends import audit_on_dask
 
-        runs, bare, failed = audit_on_dask(dask, os.fspath(path), tag, names, plan, jobs, progress)
+        runs, tags, failed = audit_on_dask(dask, os.fspath(path), tag, names, plan, jobs, progress)
+        bare = dict(tags)
         if not runs:
             _nothing_audited(os.fspath(path), tag, run, failed)
     else:
@@ -150,9 +152,14 @@ def audit(
         config_path=plan.given_path,
         config_format=None if given is None else given.format,
         intended=given,
-        unaudited=tuple(sorted(bare.items())),
-        failed=tuple(sorted(failed.items())),
+        unaudited=tuple(sorted((r, t) for r, t in bare.items() if not isinstance(t, str))),
+        failed=tuple(sorted({**failed, **_unreadable(bare)}.items())),
     )
+
+
+def _unreadable(bare: Mapping[str, tuple[str, ...] | str]) -> dict[str, str]:
+    """The runs of ``bare`` whose files could not be read, with why."""
+    return {r: why for r, why in bare.items() if isinstance(why, str)}
 
 
 def _nothing_audited(
@@ -272,8 +279,9 @@ def _judge_run(
 
 # --------------------------------------------------------------------------- reading & fitting
 
-#: Runs without a learning-rate tag -> the scalar tags they hold.
-Bare = dict[str, tuple[str, ...]]
+#: Runs not audited -> the scalar tags they hold when they have no learning-rate tag, or one
+#: line on why they gave nothing when their event files could not be read or were damaged.
+Bare = dict[str, "tuple[str, ...] | str"]
 
 
 #: ``jobs=None``: read runs in workers from this many runs on (see the module docstring) ...
@@ -319,12 +327,15 @@ def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bar
     The run's own directory is read (no walk over the whole logdir per run); runs nested below
     it are left to their own task.
     """
-    from lraudit.reader import read_lr_series
+    from lraudit.reader import read_lr_runs
 
     target = path if run == "." else os.path.join(path, *run.split("/"))
+    unread: dict[str, str] = {}
     try:
-        got = read_lr_series(target, tag=tag, run=".")
+        got, _ = read_lr_runs(target, tag=tag, run=".", unread=unread)
     except TagNotFoundError as e:
+        if unread:
+            return [], {run: next(iter(unread.values()))}
         return [], {run: tuple(sorted(e.tags))}
     return [dataclasses.replace(s, run=run) for s in got if s.run == "."], {}
 
@@ -394,7 +405,9 @@ def _read_and_fit_jobs(
         runs = None  # a few runs: read here; the fits may still go to workers (below)
     if runs is None:
         with _timed("read"):
-            series, bare = read_lr_runs(p, tag=tag, run=run)  # raises when nothing to audit
+            unread: dict[str, str] = {}
+            series, tags = read_lr_runs(p, tag=tag, run=run, unread=unread)  # raises if none
+            bare: Bare = {**tags, **unread}
         total = 1 + len(series)
         _tick(progress, 1, total, f"read {p}")
         big = not auto or sum(int(s.steps.size) for s in series) >= AUTO_MIN_POINTS
@@ -521,7 +534,7 @@ class RunOutcome:
     holds when it has no LR tag (else None), and the seconds spent per phase."""
 
     audits: tuple[RunAudit, ...]
-    bare: tuple[str, ...] | None
+    bare: tuple[str, ...] | str | None
     seconds: Mapping[str, float]
 
 

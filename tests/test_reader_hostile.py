@@ -175,3 +175,51 @@ def test_tag_filter_runs_once_per_distinct_tag(tmp_path: Path) -> None:
         calls.clear()
         fd = read_file(str(tmp_path / NAME), want, fast=fast)
         assert sorted(calls) == sorted(tags) and fd.points["lr"].steps.size == 300
+
+
+def _damaged_logdir(root: Path, runs: int = 12, bad: tuple[int, ...] = (2, 7)) -> Path:
+    for r in range(runs):
+        lt.write_scalars(
+            root / f"run{r:02d}",
+            "lr",
+            list(range(0, 400, 10)),
+            [0.1 * 0.9**i for i in range(40)],
+            name=NAME,
+        )
+    for r in bad:
+        (root / f"run{r:02d}" / NAME).write_bytes(np.random.default_rng(r).bytes(3000))
+    return root
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_unreadable_runs_are_named_with_their_reason_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    import json
+
+    from lraudit.cli import main
+
+    root = _damaged_logdir(tmp_path / "logs")
+    base = ["report", str(root), "--no-config", "--jobs", jobs, "--no-cache"]
+    assert main([*base, "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert len(rep["runs"]) == 10
+    why = {u["run"]: u.get("reason", "") for u in rep["unaudited"]}
+    assert sorted(why) == ["run02", "run07"]
+    assert all("damaged" in w and "byte 0" in w for w in why.values())
+    for fmt in ("text", "markdown", "html", "junit", "github", "sarif"):
+        assert main([*base, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "run02" in out and "run07" in out, fmt
+
+
+def test_check_counts_an_unreadable_run_as_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lraudit.cli import main
+
+    root = _damaged_logdir(tmp_path / "logs")
+    base = ["check", str(root), "--no-config", "--no-cache"]
+    assert main(base) == 0  # --fail-on error: the readable runs are fine
+    assert main([*base, "--fail-on", "warning"]) == 1
+    assert main([*base, "--fail-on", "warning", "--exit-zero"]) == 0

@@ -49,8 +49,14 @@ def format_junit(report: AuditReport, options: Options | None = None) -> str:
         out += lines
         out += [f"note: {n}" for n in dict.fromkeys(r.notes)]
         ET.SubElement(case, "system-out").text = "\n".join(out)
+    for run, why in report.failed:  # runs whose files could not be read (or whose worker died)
+        n_err += 1
+        case = ET.SubElement(
+            suite, "testcase", classname=f"lraudit.{run}", name="(not audited)", file=report.path
+        )
+        ET.SubElement(case, "error", message=why, type="lraudit.not_audited").text = why
     for el in (suites, suite):
-        el.set("tests", str(len(report.runs)))
+        el.set("tests", str(len(report.runs) + len(report.failed)))
         el.set("failures", str(n_fail))
         el.set("errors", str(n_err))
     suite.set("skipped", "0")

@@ -126,6 +126,13 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                             }
                             for r in report.runs
                             for n in dict.fromkeys(r.notes)
+                        ]
+                        + [
+                            {
+                                "level": "warning",
+                                "message": {"text": f"{run}: not audited: {why}"},
+                            }
+                            for run, why in report.failed
                         ],
                     }
                 ],
