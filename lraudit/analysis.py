@@ -43,9 +43,15 @@ class Analysis:
 
 
 def _fit(series: LRSeries) -> FitResult:
+    """The fit of ``series``, its ``status`` ``"poor"`` when it misses the curve materially
+    (:func:`lraudit.run_findings.explained`): such a fit is not a result, in any format."""
     from lraudit.fitting import fit
+    from lraudit.run_findings import explained
 
-    return fit(series)
+    f = fit(series)
+    if f.status == "ok" and not explained(f):
+        f = dataclasses.replace(f, status="poor")
+    return f
 
 
 def sub_series(series: LRSeries, start: int, stop: int) -> LRSeries:
