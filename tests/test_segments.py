@@ -128,3 +128,29 @@ def test_a_segment_whose_fit_misses_its_curve_is_flagged_in_every_format(tmp_pat
     assert run.status != "ok"
     for fmt in ("text", "markdown", "html"):
         assert "poor fit" in render(rep, fmt, Options()), fmt
+
+
+def test_a_restarted_training_is_fitted_on_its_own_clock(tmp_path) -> None:
+    """A resume that restarted warmup + cosine at step 1500 (first logged at 1600): on the
+    absolute clock no warmup can start at 1500; on its own clock the segment is warmup + cosine
+    at float32 precision, described with the step its clock counts from."""
+    from lraudit import audit
+    from lraudit.describe import describe_fit
+    from lraudit.testing import write_scalars
+
+    def sched(t: np.ndarray) -> np.ndarray:
+        warm = 0.01 + (0.04 - 0.01) * t / 300
+        cos = 0.04 * 0.5 * (1 + np.cos(np.pi * (t - 300) / 2700))
+        return np.where(t < 300, warm, cos)
+
+    x1 = np.arange(100, 1501, 100)
+    x2 = np.arange(1600, 3001, 100)
+    steps = np.r_[x1, x2]
+    write_scalars(tmp_path, "lr", steps, _f32(np.r_[sched(x1), sched(x2 - 1500)]))
+    (run,) = audit(str(tmp_path)).runs
+    assert [g.first_step for g in run.segments] == [100, 1600]
+    fit = run.segments[1].fit
+    assert fit is not None and fit.explained and fit.offset == -1600
+    np.testing.assert_allclose(fit.evaluate(x2), sched(x2 - 1500), rtol=1e-5)
+    assert fit.schedule.warmup is not None and fit.schedule.warmup.steps == 200
+    assert "counted from step 1,600" in describe_fit(fit)
