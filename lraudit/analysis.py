@@ -43,9 +43,15 @@ class Analysis:
 
 
 def _fit(series: LRSeries) -> FitResult:
+    """The fit of ``series``, its ``status`` ``"poor"`` when it misses the curve materially
+    (:func:`lraudit.run_findings.explained`): such a fit is not a result, in any format."""
     from lraudit.fitting import fit
+    from lraudit.run_findings import explained
 
-    return fit(series)
+    f = fit(series)
+    if f.status == "ok" and not explained(f):
+        f = dataclasses.replace(f, status="poor")
+    return f
 
 
 def sub_series(series: LRSeries, start: int, stop: int) -> LRSeries:
@@ -79,6 +85,8 @@ def analyse(series: LRSeries) -> Analysis:
     for g in seg.segments:
         part = sub_series(series, g.start, g.stop)
         f = _fit(part) if len(part) >= MIN_SEGMENT_POINTS else None
+        if f is not None and g.start > 0 and not g.stray:
+            f = _own_clock(part, f)
         if main is not None and g.start == main.start:
             main_fit = f
         out.append(
@@ -94,6 +102,30 @@ def analyse(series: LRSeries) -> Analysis:
     span = None if main is None else (int(main.start), int(main.stop))
     spans = tuple((int(g.start), int(g.stop)) for g in seg.segments)
     return Analysis(fit=main_fit, segments=tuple(out), main=span, zero_stretches=zeros, spans=spans)
+
+
+#: a segment's fit on its own clock replaces the absolute one when it is this much closer
+OWN_CLOCK_GAIN = 10.0
+
+
+def _own_clock(part: LRSeries, f: FitResult) -> FitResult:
+    """The fit of a later training on its own clock, when that explains its curve and the
+    absolute one does not.
+
+    A training that restarted its schedule at step ``s0`` runs ``f(s - s0)``: on the absolute
+    clock no family's warmup (always from step 0) can start at ``s0``, and the best try is a
+    warmup over thousands of steps that never ran. Fitted on steps counted from its first
+    point, the same segment is one family at float32 precision; the fit keeps absolute steps
+    with ``offset = -s0`` (observed step ``s`` is schedule step ``s - s0``).
+    """
+    if f.explained:
+        return f
+    s0 = int(part.steps[0])
+    own = _fit(dataclasses.replace(part, steps=part.steps - s0))
+    if not own.explained or own.rmse_log * OWN_CLOCK_GAIN > f.rmse_log:
+        return f
+    at = None if own.misfit_step is None else own.misfit_step + s0
+    return dataclasses.replace(own, offset=own.offset - s0, misfit_step=at)
 
 
 def _median_relerr(y: np.ndarray, want: np.ndarray) -> float:

@@ -105,7 +105,10 @@ def describe_fit(fit: FitResult | None) -> str:
     """
     if fit is None:
         return "—"
-    return describe_schedule(fit.schedule, unsure=fit.unidentified)
+    line = describe_schedule(fit.schedule, unsure=fit.unidentified)
+    if fit.offset < -1:  # a later training fitted on its own clock (lraudit.analysis)
+        line += f" (steps counted from step {-fit.offset:,})"
+    return line
 
 
 def describe_schedule(

@@ -66,6 +66,7 @@ from lraudit.run_findings import (
     explained,
     merge_findings,
     segment_findings,
+    segment_unexplained,
     unexplained,
     zero_findings,
 )
@@ -255,6 +256,9 @@ def _judge_run(
             # with a config, the comparison says what differs; without one, a fit that
             # misses the curve is not a result, and nothing that rests on its shape is said
             found = [f for f in found if f.name not in FIT_SHAPED] + unexplained(a.fit, m)
+        # every other training's fit is a result only when it explains its curve
+        judged = (a.fit, other[2] if other is not None else None)
+        found += segment_unexplained(s, a.segments, a.spans, judged)
         if it is None or not any(f.severity is Severity.ERROR for f in found):
             # with a config, an error already says the LR differs there (a schedule run
             # twice as fast reaches its final 0 halfway): the zero stretch is its consequence

@@ -88,6 +88,34 @@ def unexplained(fit: FitResult | None, series: LRSeries, where: str = "") -> lis
     return [finding("unexplained_lr", msg, step=worst_step, observed=fit.rmse_log)]
 
 
+def segment_unexplained(
+    series: LRSeries,
+    segments: Sequence[SegmentAudit],
+    spans: Sequence[tuple[int, int]],
+    skip: Sequence[FitResult | None] = (),
+) -> list[Finding]:
+    """``unexplained_lr`` for every segment (not stray) whose fit misses its curve, except the
+    fits in ``skip`` (the one the run's own rule already judges: compared with the config, or
+    flagged as the run's fit)."""
+    out: list[Finding] = []
+    for k, (g, (start, stop)) in enumerate(zip(segments, spans, strict=True)):
+        if g.stray or g.fit is None or any(g.fit is f for f in skip):
+            continue
+        part = _part(series, start, stop)
+        where = (
+            f" of segment {k + 1} (steps {_step(g.first_step)}-{_step(g.last_step)}, "
+            "a training of its own)"
+        )
+        out += unexplained(g.fit, part, where)
+    return out
+
+
+def _part(series: LRSeries, start: int, stop: int) -> LRSeries:
+    from lraudit.analysis import sub_series
+
+    return sub_series(series, start, stop)
+
+
 def segment_findings(
     series: LRSeries, segments: Sequence[SegmentAudit]
 ) -> tuple[list[Finding], list[str]]:

@@ -52,12 +52,18 @@ is. The series is then cut, in this order:
      (``new_warmup``); a jump down followed by a flat or falling LR is a step decay
      (piecewise, exponential staircase, ReduceLROnPlateau) and is never cut.
 
-   Jumps that a periodic family explains are not cut: a jump up from the floor of a cosine
-   cycle (the fall had flattened: the last slope is at most half the cycle's steepest one) back
-   to at most the previous peak is an SGDR / cosine-with-restarts restart; two or more jumps of
-   one kind at a constant (or geometric) period with the same (or geometrically decaying)
-   level after them are a cyclic schedule. Jumps closer than :data:`DENSE_POINTS` points apart
-   on average are one fast or aliased cycle, not resumes, and are not cut.
+   Jumps that a periodic family explains are not cut; a resume is a reset that *breaks* the
+   periodic structure. A jump up is an SGDR / cosine-with-restarts restart when the cycle
+   before it is a cosine half-wave reaching its floor inside the jump's logging gap
+   (``f + A (1 + cos(pi (t - c) / (r - c))) / 2`` fitted to within 1 % of ``A``, ``c`` in the
+   previous restart's gap or up to 3/4 of a cycle before the first point) and the points after
+   it start a cosine from the same floor at that step, no higher than the previous peak. Two or
+   more jumps (or valleys) of one kind at a constant (or geometric) period with the same (or
+   geometrically decaying) level after them are a cyclic schedule; a triangle's valley (two
+   straight or ``exp_range``-bent sides meeting on their upper envelope) is CyclicLR. A jump up
+   right after a rise at least ``1/K`` as fast is a steep ramp logged coarsely. Jumps closer
+   than :data:`DENSE_POINTS` points apart on average are one fast or aliased cycle, not
+   resumes, and are not cut. The same explanations hold at reader restarts (rule 2).
 4. **stray** segments: a segment of at most :data:`STRAY_POINTS` points and at most a tenth of
    the longest one is marked ``stray`` (a few points of another training); ``main`` is the
    longest segment that is not stray.
@@ -76,6 +82,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lraudit.curves import JUMP_RTOL
+from lraudit.segments_periodic import periodic, sgdr_restart, triangle
 from lraudit.types import LRSeries, Restart
 
 __all__ = [
@@ -109,8 +116,6 @@ DENSE_POINTS = 4
 
 _K = 4.0  # a jump is this many times the local slope
 _W = 3  # neighbours on each side for the local slope
-_PERIOD_RTOL = 0.03  # equal periods / levels within this (plus one log interval for periods)
-_LEVEL_RTOL = 0.05  # equal levels after cyclic jumps (aliasing moves the first logged point)
 
 
 @dataclass(frozen=True)
@@ -363,12 +368,41 @@ def _restart_cuts(
 
 
 def _explained_at(s: np.ndarray, v: np.ndarray, jumps: _Jumps, i: int) -> bool:
-    """A break at a file boundary that a periodic family explains by itself: an SGDR restart
-    (a jump up from a cosine's floor) or a triangular cycle's valley."""
+    """A break at a file boundary that the series' own structure explains: a steep ramp seen
+    coarsely (a jump up right after a rise), an SGDR restart (a jump up from a cosine's floor),
+    a triangular cycle's valley, jumps or valleys that repeat at a constant period, or a cycle
+    as fast as the logging."""
+    if _oscillates(v):
+        return True
+    n = v.shape[0]
     if jumps.d[i - 1] > 0 and jumps.jump[i - 1]:
-        ups = np.flatnonzero(jumps.jump[: i - 1] & (jumps.d[: i - 1] > 0)) + 1
-        return _sgdr_restart(s, v, i, 0, ups.tolist())
-    return _triangle(s, v, i, 0, v.shape[0])
+        if _ramp_continues(s, v, i):
+            return True
+        big = jumps.jump & (jumps.rel >= EVENT_RTOL)
+        ups = (np.flatnonzero(big & (jumps.d > 0)) + 1).tolist()
+        if i not in ups:
+            ups = sorted([*ups, i])
+        if sgdr_restart(s, v, i, 0, ups, n):
+            return True
+        return len(ups) >= 2 and periodic(s, v, ups, 0, up=True)
+    if triangle(s, v, i, 0, n):
+        return True
+    runmax = np.fmax.accumulate(np.where(np.isfinite(v), v, -np.inf))
+    valleys = _valleys(v, 0, n, runmax)
+    near = [m for m in valleys if abs(m - i) <= 1]
+    return bool(near) and len(valleys) >= 2 and periodic(s, v, valleys, 0, up=False)
+
+
+def _ramp_continues(s: np.ndarray, v: np.ndarray, i: int) -> bool:
+    """The jump up into point ``i`` continues a rise: the change before it rose at least
+    ``1/K`` as fast (per step). A warmup or a one-cycle's rise logged every few points is one
+    steep ramp, not a resume."""
+    if i < 2 or not np.isfinite(v[i - 2 : i + 1]).all():
+        return False
+    x = s.astype(np.float64)
+    before = (v[i - 1] - v[i - 2]) / max(x[i - 1] - x[i - 2], 1.0)
+    jump = (v[i] - v[i - 1]) / max(x[i] - x[i - 1], 1.0)
+    return bool(before > 0 and _K * before >= jump)
 
 
 # --------------------------------------------------------------------------- LR events
@@ -394,19 +428,19 @@ def _lr_events(
     downs = [i for i in sorted(down_all) if _rises_after(v, i, b)]
     valleys = [m for m in _valleys(v, a, b, runmax) if m not in down_all and m + 1 not in up_all]
     events: list[tuple[int, str]] = []
-    if ups and not _dense(ups, a, b) and not _periodic(s, v, ups, a, up=True):
+    if ups and not _dense(ups, a, b) and not periodic(s, v, ups, a, up=True):
         for i in ups:
-            if _sgdr_restart(s, v, i, a, ups):
+            if sgdr_restart(s, v, i, a, ups, b):
                 continue
             if _rises_after(v, i, b):
                 events.append((_ramp_start(s, v, i, a), "new_warmup"))
             else:
                 events.append((i, "lr_jump"))
-    if downs and not _dense(downs, a, b) and not _periodic(s, v, downs, a, up=False):
+    if downs and not _dense(downs, a, b) and not periodic(s, v, downs, a, up=False):
         events.extend((i, "new_warmup") for i in downs)
-    if valleys and not _dense(valleys, a, b) and not _periodic(s, v, valleys, a, up=False):
+    if valleys and not _dense(valleys, a, b) and not periodic(s, v, valleys, a, up=False):
         for m in valleys:
-            if not _triangle(s, v, m, a, b):
+            if not triangle(s, v, m, a, b):
                 events.append((_ramp_start(s, v, m + 1, a), "new_warmup"))
     return events
 
@@ -430,43 +464,6 @@ def _valleys(v: np.ndarray, a: int, b: int, runmax: np.ndarray) -> list[int]:
         if gain >= 0.2 * abs(vv[top_after]) and runmax[m - 1] >= 1.2 * vv[m]:
             out.append(a + m)
     return out
-
-
-def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Slopes of ``y`` over ``x`` without the first and last change (an aliased corner)."""
-    sl = np.diff(y) / np.diff(x.astype(np.float64))
-    return sl[1:-1] if sl.shape[0] > 2 else sl
-
-
-def _linear(sl: np.ndarray) -> bool:
-    """The slopes agree within 30 % and keep one sign."""
-    if sl.shape[0] < 2:
-        return True
-    top = float(np.max(np.abs(sl)))
-    return bool(top > 0 and (sl.max() - sl.min()) <= 0.3 * top and np.all(sl * sl[0] > 0))
-
-
-def _triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
-    """The valley at ``m`` joins a straight fall from the last peak and a straight rise, and the
-    valley point lies on the upper envelope of the two lines (``v = max(fall, rise)``, as a
-    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it."""
-    top = m
-    while top - 1 >= a and v[top - 1] >= v[top]:
-        top -= 1
-    end = m
-    while end + 1 < b and v[end + 1] > v[end]:
-        end += 1
-    if top == m or end == m:
-        return False
-    fall, rise = _slopes(s[top : m + 1], v[top : m + 1]), _slopes(s[m : end + 1], v[m : end + 1])
-    if not (_linear(fall) and _linear(rise)):
-        return False
-    fs, rs = -float(fall[-1]), float(rise[0])  # the slopes nearest the valley
-    x = s.astype(np.float64)
-    on_fall = v[m - 1] - fs * (x[m] - x[m - 1]) if m - 1 >= a else -np.inf
-    on_rise = v[m + 1] - rs * (x[m + 1] - x[m])
-    tol = 0.25 * max(fs, rs) * (x[m + 1] - x[m]) + JUMP_RTOL * abs(v[m])
-    return bool(abs(v[m] - max(on_fall, on_rise)) <= tol)
 
 
 def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
@@ -495,73 +492,3 @@ def _oscillates(y: np.ndarray) -> bool:
 def _dense(ev: list[int], a: int, b: int) -> bool:
     """Events closer than :data:`DENSE_POINTS` points apart on average (one aliased pattern)."""
     return len(ev) >= 3 and (b - a) / (len(ev) + 1) < DENSE_POINTS
-
-
-def _sgdr_restart(s: np.ndarray, v: np.ndarray, i: int, a: int, ups: list[int]) -> bool:
-    """The jump up at ``i`` restarts a cosine cycle: the fall from the cycle's peak was flat at
-    both ends (a cosine leaves its peak and reaches its floor with zero slope: first and last
-    slope at most half the steepest, all falling) and the LR goes back to at most that peak."""
-    prev = max([a, *[u for u in ups if u < i]])
-    seg = v[prev:i]
-    if seg.shape[0] < 4 or not np.isfinite(seg).all():
-        return False
-    top = prev + int(np.argmax(seg))
-    fall_v, fall_s = v[top:i], s[top:i].astype(np.float64)
-    if fall_v.shape[0] < 4:
-        return False
-    slope = -np.diff(fall_v) / np.diff(fall_s)
-    if not (slope > 0).all():
-        return False  # not still falling (a flat floor or a rise is not a cosine's end)
-    # the cycle's start is seen (the fall starts after the piece's first point) or the next
-    # cycle shows one (its first slope at most half its steepest)
-    starts_flat = _flat_start(slope) if top > a else _flat_start(_next_fall(s, v, i, ups))
-    flat_end = slope[-1] <= 0.5 * slope.max()
-    return bool(flat_end and starts_flat and v[i] <= float(seg.max()) * (1 + _PERIOD_RTOL))
-
-
-def _flat_start(slope: np.ndarray) -> bool:
-    """A fall (positive slopes) that starts at most half as steep as its steepest part; True when
-    too short to tell (fewer than 3 slopes)."""
-    return slope.shape[0] < 3 or bool(slope[0] <= 0.5 * slope.max())
-
-
-def _next_fall(s: np.ndarray, v: np.ndarray, i: int, ups: list[int]) -> np.ndarray:
-    """Positive slopes of the fall that starts at point ``i`` (up to the next jump up)."""
-    stop = min([u for u in ups if u > i] + [v.shape[0]])
-    y, x = v[i:stop], s[i:stop].astype(np.float64)
-    sl = -np.diff(y) / np.diff(x)
-    k = int(np.argmax(~(sl > 0))) if (~(sl > 0)).any() else sl.shape[0]
-    return sl[:k]
-
-
-def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
-    """All equal within tolerance, or a geometric sequence (constant ratio)."""
-    if x.shape[0] < 2:
-        return True
-    if np.all(np.abs(x - np.median(x)) <= rtol * np.abs(np.median(x)) + atol):
-        return True
-    if x.shape[0] < 3 or np.any(x <= 0):
-        return False
-    r = x[1:] / x[:-1]
-    return bool(np.all(np.abs(r - np.median(r)) <= 2 * rtol * np.median(r)))
-
-
-def _periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> bool:
-    """Two or more jumps of one kind at a constant (or geometric) period, with the same (or
-    geometrically changing) level after them and before them: a cyclic schedule."""
-    e = np.asarray(ev)
-    cyc = np.diff(s[e]).astype(np.float64)
-    top = a + int(np.nanargmax(v[a : e[0]])) if e[0] > a else a
-    if up and top > a:  # the first cycle runs from its peak (after any warmup) to the first jump
-        cyc = np.r_[float(s[e[0]] - s[top]), cyc]
-    if cyc.shape[0] < 2:  # a period is seen at least twice
-        return False
-    dt = float(np.median(np.diff(s[a : e[-1] + 1])))  # one log interval
-    if not _consistent(cyc, _PERIOD_RTOL, 1.5 * dt):
-        return False
-    after, before = v[e], v[e - 1]
-    # levels agree within 5 % of the peak plus one logging interval's typical change (the
-    # first point logged after a restart lands anywhere inside that interval)
-    dv = np.abs(np.diff(v[a : e[-1] + 1]))
-    atol = _LEVEL_RTOL * float(np.nanmax(np.abs(v[a : e[-1] + 1]))) + float(np.nanmedian(dv))
-    return _consistent(after, _LEVEL_RTOL, atol) and _consistent(before, _LEVEL_RTOL, atol)

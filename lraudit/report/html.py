@@ -19,6 +19,7 @@ from lraudit.report.text import (
     points_cell,
     segment_points,
     segment_reason,
+    segment_status,
     summary_line,
     unaudited_line,
 )
@@ -128,6 +129,10 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
             fit = describe_fit(g.fit) if g.fit is not None else "too short to fit"
             seg = ["", f"↳ segment {k + 1} ({e(segment_reason(g))})"]
             seg += [e(segment_points(g).replace("\n", " ")), e(fit)]
+            if with_intended:
+                seg.append("")
+            bad = segment_status(g)
+            seg.append(f'<span class="warning">{e(bad)}</span>' if bad else "")
             seg += [""] * (len(head) - len(seg))
             out.append('<tr class="segment">' + "".join(f"<td>{c}</td>" for c in seg) + "</tr>")
     out.append("</tbody></table>")

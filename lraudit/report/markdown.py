@@ -10,6 +10,7 @@ from lraudit.report.text import (
     run_config_lines,
     segment_points,
     segment_reason,
+    segment_status,
     summary_line,
     unaudited_line,
 )
@@ -83,7 +84,8 @@ def format_markdown(report: AuditReport, options: Options | None = None) -> str:
             seg += [segment_points(g).replace("\n", " "), md_cell(fit)]
             if with_intended:
                 seg.append("")
-            lines.append("| " + " | ".join(seg) + " | |")
+            bad = segment_status(g)
+            lines.append("| " + " | ".join(seg) + f" | {'⚠️ ' + bad if bad else ''} |")
     findings = [(r, f) for r in report.runs for f in r.findings]
     if findings:
         lines += ["", "### Findings", ""]

@@ -49,6 +49,12 @@ def segment_reason(seg: SegmentAudit) -> str:
     return f"stray, {why}" if seg.stray else why
 
 
+def segment_status(seg: SegmentAudit) -> str:
+    """A segment row's status: ``"poor fit"`` when its fit misses its curve (not a result; an
+    ``unexplained_lr`` finding says where), else empty (the run row carries the status)."""
+    return "poor fit" if seg.fit is not None and seg.fit.status == "poor" and not seg.stray else ""
+
+
 def segment_points(seg: SegmentAudit) -> str:
     """``"20\n100–2000"``: a segment's points and step range (two lines, as the run rows)."""
     return f"{seg.n_points}\n{fmt_step(seg.first_step)}–{fmt_step(seg.last_step)}"
@@ -164,7 +170,7 @@ def format_text(report: AuditReport, options: Options | None = None) -> str:
             seg.append(describe_fit(g.fit) if g.fit is not None else "too short to fit")
             if with_intended:
                 seg.append("")
-            table.add_row(*seg, "")
+            table.add_row(*seg, Text(segment_status(g), style=_STYLE["warning"]))
     console.print(table)
     findings = [(r, f) for r in report.runs for f in r.findings]
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]

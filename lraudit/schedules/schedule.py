@@ -151,9 +151,10 @@ def compose(
     frac = np.clip(s[mask], 0.0, None) / w.steps
     if rel:
         # F is F(0) on its own clock until the warmup ends
-        wv = shape(frac, w.start_lr, target, lambda: np.full_like(frac, target), target)
+        wv = shape(frac, w.start_lr, target, lambda: np.full_like(frac, target), target, w.steps)
     else:
-        wv = shape(frac, w.start_lr, target, lambda: lr[mask], f0)  # lr is max(f(s), min_lr)
+        # lr is max(f(s), min_lr)
+        wv = shape(frac, w.start_lr, target, lambda: lr[mask], f0, w.steps)
     out = lr.copy()
     out[mask] = wv
     return out

@@ -6,6 +6,9 @@ start LR and ``T`` the target (the family's value where the warmup ends, floored
 * ``linear``: :math:`a + (T - a) q`
 * ``constant``: :math:`a`
 * ``exponential``: :math:`a (T / a)^{q}` (needs :math:`a > 0`, :math:`T > 0`)
+* ``log``: :math:`a + (T - a) \\ln(s + 1) / \\ln W` (DeepSpeed ``WarmupLR`` /
+  ``WarmupDecayLR`` with ``warmup_type="log"``, their default; ``W`` at least 2): reaches
+  :math:`T` at :math:`s = W - 1`, a steep rise that flattens
 * ``linear_factor`` (multiplicative): :math:`F(s) (r_0 + (1 - r_0) q)` with :math:`F(s)` the
   running schedule at ``s`` and :math:`r_0 = a / F(0)`: torch ``LinearLR`` chained with a decay,
   MMEngine's overlapping ``LinearLR``, old detectron2 factor warmup, YOLOv5.
@@ -34,7 +37,8 @@ class Warmup:
     warmup ends inside one (YOLOv5: 100 iterations at 8 iterations per epoch = 12.5 epochs).
 
     ``shape``: ``linear`` (``start + (target - start) * s / steps``), ``constant`` (``start``),
-    ``exponential`` (``start * (target / start) ** (s / steps)``), ``linear_factor``
+    ``exponential`` (``start * (target / start) ** (s / steps)``), ``log``
+    (``start + (target - start) * ln(s + 1) / ln(max(steps, 2))``, DeepSpeed), ``linear_factor``
     (multiplicative: ``f(s) * (r0 + (1 - r0) * s / steps)`` with ``f`` the running schedule at
     ``s`` and ``r0 = start / f(0)``; torch LinearLR chained, MMEngine, YOLOv5).
     """
@@ -48,25 +52,41 @@ class Warmup:
         return {"steps": steps, "start_lr": float(self.start_lr), "shape": self.shape}
 
 
-#: ``shape(q, start, target, running, f0) -> lr``: ``q`` the warmup fraction ``s / W`` of the
-#: points inside it, ``running()`` the floored family values there, ``f0`` the family at step 0
-Shape = Callable[[np.ndarray, float, float, Callable[[], np.ndarray], float], np.ndarray]
+#: ``shape(q, start, target, running, f0, steps) -> lr``: ``q`` the warmup fraction ``s / W`` of
+#: the points inside it, ``running()`` the floored family values there, ``f0`` the family at step
+#: 0, ``steps`` the warmup length ``W``
+Shape = Callable[[np.ndarray, float, float, Callable[[], np.ndarray], float, float], np.ndarray]
 
 
 def _linear(
-    q: np.ndarray, start: float, target: float, running: Callable[[], np.ndarray], f0: float
+    q: np.ndarray,
+    start: float,
+    target: float,
+    running: Callable[[], np.ndarray],
+    f0: float,
+    steps: float = 0.0,
 ) -> np.ndarray:
     return start + (target - start) * q
 
 
 def _constant(
-    q: np.ndarray, start: float, target: float, running: Callable[[], np.ndarray], f0: float
+    q: np.ndarray,
+    start: float,
+    target: float,
+    running: Callable[[], np.ndarray],
+    f0: float,
+    steps: float = 0.0,
 ) -> np.ndarray:
     return np.full_like(q, start)
 
 
 def _exponential(
-    q: np.ndarray, start: float, target: float, running: Callable[[], np.ndarray], f0: float
+    q: np.ndarray,
+    start: float,
+    target: float,
+    running: Callable[[], np.ndarray],
+    f0: float,
+    steps: float = 0.0,
 ) -> np.ndarray:
     if start <= 0 or target <= 0:
         raise ScheduleError(
@@ -76,8 +96,26 @@ def _exponential(
     return start * (target / start) ** q
 
 
+def _log(
+    q: np.ndarray,
+    start: float,
+    target: float,
+    running: Callable[[], np.ndarray],
+    f0: float,
+    steps: float = 0.0,
+) -> np.ndarray:
+    # DeepSpeed: gamma = ln(s + 1) / ln(W), W = max(warmup_num_steps, 2); s = q W
+    w = max(float(steps), 2.0)
+    return start + (target - start) * np.log1p(q * float(steps)) / math.log(w)
+
+
 def _linear_factor(
-    q: np.ndarray, start: float, target: float, running: Callable[[], np.ndarray], f0: float
+    q: np.ndarray,
+    start: float,
+    target: float,
+    running: Callable[[], np.ndarray],
+    f0: float,
+    steps: float = 0.0,
 ) -> np.ndarray:
     # multiplicative: the factor r0 -> 1 scales the running schedule F(s), r0 = start / F(0)
     if f0 > 0:
@@ -97,6 +135,7 @@ SHAPES: dict[str, Shape] = {
     "linear": _linear,
     "constant": _constant,
     "exponential": _exponential,
+    "log": _log,
     "linear_factor": _linear_factor,
 }
 

@@ -1,7 +1,8 @@
 """Candidate warmups: the ways to model the initial rise (or straight initial fall) of a curve.
 
 Each option is ``(shape, free params, fixed values, n_structural)``: the shape read off the rise
-by structure detection (``linear``, ``exponential``, ``constant``), with the warmup length free
+by structure detection (``linear``, ``exponential``, ``constant``; ``log`` added when the rise is
+a straight line in ``ln(s + 1)``), with the warmup length free
 inside the logging gap where the rise ends and the start LR free; no warmup when the family
 explains the start itself.
 """
@@ -37,6 +38,8 @@ def warmup_options(ctx: Ctx) -> list[WarmupOption]:
         xs, ys = xs[:-1], ys[:-1]
     opts: list[WarmupOption] = []
     shapes = [shape] if xs.size >= 4 else ["linear", "exponential"]
+    if shape != "log" and _log_like(xs, ys):
+        shapes.append("log")  # DeepSpeed WarmupLR's default: a steep rise that flattens
     if falling:
         # a straight fall into a gentler decay: either a warmup from above or the family itself
         opts.append((None, [], {}, 0))
@@ -50,6 +53,10 @@ def warmup_options(ctx: Ctx) -> list[WarmupOption]:
                 slope, icpt = polyfit(xs, ys, 1)
                 start = max(float(icpt), 0.0)
                 w0 = (peak - icpt) / slope if slope != 0 else float(x[r])
+            elif sh == "log":  # y = a + b ln(s + 1), reaching the peak at s = W - 1
+                slope, icpt = polyfit(np.log1p(np.maximum(xs, 0.0)), ys, 1)
+                start = max(float(icpt), 0.0)
+                w0 = math.exp(min((peak - icpt) / slope, 50.0)) if slope > 0 else float(x[r])
             else:
                 slope, icpt = polyfit(xs, np.log(ys), 1)
                 start = math.exp(icpt)
@@ -87,7 +94,7 @@ def warmup_options(ctx: Ctx) -> list[WarmupOption]:
                 log=True,
             )
         ]
-        if sh == "linear":
+        if sh in ("linear", "log"):
             frees.append(
                 FreeParam("warmup.start_lr", start, 0.0, top_start, scale=max(peak, LR_SCALE_MIN))
             )
@@ -103,3 +110,18 @@ def warmup_options(ctx: Ctx) -> list[WarmupOption]:
             )
         opts.append((sh, frees, {}, 0))
     return opts or [(None, [], {}, 0)]
+
+
+def _log_like(xs: np.ndarray, ys: np.ndarray) -> bool:
+    """The rise is a straight line in ``ln(s + 1)`` far better than in ``s`` (at least 4
+    points from step 0 on, concave): a logarithmic warmup."""
+    if xs.size < 4 or xs[0] < 0 or not np.all(np.diff(ys) > 0):
+        return False
+    u = np.log1p(xs)
+    r_log = _resid(u, ys)
+    return bool(np.max(np.abs(r_log)) * 10 < np.max(np.abs(_resid(xs, ys))))
+
+
+def _resid(u: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    slope, icpt = polyfit(u, ys, 1)
+    return ys - (slope * u + icpt)
