@@ -15,7 +15,7 @@ from collections.abc import Callable
 from html import escape
 
 from lraudit.describe import describe_fit, describe_schedule
-from lraudit.report import Options, fail_rank
+from lraudit.report.base import Options, fail_rank
 from lraudit.report.text import (
     points_cell,
     segment_points,
