@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from lraudit._version import __version__
 from lraudit.errors import (
     ConfigError,
     LogReadError,
@@ -33,8 +34,6 @@ from lraudit.types import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-__version__ = "0.1.0"
 
 
 def _series_frame(series: list[LRSeries]) -> pd.DataFrame:

@@ -29,7 +29,9 @@ SequentialLR([warm, main], [m]) main shifted to start at m, with warm as the war
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from lraudit.configs._intent import Notes, fmt_num, schedule, to_bool, to_number
 from lraudit.errors import ConfigError
@@ -44,18 +46,19 @@ def class_name(class_path: Any) -> str:
     return str(class_path).rsplit(".", 1)[-1]
 
 
-def torch_schedule(
-    name: str, args: dict[str, Any], base: float, notes: Notes, key: str
-) -> tuple[Schedule, float | None]:
-    """The schedule of scheduler ``name`` built with ``args`` over an optimizer at ``base``.
+@dataclass(frozen=True)
+class _Args:
+    """The constructor arguments of one scheduler, read in the caller's words."""
 
-    Returns the schedule and its natural length in scheduler steps (None when unbounded).
-    ``key`` names the config location for error messages.
-    """
-    args = dict(args or {})
+    name: str
+    args: dict[str, Any]
+    notes: Notes
+    key: str
 
-    def num(k: str, default: Any = ..., integer: bool = False) -> Any:
-        v = args.get(k)
+    def num(self, k: str, default: Any = ..., integer: bool = False) -> Any:
+        """``args[k]`` as a number; the torch default (recorded as an assumption) when absent."""
+        name, notes, key = self.name, self.notes, self.key
+        v = self.args.get(k)
         if v is None:
             if default is ...:
                 raise ConfigError(f"{notes.where(key + '.' + k)} is missing ({name} needs it)")
@@ -68,155 +71,217 @@ def torch_schedule(
         notes.settings[f"{name}.{k}"] = v
         return int(v) if integer else v
 
-    if name == "StepLR":
-        size, gamma = num("step_size", integer=True), num("gamma", 0.1)
+
+_Built: TypeAlias = "tuple[Schedule, float | None]"
+
+
+def _step_lr(a: _Args, base: float) -> _Built:
+    size, gamma = a.num("step_size", integer=True), a.num("gamma", 0.1)
+    return schedule(
+        "exponential",
+        {
+            "init_lr": base,
+            "decay_rate": gamma,
+            "decay_steps": size,
+            "staircase": True,
+            "start_step": 0,
+        },
+    ), None
+
+
+def _multi_step_lr(a: _Args, base: float) -> _Built:
+    """Repeated milestones multiply gamma in as often as they repeat (torch counts them)."""
+    notes, key = a.notes, a.key
+    ms = a.args.get("milestones")
+    if not isinstance(ms, (list, tuple)) or not ms:
+        raise ConfigError(f"{notes.where(key + '.milestones')}: expected a list of steps")
+    gamma = a.num("gamma", 0.1)
+    counts = Counter(int(to_number(m, notes.where(key + ".milestones"))) for m in ms)
+    notes.settings[f"{a.name}.milestones"] = list(ms)
+    bounds = sorted(counts)
+    values, k = [base], 0
+    for b in bounds:
+        k += counts[b]
+        values.append(base * gamma**k)
+    return schedule("piecewise", {"boundaries": bounds, "values": values}), None
+
+
+def _exponential_lr(a: _Args, base: float) -> _Built:
+    gamma = a.num("gamma")
+    return schedule(
+        "exponential",
+        {
+            "init_lr": base,
+            "decay_rate": gamma,
+            "decay_steps": 1,
+            "staircase": False,
+            "start_step": 0,
+        },
+    ), None
+
+
+def _cosine_annealing_lr(a: _Args, base: float) -> _Built:
+    t_max, eta = a.num("T_max"), a.num("eta_min", 0.0)
+    a.notes.assume(
+        "CosineAnnealingLR is not clamped: past T_max the torch curve rises again (period 2*T_max)."
+    )
+    return schedule(
+        "cosine", {"peak_lr": base, "end_lr": eta, "decay_steps": t_max, "start_step": 0}
+    ), t_max
+
+
+def _cosine_warm_restarts(a: _Args, base: float) -> _Built:
+    t0, mult, eta = (
+        a.num("T_0", integer=True),
+        a.num("T_mult", 1, integer=True),
+        a.num("eta_min", 0.0),
+    )
+    return schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": base,
+            "end_lr": eta,
+            "first_period": t0,
+            "period_mult": mult,
+            "peak_decay": 1.0,
+        },
+    ), None
+
+
+def _linear_lr(a: _Args, base: float) -> _Built:
+    """A ramp to the base lr is a warmup; a ramp to any other factor is a linear decay."""
+    sf, ef, t = a.num("start_factor", 1 / 3), a.num("end_factor", 1.0), a.num("total_iters", 5)
+    if ef == 1.0:
         return schedule(
-            "exponential",
-            {
-                "init_lr": base,
-                "decay_rate": gamma,
-                "decay_steps": size,
-                "staircase": True,
-                "start_step": 0,
-            },
-        ), None
-    if name == "MultiStepLR":
-        ms = args.get("milestones")
-        if not isinstance(ms, (list, tuple)) or not ms:
-            raise ConfigError(f"{notes.where(key + '.milestones')}: expected a list of steps")
-        gamma = num("gamma", 0.1)
-        counts = Counter(int(to_number(m, notes.where(key + ".milestones"))) for m in ms)
-        notes.settings[f"{name}.milestones"] = list(ms)
-        bounds = sorted(counts)
-        values, k = [base], 0
-        for b in bounds:
-            k += counts[b]
-            values.append(base * gamma**k)
-        return schedule("piecewise", {"boundaries": bounds, "values": values}), None
-    if name == "ExponentialLR":
-        gamma = num("gamma")
-        return schedule(
-            "exponential",
-            {
-                "init_lr": base,
-                "decay_rate": gamma,
-                "decay_steps": 1,
-                "staircase": False,
-                "start_step": 0,
-            },
-        ), None
-    if name == "CosineAnnealingLR":
-        t_max, eta = num("T_max"), num("eta_min", 0.0)
-        notes.assume(
-            "CosineAnnealingLR is not clamped: past T_max the torch curve rises again "
-            "(period 2*T_max)."
-        )
-        return schedule(
-            "cosine", {"peak_lr": base, "end_lr": eta, "decay_steps": t_max, "start_step": 0}
-        ), t_max
-    if name == "CosineAnnealingWarmRestarts":
-        t0, mult, eta = (
-            num("T_0", integer=True),
-            num("T_mult", 1, integer=True),
-            num("eta_min", 0.0),
-        )
-        return schedule(
-            "cosine_restarts",
-            {
-                "peak_lr": base,
-                "end_lr": eta,
-                "first_period": t0,
-                "period_mult": mult,
-                "peak_decay": 1.0,
-            },
-        ), None
-    if name == "LinearLR":
-        sf, ef, t = num("start_factor", 1 / 3), num("end_factor", 1.0), num("total_iters", 5)
-        if ef == 1.0:
-            return schedule(
-                "constant", {"lr": base}, Warmup(steps=t, start_lr=base * sf, shape="linear")
-            ), t
-        return schedule(
-            "polynomial",
-            {
-                "init_lr": base * sf,
-                "end_lr": base * ef,
-                "decay_steps": t,
-                "power": 1.0,
-                "start_step": 0,
-            },
+            "constant", {"lr": base}, Warmup(steps=t, start_lr=base * sf, shape="linear")
         ), t
-    if name == "ConstantLR":
-        f, t = num("factor", 1 / 3), num("total_iters", 5)
-        return schedule(
-            "constant", {"lr": base}, Warmup(steps=t, start_lr=base * f, shape="constant")
-        ), t
-    if name == "PolynomialLR":
-        t, p = num("total_iters", 5), num("power", 1.0)
-        return schedule(
-            "polynomial",
-            {"init_lr": base, "end_lr": 0.0, "decay_steps": t, "power": p, "start_step": 0},
-        ), t
-    if name == "OneCycleLR":
-        max_lr = num("max_lr")
-        total = num("total_steps", None)
-        if total is None:
-            ep, spe = num("epochs", None), num("steps_per_epoch", None)
-            if ep is None or spe is None:
-                raise ConfigError(
-                    f"{notes.where(key)}: OneCycleLR needs total_steps or epochs and "
-                    "steps_per_epoch"
-                )
-            total = ep * spe
-            notes.assume(f"OneCycleLR total_steps = epochs x steps_per_epoch = {fmt_num(total)}.")
-        div, fdiv = num("div_factor", 25.0), num("final_div_factor", 1e4)
-        anneal = str(args.get("anneal_strategy", "cos"))
-        three = to_bool(args.get("three_phase", False), notes.where(key + ".three_phase"))
-        init = max_lr / div
-        return schedule(
-            "one_cycle",
-            {
-                "max_lr": max_lr,
-                "total_steps": total,
-                "pct_start": num("pct_start", 0.3),
-                "init_lr": init,
-                "end_lr": init / fdiv,
-                "anneal": anneal,
-                "three_phase": three,
-            },
-        ), total
-    if name == "CyclicLR":
-        up = num("step_size_up", 2000)
-        down = num("step_size_down", None)
-        if down is None:
-            down = up
-        mode = str(args.get("mode", "triangular"))
-        if args.get("scale_fn") is not None:
+    return schedule(
+        "polynomial",
+        {
+            "init_lr": base * sf,
+            "end_lr": base * ef,
+            "decay_steps": t,
+            "power": 1.0,
+            "start_step": 0,
+        },
+    ), t
+
+
+def _constant_lr(a: _Args, base: float) -> _Built:
+    f, t = a.num("factor", 1 / 3), a.num("total_iters", 5)
+    return schedule(
+        "constant", {"lr": base}, Warmup(steps=t, start_lr=base * f, shape="constant")
+    ), t
+
+
+def _polynomial_lr(a: _Args, base: float) -> _Built:
+    t, p = a.num("total_iters", 5), a.num("power", 1.0)
+    return schedule(
+        "polynomial",
+        {"init_lr": base, "end_lr": 0.0, "decay_steps": t, "power": p, "start_step": 0},
+    ), t
+
+
+def _one_cycle_lr(a: _Args, base: float) -> _Built:
+    """``max_lr`` replaces the optimizer lr; the length is total_steps or epochs x steps."""
+    notes, key = a.notes, a.key
+    max_lr = a.num("max_lr")
+    total = a.num("total_steps", None)
+    if total is None:
+        ep, spe = a.num("epochs", None), a.num("steps_per_epoch", None)
+        if ep is None or spe is None:
             raise ConfigError(
-                f"{notes.where(key + '.scale_fn')}: a custom scale_fn is code; "
-                "lraudit cannot evaluate it"
+                f"{notes.where(key)}: OneCycleLR needs total_steps or epochs and steps_per_epoch"
             )
-        notes.assume("CyclicLR overwrites the optimizer lr with base_lr at construction.")
-        return schedule(
-            "cyclic",
-            {
-                "base_lr": num("base_lr"),
-                "max_lr": num("max_lr"),
-                "step_size_up": up,
-                "step_size_down": down,
-                "mode": mode,
-                "gamma": num("gamma", 1.0),
-            },
-        ), None
-    if name in UNCHECKABLE:
-        notes.metric_driven = MetricDriven(name, float(num("factor", 0.1)))
-        notes.assume(
-            f"{name} changes the LR when a monitored metric stops improving; the curve cannot "
-            "be checked from the config (intended schedule taken as constant at the base LR)."
+        total = ep * spe
+        notes.assume(f"OneCycleLR total_steps = epochs x steps_per_epoch = {fmt_num(total)}.")
+    div, fdiv = a.num("div_factor", 25.0), a.num("final_div_factor", 1e4)
+    anneal = str(a.args.get("anneal_strategy", "cos"))
+    three = to_bool(a.args.get("three_phase", False), notes.where(key + ".three_phase"))
+    init = max_lr / div
+    return schedule(
+        "one_cycle",
+        {
+            "max_lr": max_lr,
+            "total_steps": total,
+            "pct_start": a.num("pct_start", 0.3),
+            "init_lr": init,
+            "end_lr": init / fdiv,
+            "anneal": anneal,
+            "three_phase": three,
+        },
+    ), total
+
+
+def _cyclic_lr(a: _Args, base: float) -> _Built:
+    up = a.num("step_size_up", 2000)
+    down = a.num("step_size_down", None)
+    if down is None:
+        down = up
+    mode = str(a.args.get("mode", "triangular"))
+    if a.args.get("scale_fn") is not None:
+        raise ConfigError(
+            f"{a.notes.where(a.key + '.scale_fn')}: a custom scale_fn is code; "
+            "lraudit cannot evaluate it"
         )
-        return schedule("constant", {"lr": base}), None
-    if name == "SequentialLR":
-        return _sequential(args, base, notes, key)
+    a.notes.assume("CyclicLR overwrites the optimizer lr with base_lr at construction.")
+    return schedule(
+        "cyclic",
+        {
+            "base_lr": a.num("base_lr"),
+            "max_lr": a.num("max_lr"),
+            "step_size_up": up,
+            "step_size_down": down,
+            "mode": mode,
+            "gamma": a.num("gamma", 1.0),
+        },
+    ), None
+
+
+def _metric_driven(a: _Args, base: float) -> _Built:
+    """A metric-driven scheduler: recorded as such, the intended curve taken as constant."""
+    a.notes.metric_driven = MetricDriven(a.name, float(a.num("factor", 0.1)))
+    a.notes.assume(
+        f"{a.name} changes the LR when a monitored metric stops improving; the curve cannot "
+        "be checked from the config (intended schedule taken as constant at the base LR)."
+    )
+    return schedule("constant", {"lr": base}), None
+
+
+def _sequential_lr(a: _Args, base: float) -> _Built:
+    return _sequential(a.args, base, a.notes, a.key)
+
+
+#: One builder per scheduler class lraudit can express.
+_BUILDERS: dict[str, Callable[[_Args, float], _Built]] = {
+    "StepLR": _step_lr,
+    "MultiStepLR": _multi_step_lr,
+    "ExponentialLR": _exponential_lr,
+    "CosineAnnealingLR": _cosine_annealing_lr,
+    "CosineAnnealingWarmRestarts": _cosine_warm_restarts,
+    "LinearLR": _linear_lr,
+    "ConstantLR": _constant_lr,
+    "PolynomialLR": _polynomial_lr,
+    "OneCycleLR": _one_cycle_lr,
+    "CyclicLR": _cyclic_lr,
+    **{name: _metric_driven for name in sorted(UNCHECKABLE)},
+    "SequentialLR": _sequential_lr,
+}
+
+KNOWN = set(_BUILDERS)
+
+
+def torch_schedule(
+    name: str, args: dict[str, Any], base: float, notes: Notes, key: str
+) -> tuple[Schedule, float | None]:
+    """The schedule of scheduler ``name`` built with ``args`` over an optimizer at ``base``.
+
+    Returns the schedule and its natural length in scheduler steps (None when unbounded).
+    ``key`` names the config location for error messages.
+    """
+    build = _BUILDERS.get(name)
+    if build is not None:
+        return build(_Args(name, dict(args or {}), notes, key), base)
     if name in UNSUPPORTED:
         raise ConfigError(
             f"{notes.where(key)}: {name} is defined by code or by a chain lraudit cannot "
@@ -225,22 +290,6 @@ def torch_schedule(
     raise ConfigError(
         f"{notes.where(key)}: unknown scheduler {name!r}; lraudit knows " + ", ".join(sorted(KNOWN))
     )
-
-
-KNOWN = {
-    "StepLR",
-    "MultiStepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts",
-    "LinearLR",
-    "ConstantLR",
-    "PolynomialLR",
-    "OneCycleLR",
-    "CyclicLR",
-    "ReduceLROnPlateau",
-    "SequentialLR",
-}
 
 
 def _sequential(

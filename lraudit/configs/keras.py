@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +147,146 @@ def _find_optimizer(node: Any, path: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Config:
+    """The ``config`` of one serialised Keras schedule, read in the file's words."""
+
+    name: str
+    cfg: dict[str, Any]
+    notes: Notes
+    prefix: str
+
+    def num(self, k: str, default: Any = ...) -> Any:
+        if default is ...:
+            return self.notes.number(self.cfg, k, prefix=self.prefix, why=f"{self.name} needs it")
+        return self.notes.number(self.cfg, k, default, prefix=self.prefix)
+
+    def flag(self, k: str) -> bool:
+        v = to_bool(self.cfg.get(k, False) or False, self.notes.where(self.prefix + k))
+        self.notes.settings[self.prefix + k] = v
+        return v
+
+
+def _exponential_decay(c: _Config) -> Schedule:
+    return schedule(
+        "exponential",
+        {
+            "init_lr": c.num("initial_learning_rate"),
+            "decay_rate": c.num("decay_rate"),
+            "decay_steps": c.num("decay_steps"),
+            "staircase": c.flag("staircase"),
+            "start_step": 0,
+        },
+    )
+
+
+def _piecewise_constant_decay(c: _Config) -> Schedule:
+    """Keras switches one step after each boundary (``step > b``), hence ``b + 1``."""
+    notes, p = c.notes, c.prefix
+    b, v = c.cfg.get("boundaries"), c.cfg.get("values")
+    if not isinstance(b, list) or not isinstance(v, list) or len(v) != len(b) + 1:
+        raise ConfigError(
+            f"{notes.where(p + 'values')}: needs one more value than "
+            f"boundaries, got boundaries={b!r} values={v!r}"
+        )
+    bounds = [to_number(x, notes.where(p + "boundaries")) + 1 for x in b]
+    vals = [float(to_number(x, notes.where(p + "values"))) for x in v]
+    notes.settings[p + "boundaries"], notes.settings[p + "values"] = b, v
+    notes.assume(
+        "PiecewiseConstantDecay keeps the earlier value at a boundary step b and "
+        "switches from b+1 on."
+    )
+    return schedule("piecewise", {"boundaries": bounds, "values": vals})
+
+
+def _polynomial_decay(c: _Config) -> Schedule:
+    if c.flag("cycle"):
+        raise ConfigError(
+            f"{c.notes.where(c.prefix + 'cycle')}: PolynomialDecay with cycle=True has no "
+            "lraudit family"
+        )
+    return schedule(
+        "polynomial",
+        {
+            "init_lr": c.num("initial_learning_rate"),
+            "end_lr": c.num("end_learning_rate", 1e-4),
+            "decay_steps": c.num("decay_steps"),
+            "power": c.num("power", 1.0),
+            "start_step": 0,
+        },
+    )
+
+
+def _inverse_time_decay(c: _Config) -> Schedule:
+    return schedule(
+        "inverse_time",
+        {
+            "init_lr": c.num("initial_learning_rate"),
+            "decay_rate": c.num("decay_rate"),
+            "decay_steps": c.num("decay_steps"),
+            "staircase": c.flag("staircase"),
+        },
+    )
+
+
+def _cosine_decay(c: _Config) -> Schedule:
+    """Without ``warmup_target`` a plain cosine; with it, a linear warmup from
+    ``initial_learning_rate`` to the target, then the cosine (``decay_steps`` after it)."""
+    notes, p = c.notes, c.prefix
+    init, d, alpha = c.num("initial_learning_rate"), c.num("decay_steps"), c.num("alpha", 0.0)
+    target = c.cfg.get("warmup_target")
+    w = c.num("warmup_steps", 0) if target is not None else 0
+    if target is None:
+        if c.cfg.get("warmup_steps"):
+            notes.assume("CosineDecay ignores warmup_steps when warmup_target is null.")
+        return schedule(
+            "cosine",
+            {"peak_lr": init, "end_lr": init * alpha, "decay_steps": d, "start_step": 0},
+        )
+    target = float(to_number(target, notes.where(p + "warmup_target")))
+    notes.settings[p + "warmup_target"] = target
+    notes.assume(
+        "CosineDecay with warmup: initial_learning_rate is the warmup start and "
+        "decay_steps counts after the warmup (total warmup_steps + decay_steps)."
+    )
+    warm = Warmup(steps=w, start_lr=init, shape="linear") if w > 0 else None
+    return schedule(
+        "cosine",
+        {"peak_lr": target, "end_lr": target * alpha, "decay_steps": d, "start_step": w},
+        warm,
+    )
+
+
+def _cosine_decay_restarts(c: _Config) -> Schedule:
+    init, alpha = c.num("initial_learning_rate"), c.num("alpha", 0.0)
+    if alpha and c.cfg.get("m_mul", 1.0) != 1.0:
+        c.notes.assume(
+            "CosineDecayRestarts scales its floor alpha x lr by m_mul each cycle too; lraudit's "
+            "cosine_restarts keeps the floor fixed (cycles after the first differ slightly)."
+        )
+    return schedule(
+        "cosine_restarts",
+        {
+            "peak_lr": init,
+            "end_lr": init * alpha,
+            "first_period": c.num("first_decay_steps"),
+            "period_mult": c.num("t_mul", 2.0),
+            "peak_decay": c.num("m_mul", 1.0),
+        },
+    )
+
+
+#: The lraudit schedule of each Keras schedule class (the names of :data:`SCHEDULES`).
+_BUILDERS: dict[str, Callable[[_Config], Schedule]] = {
+    "ExponentialDecay": _exponential_decay,
+    "PiecewiseConstantDecay": _piecewise_constant_decay,
+    "PolynomialDecay": _polynomial_decay,
+    "InverseTimeDecay": _inverse_time_decay,
+    "CosineDecay": _cosine_decay,
+    "CosineDecayRestarts": _cosine_decay_restarts,
+}
+
+
 def schedule_from_keras(lr: Any, notes: Notes, key: str) -> Schedule:
     """The lraudit schedule of a Keras ``learning_rate`` value (float or serialised schedule)."""
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
@@ -169,109 +311,7 @@ def schedule_from_keras(lr: Any, notes: Notes, key: str) -> Schedule:
             f"{', '.join(SCHEDULES)} (custom schedules are code: describe the schedule in "
             "lraudit's own YAML)"
         )
-    p = f"{key}.config."
-
-    def num(k: str, default: Any = ...) -> Any:
-        if default is ...:
-            return notes.number(cfg, k, prefix=p, why=f"{name} needs it")
-        return notes.number(cfg, k, default, prefix=p)
-
-    def flag(k: str) -> bool:
-        v = to_bool(cfg.get(k, False) or False, notes.where(p + k))
-        notes.settings[p + k] = v
-        return v
-
-    if name == "ExponentialDecay":
-        return schedule(
-            "exponential",
-            {
-                "init_lr": num("initial_learning_rate"),
-                "decay_rate": num("decay_rate"),
-                "decay_steps": num("decay_steps"),
-                "staircase": flag("staircase"),
-                "start_step": 0,
-            },
-        )
-    if name == "PiecewiseConstantDecay":
-        b, v = cfg.get("boundaries"), cfg.get("values")
-        if not isinstance(b, list) or not isinstance(v, list) or len(v) != len(b) + 1:
-            raise ConfigError(
-                f"{notes.where(p + 'values')}: needs one more value than "
-                f"boundaries, got boundaries={b!r} values={v!r}"
-            )
-        bounds = [to_number(x, notes.where(p + "boundaries")) + 1 for x in b]
-        vals = [float(to_number(x, notes.where(p + "values"))) for x in v]
-        notes.settings[p + "boundaries"], notes.settings[p + "values"] = b, v
-        notes.assume(
-            "PiecewiseConstantDecay keeps the earlier value at a boundary step b and "
-            "switches from b+1 on."
-        )
-        return schedule("piecewise", {"boundaries": bounds, "values": vals})
-    if name == "PolynomialDecay":
-        if flag("cycle"):
-            raise ConfigError(
-                f"{notes.where(p + 'cycle')}: PolynomialDecay with cycle=True has no lraudit family"
-            )
-        return schedule(
-            "polynomial",
-            {
-                "init_lr": num("initial_learning_rate"),
-                "end_lr": num("end_learning_rate", 1e-4),
-                "decay_steps": num("decay_steps"),
-                "power": num("power", 1.0),
-                "start_step": 0,
-            },
-        )
-    if name == "InverseTimeDecay":
-        return schedule(
-            "inverse_time",
-            {
-                "init_lr": num("initial_learning_rate"),
-                "decay_rate": num("decay_rate"),
-                "decay_steps": num("decay_steps"),
-                "staircase": flag("staircase"),
-            },
-        )
-    if name == "CosineDecay":
-        init, d, alpha = num("initial_learning_rate"), num("decay_steps"), num("alpha", 0.0)
-        target = cfg.get("warmup_target")
-        w = num("warmup_steps", 0) if target is not None else 0
-        if target is None:
-            if cfg.get("warmup_steps"):
-                notes.assume("CosineDecay ignores warmup_steps when warmup_target is null.")
-            return schedule(
-                "cosine",
-                {"peak_lr": init, "end_lr": init * alpha, "decay_steps": d, "start_step": 0},
-            )
-        target = float(to_number(target, notes.where(p + "warmup_target")))
-        notes.settings[p + "warmup_target"] = target
-        notes.assume(
-            "CosineDecay with warmup: initial_learning_rate is the warmup start and "
-            "decay_steps counts after the warmup (total warmup_steps + decay_steps)."
-        )
-        warm = Warmup(steps=w, start_lr=init, shape="linear") if w > 0 else None
-        return schedule(
-            "cosine",
-            {"peak_lr": target, "end_lr": target * alpha, "decay_steps": d, "start_step": w},
-            warm,
-        )
-    # CosineDecayRestarts
-    init, alpha = num("initial_learning_rate"), num("alpha", 0.0)
-    if alpha and cfg.get("m_mul", 1.0) != 1.0:
-        notes.assume(
-            "CosineDecayRestarts scales its floor alpha x lr by m_mul each cycle too; lraudit's "
-            "cosine_restarts keeps the floor fixed (cycles after the first differ slightly)."
-        )
-    return schedule(
-        "cosine_restarts",
-        {
-            "peak_lr": init,
-            "end_lr": init * alpha,
-            "first_period": num("first_decay_steps"),
-            "period_mult": num("t_mul", 2.0),
-            "peak_decay": num("m_mul", 1.0),
-        },
-    )
+    return _BUILDERS[name](_Config(name, cfg, notes, f"{key}.config."))
 
 
 def _to_epochs(sched: Schedule, nb: int, epochs: int | None, notes: Notes) -> Schedule | None:
@@ -354,12 +394,8 @@ def read_keras_zip(path: Path) -> str:
         raise ConfigError(f"{path}: not a readable .keras zip ({exc})") from None
 
 
-def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
-    if path.suffix.lower() == ".keras":
-        text = read_keras_zip(path)
-        path = Path(f"{path}!config.json")
-    data = read_mapping(path, text)
-    notes = Notes(path)
+def _read_schedule(path: Path, data: dict[str, Any], notes: Notes) -> tuple[Schedule, str]:
+    """(schedule, optimizer name) of a serialised optimizer, or of a bare serialised schedule."""
     found = _find_optimizer(data, "")
     if found is not None:
         key, opt = found
@@ -368,15 +404,63 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         base = "" if key == "<top>" else key + "."
         notes.settings["optimizer"] = opt.get("class_name")
         sched = schedule_from_keras(cfg[lr_key], notes, f"{base}config.{lr_key}")
-        opt_name = str(cfg.get("name") or "")
-    elif isinstance(data.get("class_name"), str) and data["class_name"] in SCHEDULES:
-        sched = schedule_from_keras(data, notes, "<schedule>")
-        opt_name = ""
-    else:
-        raise ConfigError(
-            f"{path}: no serialised Keras optimizer (class_name + config with learning_rate) "
-            "or schedule found"
+        return sched, str(cfg.get("name") or "")
+    if isinstance(data.get("class_name"), str) and data["class_name"] in SCHEDULES:
+        return schedule_from_keras(data, notes, "<schedule>"), ""
+    raise ConfigError(
+        f"{path}: no serialised Keras optimizer (class_name + config with learning_rate) "
+        "or schedule found"
+    )
+
+
+def _epoch_form(
+    sched: Schedule,
+    notes: Notes,
+    nb: int | None,
+    epochs: int | None,
+    epoch_tags: tuple[str, ...],
+    common: dict[str, Any],
+) -> IntendedSchedule:
+    """The form compared with the TensorBoard callback's ``epoch_*`` tags: on the epoch axis when
+    the schedule has an exact epoch form, else in iterations with epoch logs."""
+    ep_notes = _fork(notes)
+    conv = _to_epochs(sched, nb, epochs, ep_notes) if nb else None
+    if conv is not None:
+        ep_notes.assume(f"Converted to the epoch axis with {nb} iterations per epoch.")
+        return intended(
+            conv,
+            ep_notes,
+            "keras",
+            unit="epoch",
+            log_unit="epoch",
+            horizon=epochs,
+            expected_tags=epoch_tags,
+            **common,
         )
+    if nb:
+        ep_notes.assume(
+            f"{sched.family} has no exact epoch-axis form here: the schedule stays in "
+            f"iterations; logged epoch e is iteration (e + 1) x {nb}."
+        )
+    return intended(
+        sched,
+        ep_notes,
+        "keras",
+        unit="iteration",
+        log_unit="epoch",
+        horizon=None if epochs is None or not nb else epochs * nb,
+        expected_tags=epoch_tags,
+        **common,
+    )
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    if path.suffix.lower() == ".keras":
+        text = read_keras_zip(path)
+        path = Path(f"{path}!config.json")
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    sched, opt_name = _read_schedule(path, data, notes)
     epochs = _find_epochs(data)
     notes.assume(
         "Keras counts the schedule in optimizer iterations; epoch_learning_rate is logged per "
@@ -410,37 +494,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         expected_tags=ITERATION_TAGS,
         **common,
     )
-
-    ep_notes = _fork(notes)
-    conv = _to_epochs(sched, nb, epochs, ep_notes) if nb else None
-    if conv is not None:
-        ep_notes.assume(f"Converted to the epoch axis with {nb} iterations per epoch.")
-        epoch = intended(
-            conv,
-            ep_notes,
-            "keras",
-            unit="epoch",
-            log_unit="epoch",
-            horizon=epochs,
-            expected_tags=epoch_tags,
-            **common,
-        )
-    else:
-        if nb:
-            ep_notes.assume(
-                f"{sched.family} has no exact epoch-axis form here: the schedule stays in "
-                f"iterations; logged epoch e is iteration (e + 1) x {nb}."
-            )
-        epoch = intended(
-            sched,
-            ep_notes,
-            "keras",
-            unit="iteration",
-            log_unit="epoch",
-            horizon=None if epochs is None or not nb else epochs * nb,
-            expected_tags=epoch_tags,
-            **common,
-        )
+    epoch = _epoch_form(sched, notes, nb, epochs, epoch_tags, common)
     forms = {"iteration": iteration, "epoch": epoch}
     # the TensorBoard callback (epoch_*) is what Keras users with --steps-per-epoch log
     primary = epoch if nb else iteration

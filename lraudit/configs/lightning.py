@@ -40,7 +40,7 @@ from lraudit.configs._intent import (
 from lraudit.configs._torch import class_name, torch_schedule
 from lraudit.configs.base import ConfigParser, Units
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, MetricDriven
+from lraudit.types import IntendedSchedule, MetricDriven, Schedule
 
 _PER_ITERATION = {"OneCycleLR", "CyclicLR"}
 
@@ -103,64 +103,74 @@ def _find_key(obj: Any, keys: tuple[str, ...], path: str = "model") -> tuple[str
     return None
 
 
-def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
-    data = read_mapping(path, text)
-    notes = Notes(path)
-    trainer = data.get("trainer") or {}
-    if not isinstance(trainer, dict):
-        raise ConfigError(f"{notes.where('trainer')}: expected a mapping")
-
-    okey, oval = _find_group(data, ("optimizer",))
-    skey, sval = _find_group(data, ("lr_scheduler", "scheduler"))
-    opt = _group(oval)
-    sch = _group(sval)
-    opt_name = (opt[0] if opt else None) or None
-    base: float | None = None
+def _optimizer_lr(
+    okey: str, opt: tuple[str | None, dict[str, Any]] | None, notes: Notes
+) -> float | None:
+    """The optimizer group's ``lr`` (torch's default 0.001 when the group sets none)."""
     if opt is not None and opt[1].get("lr") is not None:
         base = float(to_number(opt[1]["lr"], notes.where(f"{okey}.lr")))
         notes.settings[f"{okey}.lr"] = base
-    elif opt is not None:
-        base = 1e-3
+        return base
+    if opt is not None:
         notes.assume(f"{okey} sets no lr; the torch default 0.001 (Adam/AdamW/SGD) applies.")
+        return 1e-3
+    return None
 
-    if sch is not None and sch[0] is not None:
-        sname, sargs = sch
-        if base is None:
-            found = _find_key(data.get("model"), ("lr", "learning_rate"))
-            if found is None and sname not in ("OneCycleLR", "CyclicLR"):
-                raise ConfigError(f"{notes.where(okey)} is missing: no optimizer lr to schedule")
-            base = float(to_number(found[1], notes.where(found[0]))) if found else 0.0
-        notes.settings[skey] = sname
-        sched, length = torch_schedule(str(sname), sargs, base, notes, f"{skey}.init_args")
-        per_iteration = sname in _PER_ITERATION
-        if per_iteration:
-            notes.settings["lightning_steps_scheduler_per"] = "epoch"
-            notes.assume(
-                f"{sname} is sized in iterations, so the intended schedule is per iteration; "
-                "LightningCLI steps it once per epoch (interval 'epoch'), which a log that "
-                "moves once per epoch reveals."
-            )
-        heuristic = False
-    else:
+
+def _scheduler(
+    data: dict[str, Any],
+    notes: Notes,
+    okey: str,
+    skey: str,
+    sch: tuple[str | None, dict[str, Any]] | None,
+    base: float | None,
+) -> tuple[Schedule, float | None, bool, bool]:
+    """(schedule, its natural length, stepped per iteration?, guessed from the model?).
+
+    A ``class_path`` scheduler is built by :func:`torch_schedule`; without one the schedule is
+    read from the model's own arguments (:func:`_from_model`).
+    """
+    if sch is None or sch[0] is None:
         if sch is not None:
             raise ConfigError(
                 f"{notes.where(skey)}: a scheduler without class_path cannot be identified; "
                 "use the saved config.yaml that names the class"
             )
         sched, base, heuristic = _from_model(data, notes, base)
-        per_iteration, length = False, None
+        return sched, None, False, heuristic
+    sname, sargs = sch
+    if base is None:
+        found = _find_key(data.get("model"), ("lr", "learning_rate"))
+        if found is None and sname not in ("OneCycleLR", "CyclicLR"):
+            raise ConfigError(f"{notes.where(okey)} is missing: no optimizer lr to schedule")
+        base = float(to_number(found[1], notes.where(found[0]))) if found else 0.0
+    notes.settings[skey] = sname
+    sched, length = torch_schedule(str(sname), sargs, base, notes, f"{skey}.init_args")
+    per_iteration = sname in _PER_ITERATION
+    if per_iteration:
+        notes.settings["lightning_steps_scheduler_per"] = "epoch"
+        notes.assume(
+            f"{sname} is sized in iterations, so the intended schedule is per iteration; "
+            "LightningCLI steps it once per epoch (interval 'epoch'), which a log that "
+            "moves once per epoch reveals."
+        )
+    return sched, length, per_iteration, False
+
+
+def _optimizer_name(data: dict[str, Any], notes: Notes, opt_name: str | None) -> str | None:
+    """The optimizer class (names the LR tag), from the optimizer group or the model's args."""
     if opt_name is None:
         named = _find_key(data.get("model"), ("optimizer", "optimizer_name", "optim"))
         if named is not None and isinstance(named[1], str) and named[1].isidentifier():
             opt_name = class_name(named[1])
             notes.assume(f"Optimizer class {opt_name} taken from {named[0]} (for the LR tag).")
     notes.settings["optimizer"] = opt_name
-    if not per_iteration:
-        notes.assume(
-            "LightningCLI steps the scheduler once per epoch (Lightning's default interval "
-            "'epoch'); the schedule counts epochs."
-        )
+    return opt_name
 
+
+def _run_length(trainer: dict[str, Any], notes: Notes) -> tuple[float | None, float | None]:
+    """(max_epochs, max_steps) of the trainer, each None when unset or not positive; 1000
+    epochs (Lightning's default) when neither is set."""
     max_steps = trainer.get("max_steps")
     max_epochs = trainer.get("max_epochs")
     horizon_epochs: float | None = None
@@ -177,17 +187,27 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     for k in ("accumulate_grad_batches", "devices", "num_nodes"):
         if trainer.get(k) is not None:
             notes.settings[f"trainer.{k}"] = trainer[k]
+    return horizon_epochs, horizon_iters
 
-    spe = units.steps_per_epoch
-    tag = f"lr-{opt_name}" if opt_name else "lr-Adam"
-    tags = (tag, f"{tag}/pg0", f"{tag}/pg1") if opt_name else ()
+
+def _on_axis(
+    sched: Schedule,
+    per_iteration: bool,
+    length: float | None,
+    spe: int | None,
+    horizon_epochs: float | None,
+    horizon_iters: float | None,
+    notes: Notes,
+) -> tuple[Schedule, float | None, str]:
+    """(schedule, horizon, unit) on the axis LearningRateMonitor logs against: iterations when
+    the scheduler is sized in them or ``--steps-per-epoch`` places the epochs, else epochs."""
     if per_iteration:
         horizon = horizon_iters if horizon_iters is not None else length
         if spe and horizon_iters is None:
             assert horizon_epochs is not None  # set whenever max_steps is not
             horizon = horizon_epochs * spe
-        unit = "iteration"
-    elif spe:
+        return sched, horizon, "iteration"
+    if spe:
         held = held_per_epoch(sched, spe, horizon_epochs, notes)
         if held is None:
             notes.assume(
@@ -195,29 +215,52 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
                 "if it moved every iteration (time-scaled), which differs inside each epoch."
             )
             held = scale_time(sched, spe)
-        sched = held
         notes.assume(
             f"{spe} optimizer steps per epoch (given) place epoch e at global step e*{spe}, "
             "where LearningRateMonitor logs the epoch's LR."
         )
         if horizon_iters is not None:
-            horizon = horizon_iters
-        else:
-            assert horizon_epochs is not None  # set whenever max_steps is not
-            horizon = horizon_epochs * spe
-        unit = "iteration"
-    else:
+            return held, horizon_iters, "iteration"
+        assert horizon_epochs is not None  # set whenever max_steps is not
+        return held, horizon_epochs * spe, "iteration"
+    notes.assume(
+        "LearningRateMonitor logs against the global step; without --steps-per-epoch the "
+        "schedule stays in epochs."
+    )
+    if horizon_iters is not None:
         notes.assume(
-            "LearningRateMonitor logs against the global step; without --steps-per-epoch the "
-            "schedule stays in epochs."
+            f"trainer.max_steps {fmt_num(horizon_iters)} bounds the run in iterations; "
+            "pass --steps-per-epoch to compare it with the epoch schedule."
         )
-        horizon = horizon_epochs if horizon_iters is None else None
-        unit = "epoch"
-        if horizon_iters is not None:
-            notes.assume(
-                f"trainer.max_steps {fmt_num(horizon_iters)} bounds the run in iterations; "
-                "pass --steps-per-epoch to compare it with the epoch schedule."
-            )
+    return sched, horizon_epochs if horizon_iters is None else None, "epoch"
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    trainer = data.get("trainer") or {}
+    if not isinstance(trainer, dict):
+        raise ConfigError(f"{notes.where('trainer')}: expected a mapping")
+
+    okey, oval = _find_group(data, ("optimizer",))
+    skey, sval = _find_group(data, ("lr_scheduler", "scheduler"))
+    opt = _group(oval)
+    sch = _group(sval)
+    base = _optimizer_lr(okey, opt, notes)
+    sched, length, per_iteration, heuristic = _scheduler(data, notes, okey, skey, sch, base)
+    opt_name = _optimizer_name(data, notes, (opt[0] if opt else None) or None)
+    if not per_iteration:
+        notes.assume(
+            "LightningCLI steps the scheduler once per epoch (Lightning's default interval "
+            "'epoch'); the schedule counts epochs."
+        )
+    horizon_epochs, horizon_iters = _run_length(trainer, notes)
+    spe = units.steps_per_epoch
+    tag = f"lr-{opt_name}" if opt_name else "lr-Adam"
+    tags = (tag, f"{tag}/pg0", f"{tag}/pg1") if opt_name else ()
+    sched, horizon, unit = _on_axis(
+        sched, per_iteration, length, spe, horizon_epochs, horizon_iters, notes
+    )
     if heuristic:
         notes.settings["heuristic"] = True
     return intended(

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,14 +122,9 @@ class _Axis:
 # --------------------------------------------------------------------------- MMEngine
 
 
-def _parse_mmengine(
-    path: Path, values: dict[str, Any], units: Units, assumptions: list[str]
-) -> IntendedSchedule:
-    base = as_float(
-        need(lookup(values, "optim_wrapper.optimizer.lr"), "optim_wrapper.optimizer.lr", path),
-        f"{path}: optim_wrapper.optimizer.lr",
-    )
-    settings: dict[str, Any] = {"lr": base}
+def _train_length(values: dict[str, Any], settings: dict[str, Any]) -> tuple[Any, Any, str | None]:
+    """(max_epochs, max_iters, train loop type) of ``train_cfg``; an iteration-based loop has no
+    epochs."""
     train_cfg = values.get("train_cfg") or {}
     max_epochs = train_cfg.get("max_epochs") if isinstance(train_cfg, dict) else None
     max_iters = train_cfg.get("max_iters") if isinstance(train_cfg, dict) else None
@@ -135,9 +132,21 @@ def _parse_mmengine(
     if max_iters is not None or loop == "IterBasedTrainLoop":
         max_epochs = None
     settings.update(max_epochs=max_epochs, max_iters=max_iters, train_loop=loop)
-    base = _auto_scale(path, values, base, units, assumptions, settings)
+    return max_epochs, max_iters, loop
 
-    raw = need(values.get("param_scheduler"), "param_scheduler", path)
+
+def _acting_schedulers(
+    path: Path,
+    raw: Any,
+    max_epochs: Any,
+    max_iters: Any,
+    loop: str | None,
+    assumptions: list[str],
+    settings: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The ``param_scheduler`` entries that change the LR, normalised (``_i`` index, ``_type``,
+    ``by_epoch``, ``end``, ``_per_iter`` after convert_to_iter_based); no-op ConstantLR(factor=1)
+    and by-epoch schedulers in an IterBasedTrainLoop (never stepped) are left out."""
     if not isinstance(raw, (dict, list, tuple)):
         raise ConfigError(
             f"{path}: param_scheduler must be a dict or a list of dicts, got {type(raw).__name__}"
@@ -173,10 +182,13 @@ def _parse_mmengine(
     settings["param_scheduler"] = [
         plain({k: v for k, v in s.items() if not k.startswith("_")}) for s in items
     ]
-    any_epoch = any(s["by_epoch"] for s in items) or (max_epochs is not None and max_iters is None)
-    spe = iterations_per_epoch(units, assumptions, any_epoch)
-    axis = _Axis(spe, epoch_axis=any_epoch and spe is None)
+    return items
 
+
+def _warmup_and_main(
+    path: Path, items: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(warmup scheduler, decay scheduler), each None when absent; lraudit models one of each."""
     for s in items:
         if s["_type"] not in _MAIN and s["_type"] != "ConstantLR":
             raise ConfigError(
@@ -184,6 +196,7 @@ def _parse_mmengine(
                 f"{s['_type']!r} is not supported; lraudit reads LinearLR/ConstantLR warmups and "
                 f"{', '.join(_MAIN)}"
             )
+    items = list(items)
     warm_item = None
     if items and _is_warmup(items[0]) and int(items[0].get("begin", 0)) == 0:
         warm_item = items.pop(0)
@@ -193,8 +206,27 @@ def _parse_mmengine(
             f"{path}: param_scheduler chains {len(items)} schedulers after the warmup ({names}); "
             "lraudit models one warmup and one decay scheduler"
         )
-    if items:
-        main = tidy(_mm_main(path, items[0], base, axis, assumptions))
+    return warm_item, (items[0] if items else None)
+
+
+def _parse_mmengine(
+    path: Path, values: dict[str, Any], units: Units, assumptions: list[str]
+) -> IntendedSchedule:
+    base = as_float(
+        need(lookup(values, "optim_wrapper.optimizer.lr"), "optim_wrapper.optimizer.lr", path),
+        f"{path}: optim_wrapper.optimizer.lr",
+    )
+    settings: dict[str, Any] = {"lr": base}
+    max_epochs, max_iters, loop = _train_length(values, settings)
+    base = _auto_scale(path, values, base, units, assumptions, settings)
+    raw = need(values.get("param_scheduler"), "param_scheduler", path)
+    items = _acting_schedulers(path, raw, max_epochs, max_iters, loop, assumptions, settings)
+    any_epoch = any(s["by_epoch"] for s in items) or (max_epochs is not None and max_iters is None)
+    spe = iterations_per_epoch(units, assumptions, any_epoch)
+    axis = _Axis(spe, epoch_axis=any_epoch and spe is None)
+    warm_item, main_item = _warmup_and_main(path, items)
+    if main_item is not None:
+        main = tidy(_mm_main(path, main_item, base, axis, assumptions))
     else:
         main = Schedule("constant", {"lr": base})
         if warm_item is None:
@@ -203,20 +235,14 @@ def _parse_mmengine(
     if warm_item is not None:
         schedule = _mm_warmup(path, warm_item, main, base, axis, assumptions, settings)
         if (
-            items
-            and int(items[0].get("begin", 0)) == 0
+            main_item is not None
+            and int(main_item.get("begin", 0)) == 0
             and main.family not in ("piecewise", "constant")
         ):
             assumptions.append(
                 "The warmup overlaps the decay scheduler; MMEngine multiplies the two, lraudit "
                 "ramps to the decayed value at the warmup end (they differ slightly meanwhile)."
             )
-    if max_iters is not None:
-        horizon: int | None = int(max_iters) if not axis.epoch_axis else None
-    elif max_epochs is not None:
-        horizon = int(max_epochs) if axis.epoch_axis else (int(max_epochs) * spe if spe else None)
-    else:
-        horizon = None
     assumptions.append(
         "MMEngine logs 'lr' at iteration i+1 (1-based) with the LR of 0-based iteration i; the "
         "schedule counts 0-based iterations (compare with a 1-step offset)."
@@ -228,13 +254,22 @@ def _parse_mmengine(
         unit=axis.unit,
         log_unit="iteration",
         steps_per_epoch=spe,
-        horizon=horizon,
+        horizon=_horizon(max_iters, max_epochs, axis, spe),
         world_size=units.world_size,
         expected_tags=("lr", "train/lr"),
         assumptions=tuple(assumptions),
         settings={**settings, "log_step_offset": 1},
         configured_lengths=configured_lengths(settings),
     )
+
+
+def _horizon(max_iters: Any, max_epochs: Any, axis: _Axis, spe: int | None) -> int | None:
+    """The run's length on the axis (None when it cannot be placed there)."""
+    if max_iters is not None:
+        return int(max_iters) if not axis.epoch_axis else None
+    if max_epochs is not None:
+        return int(max_epochs) if axis.epoch_axis else (int(max_epochs) * spe if spe else None)
+    return None
 
 
 def _is_warmup(s: dict[str, Any]) -> bool:
@@ -309,6 +344,134 @@ def _mm_warmup(
     return Schedule(main.family, main.params, warmup=warm, min_lr=main.min_lr)
 
 
+@dataclass(frozen=True)
+class _Main:
+    """One decay scheduler placed on the axis: ``c`` axis units per scheduler unit, ``[b, e)``
+    its window, ``step_unit`` the axis units between two of its own steps."""
+
+    path: Path
+    s: dict[str, Any]
+    key: str
+    base: float
+    c: float
+    b: float
+    e: float
+    step_unit: float
+
+    def num(self, name: str, default: Any = None) -> float:
+        v = self.s.get(name, default)
+        if v is None:
+            raise ConfigError(f"{self.path}: {self.key}.{name} is required")
+        return as_float(v, f"{self.path}: {self.key}.{name}")
+
+
+def _multi_step(m: _Main) -> Schedule:
+    """Milestones (scheduler units from ``begin``) inside the window; none left is constant."""
+    path, key, base, b, c, e = m.path, m.key, m.base, m.b, m.c, m.e
+    ms = [
+        as_float(x, f"{path}: {key}.milestones")
+        for x in need(m.s.get("milestones"), f"{key}.milestones", path)
+    ]
+    gamma = m.num("gamma", 0.1)
+    bounds = [int(round(b + x * c)) for x in sorted(ms) if b + x * c < e]
+    if not bounds:
+        return Schedule("constant", {"lr": base})
+    return Schedule(
+        "piecewise",
+        {"boundaries": bounds, "values": [base * gamma**k for k in range(len(bounds) + 1)]},
+    )
+
+
+def _step_or_exponential(m: _Main) -> Schedule:
+    """StepLR (a staircase every ``step_size``) and ExponentialLR (every scheduler step)."""
+    kind = m.s["_type"]
+    gamma = m.num("gamma", 0.1 if kind == "StepLR" else None)
+    size = m.num("step_size") * m.c if kind == "StepLR" else m.step_unit
+    return Schedule(
+        "exponential",
+        {
+            "init_lr": m.base,
+            "decay_rate": gamma,
+            "decay_steps": size,
+            "staircase": kind == "StepLR" or m.step_unit > 1,
+            "start_step": m.b,
+        },
+    )
+
+
+def _cosine_annealing(m: _Main) -> Schedule:
+    """Over ``T_max`` (else the window) to ``eta_min`` or ``eta_min_ratio`` x lr."""
+    path, key, s = m.path, m.key, m.s
+    t_max = s.get("T_max")
+    t = as_float(t_max, f"{path}: {key}.T_max") * m.c if t_max is not None else m.e - m.b
+    if math.isinf(t):
+        raise ConfigError(f"{path}: {key}: T_max and end are both unset")
+    if "eta_min_ratio" in s and s["eta_min_ratio"] is not None:
+        end_lr = m.base * m.num("eta_min_ratio")
+    else:
+        end_lr = m.num("eta_min", 0.0)
+    return Schedule(
+        "cosine", {"peak_lr": m.base, "end_lr": end_lr, "decay_steps": t, "start_step": m.b}
+    )
+
+
+def _poly_or_linear(m: _Main) -> Schedule:
+    """PolyLR and LinearLR reach their end value at the window's last scheduler step."""
+    if math.isinf(m.e):
+        raise ConfigError(f"{m.path}: {m.key}.end is not set and the run length is unknown")
+    if m.s["_type"] == "PolyLR":
+        init, end_lr, power = m.base, m.num("eta_min", 0.0), m.num("power", 1.0)
+    else:
+        init, end_lr, power = (
+            m.base * m.num("start_factor", 1 / 3),
+            m.base * m.num("end_factor", 1.0),
+            1.0,
+        )
+    return Schedule(
+        "polynomial",
+        {
+            "init_lr": init,
+            "end_lr": end_lr,
+            "decay_steps": (m.e - m.b) - m.step_unit,
+            "power": power,
+            "start_step": m.b,
+        },
+    )
+
+
+def _one_cycle(m: _Main) -> Schedule:
+    total = m.s.get("total_steps")
+    tot = (
+        as_float(total, f"{m.path}: {m.key}.total_steps") * m.c if total is not None else m.e - m.b
+    )
+    peak = m.num("eta_max", 0.0)
+    init = peak / m.num("div_factor", 25.0)
+    return Schedule(
+        "one_cycle",
+        {
+            "max_lr": peak,
+            "total_steps": tot,
+            "pct_start": m.num("pct_start", 0.3),
+            "init_lr": init,
+            "end_lr": init / m.num("final_div_factor", 1e4),
+            "anneal": m.s.get("anneal_strategy", "cos"),
+            "three_phase": bool(m.s.get("three_phase", False)),
+        },
+    )
+
+
+#: The curve of each decay scheduler type (the names of :data:`_MAIN`).
+_MAIN_BUILDERS: dict[str, Callable[[_Main], Schedule]] = {
+    "MultiStepLR": _multi_step,
+    "StepLR": _step_or_exponential,
+    "ExponentialLR": _step_or_exponential,
+    "CosineAnnealingLR": _cosine_annealing,
+    "PolyLR": _poly_or_linear,
+    "LinearLR": _poly_or_linear,
+    "OneCycleLR": _one_cycle,
+}
+
+
 def _mm_main(
     path: Path, s: dict[str, Any], base: float, axis: _Axis, assumptions: list[str]
 ) -> Schedule:
@@ -337,93 +500,13 @@ def _mm_main(
             f"{key} is stepped once per epoch: the logged LR is constant within each epoch; "
             "lraudit models it as a continuous curve over iterations."
         )
-
-    def num(name: str, default: Any = None) -> float:
-        v = s.get(name, default)
-        if v is None:
-            raise ConfigError(f"{path}: {key}.{name} is required")
-        return as_float(v, f"{path}: {key}.{name}")
-
-    if kind == "MultiStepLR":
-        ms = [
-            as_float(m, f"{path}: {key}.milestones")
-            for m in need(s.get("milestones"), f"{key}.milestones", path)
-        ]
-        gamma = num("gamma", 0.1)
-        bounds = [int(round(b + m * c)) for m in sorted(ms) if b + m * c < e]
-        if not bounds:
-            return Schedule("constant", {"lr": base})
-        return Schedule(
-            "piecewise",
-            {"boundaries": bounds, "values": [base * gamma**k for k in range(len(bounds) + 1)]},
+    build = _MAIN_BUILDERS.get(kind)
+    if build is None:
+        raise ConfigError(
+            f"{path}: {key}: scheduler type {kind!r} is not supported; lraudit reads LinearLR/"
+            f"ConstantLR warmups and {', '.join(_MAIN)}"
         )
-    if kind in ("StepLR", "ExponentialLR"):
-        gamma = num("gamma", 0.1 if kind == "StepLR" else None)
-        size = num("step_size") * c if kind == "StepLR" else step_unit
-        return Schedule(
-            "exponential",
-            {
-                "init_lr": base,
-                "decay_rate": gamma,
-                "decay_steps": size,
-                "staircase": kind == "StepLR" or step_unit > 1,
-                "start_step": b,
-            },
-        )
-    if kind == "CosineAnnealingLR":
-        t_max = s.get("T_max")
-        t = as_float(t_max, f"{path}: {key}.T_max") * c if t_max is not None else e - b
-        if math.isinf(t):
-            raise ConfigError(f"{path}: {key}: T_max and end are both unset")
-        if "eta_min_ratio" in s and s["eta_min_ratio"] is not None:
-            end_lr = base * num("eta_min_ratio")
-        else:
-            end_lr = num("eta_min", 0.0)
-        return Schedule(
-            "cosine", {"peak_lr": base, "end_lr": end_lr, "decay_steps": t, "start_step": b}
-        )
-    if kind in ("PolyLR", "LinearLR"):
-        if math.isinf(e):
-            raise ConfigError(f"{path}: {key}.end is not set and the run length is unknown")
-        if kind == "PolyLR":
-            init, end_lr, power = base, num("eta_min", 0.0), num("power", 1.0)
-        else:
-            init, end_lr, power = (
-                base * num("start_factor", 1 / 3),
-                base * num("end_factor", 1.0),
-                1.0,
-            )
-        return Schedule(
-            "polynomial",
-            {
-                "init_lr": init,
-                "end_lr": end_lr,
-                "decay_steps": (e - b) - step_unit,
-                "power": power,
-                "start_step": b,
-            },
-        )
-    if kind == "OneCycleLR":
-        total = s.get("total_steps")
-        tot = as_float(total, f"{path}: {key}.total_steps") * c if total is not None else e - b
-        peak = num("eta_max", 0.0)
-        init = peak / num("div_factor", 25.0)
-        return Schedule(
-            "one_cycle",
-            {
-                "max_lr": peak,
-                "total_steps": tot,
-                "pct_start": num("pct_start", 0.3),
-                "init_lr": init,
-                "end_lr": init / num("final_div_factor", 1e4),
-                "anneal": s.get("anneal_strategy", "cos"),
-                "three_phase": bool(s.get("three_phase", False)),
-            },
-        )
-    raise ConfigError(
-        f"{path}: {key}: scheduler type {kind!r} is not supported; lraudit reads LinearLR/"
-        f"ConstantLR warmups and {', '.join(_MAIN)}"
-    )
+    return build(_Main(path, s, key, base, c, b, e, step_unit))
 
 
 def _auto_scale(

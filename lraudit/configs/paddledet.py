@@ -59,20 +59,15 @@ def _kind(node: Any) -> str | None:
     return None
 
 
-def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
-    """The intended schedule of a PaddleDetection config (see the module docstring)."""
-    loaded = load_yaml_with_bases(path, text, key="_BASE_")
-    data = loaded.data
-    assumptions = list(loaded.assumptions)
-    lr_cfg = data.get("LearningRate")
+def _base_and_schedulers(
+    path: Path, lr_cfg: Any, missing: Any, assumptions: list[str]
+) -> tuple[float, list[Any]]:
+    """``LearningRate.base_lr`` and ``LearningRate.schedulers``, with PaddleDetection's defaults."""
     if lr_cfg is None:
-        hint = (
-            f"; base config(s) {', '.join(loaded.missing)} were not found" if loaded.missing else ""
-        )
+        hint = f"; base config(s) {', '.join(missing)} were not found" if missing else ""
         raise ConfigError(f"{path}: no LearningRate section{hint}")
     if not isinstance(lr_cfg, dict):
         raise ConfigError(f"{path}: LearningRate must be a mapping, got {lr_cfg!r}")
-    settings: dict[str, Any] = {}
     if "base_lr" in lr_cfg:
         base = as_float(lr_cfg["base_lr"], f"{path}: LearningRate.base_lr")
     else:
@@ -89,6 +84,140 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         )
     if not isinstance(scheds, list) or not scheds:
         raise ConfigError(f"{path}: LearningRate.schedulers must be a non-empty list")
+    return base, scheds
+
+
+def _piecewise_values(
+    path: Path, key: str, decay: dict[str, Any], base: float, n: int, assumptions: list[str]
+) -> list[float]:
+    """The ``n + 1`` levels of a PiecewiseDecay without explicit ``values``: ``base`` then
+    ``base * gamma[i]``, a scalar gamma expanded to ``gamma / 10**i`` (not compounded)."""
+    gamma = decay.get("gamma", [0.1, 0.01])
+    if "gamma" not in decay:
+        assumptions.append(f"{key}.gamma is not set; the default [0.1, 0.01] applies.")
+    if isinstance(gamma, (list, tuple)):
+        gammas = [as_float(g, f"{path}: {key}.gamma") for g in gamma]
+    else:
+        g = as_float(gamma, f"{path}: {key}.gamma")
+        gammas = [g / 10**i for i in range(n)]
+        if g != 0.1 and n > 1:
+            assumptions.append(
+                f"Scalar gamma {g:g} expands to {[f'{x:g}' for x in gammas]} "
+                "(PaddleDetection divides by 10 per milestone; it does not compound)."
+            )
+    if len(gammas) < n:
+        raise ConfigError(f"{path}: {key}: {n} milestones need {n} gamma values, got {gammas}")
+    return [base] + [base * g for g in gammas[:n]]
+
+
+def _piecewise(
+    path: Path,
+    key: str,
+    decay: dict[str, Any],
+    base: float,
+    c: float,
+    warm: Warmup | None,
+    warm_steps: float,
+    assumptions: list[str],
+) -> tuple[Schedule, Warmup | None]:
+    """``PiecewiseDecay``: milestones (epochs) x ``c``; the warmup may change shape (see below)."""
+    milestones = decay.get("milestones", [8, 11])
+    if "milestones" not in decay:
+        assumptions.append(f"{key}.milestones is not set; the default [8, 11] applies.")
+    ms = [as_float(m, f"{path}: {key}.milestones") for m in milestones]
+    bounds = [m * c for m in ms]
+    if decay.get("values") is not None:
+        if warm is not None:
+            raise ConfigError(
+                f"{path}: {key}: explicit values with use_warmup builds an invalid table "
+                "(PaddleDetection raises ValueError); set use_warmup: false"
+            )
+        values = [as_float(v, f"{path}: {key}.values") for v in decay["values"]]
+    else:
+        values = _piecewise_values(path, key, decay, base, len(ms), assumptions)
+    if len(values) != len(bounds) + 1:
+        raise ConfigError(
+            f"{path}: {key}: {len(bounds)} milestones need {len(bounds) + 1} values, got "
+            f"{len(values)}"
+        )
+    if warm is not None and bounds and bounds[0] <= warm_steps:
+        # ppdet's table is boundaries [1..W] + milestones: paddle's PiecewiseDecay returns
+        # the first value whose boundary exceeds t, so the warmup ramp runs to base_lr over
+        # [0, W) and the milestones <= W all act at W.
+        assumptions.append(
+            f"Milestone(s) {[fmt(b) for b in bounds if b <= warm_steps]} fall inside the "
+            f"{fmt(warm_steps)}-step warmup: PaddleDetection's warmup still ramps to base_lr "
+            "and those drops all take effect when the warmup ends."
+        )
+        bounds = [max(b, warm_steps) for b in bounds]
+        warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
+    return Schedule("piecewise", {"boundaries": intify(bounds), "values": values}), warm
+
+
+def _cosine(
+    path: Path,
+    key: str,
+    decay: dict[str, Any],
+    base: float,
+    c: float,
+    epochs: Any,
+    warm: Warmup | None,
+    warm_steps: float,
+    assumptions: list[str],
+    settings: dict[str, Any],
+) -> tuple[Schedule, Warmup | None]:
+    """``CosineDecay``: a cosine from the end of the warmup over ``M - W - P`` iterations; when the
+    warmup reaches the end there is no cosine, only the level PaddleDetection holds after it."""
+    max_ep = decay.get("max_epochs", 1000)
+    if "max_epochs" not in decay:
+        assumptions.append(f"{key}.max_epochs is not set; the default 1000 applies.")
+    m_total = as_float(max_ep, f"{path}: {key}.max_epochs") * c
+    plateau = as_float(decay.get("last_plateau_epochs", 0), f"{path}: {key}") * c
+    ratio = as_float(decay.get("min_lr_ratio", 0.0), f"{path}: {key}.min_lr_ratio")
+    start = warm_steps
+    if epochs is not None and float(max_ep) != float(epochs):
+        assumptions.append(
+            f"CosineDecay.max_epochs {max_ep} differs from epoch {epochs}: the cosine is "
+            f"{'cut before it reaches its minimum' if float(max_ep) > float(epochs) else 'finished before training ends'} "
+            "(PaddleDetection does this on purpose in some configs)."
+        )
+    if warm_steps == 0 and plateau == 0:
+        assumptions.append(
+            "Without warmup, PaddleDetection uses CosineAnnealingDecay, which rises again "
+            "after max_epochs; lraudit holds the minimum instead."
+        )
+    if warm is not None and m_total - start - plateau <= 0:
+        # CosineDecay's loop range(W, max_iters) appends nothing (or only min_lr plateau
+        # values): the table ends with the warmup at base_lr.
+        after = base * ratio if m_total > start else base
+        assumptions.append(
+            f"The {fmt(start)}-step warmup reaches CosineDecay's end ({fmt(m_total)} "
+            f"iterations{' incl. the last plateau' if plateau else ''}): there is no cosine; "
+            f"PaddleDetection holds {fmt(after)} after the warmup."
+        )
+        main = Schedule("piecewise", {"boundaries": [intify(start)], "values": [base, after]})
+        warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
+    else:
+        main = Schedule(
+            "cosine",
+            {
+                "peak_lr": base,
+                "end_lr": base * ratio,
+                "decay_steps": intify(m_total - start - plateau),
+                "start_step": intify(start),
+            },
+        )
+    settings["max_epochs"] = max_ep
+    return main, warm
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    """The intended schedule of a PaddleDetection config (see the module docstring)."""
+    loaded = load_yaml_with_bases(path, text, key="_BASE_")
+    data = loaded.data
+    assumptions = list(loaded.assumptions)
+    settings: dict[str, Any] = {}
+    base, scheds = _base_and_schedulers(path, data.get("LearningRate"), loaded.missing, assumptions)
     epochs = data.get("epoch")
     settings.update(base_lr=base, epoch=epochs, schedulers=plain(scheds))
     batch = (
@@ -120,97 +249,12 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         )
     use_warmup = bool(decay.get("use_warmup", True))
     warm_steps, warm = _warmup(path, scheds, use_warmup, base, spe, assumptions, settings)
-
     if dkind == "PiecewiseDecay":
-        milestones = decay.get("milestones", [8, 11])
-        if "milestones" not in decay:
-            assumptions.append(f"{key}.milestones is not set; the default [8, 11] applies.")
-        ms = [as_float(m, f"{path}: {key}.milestones") for m in milestones]
-        bounds = [m * c for m in ms]
-        if decay.get("values") is not None:
-            if warm is not None:
-                raise ConfigError(
-                    f"{path}: {key}: explicit values with use_warmup builds an invalid table "
-                    "(PaddleDetection raises ValueError); set use_warmup: false"
-                )
-            values = [as_float(v, f"{path}: {key}.values") for v in decay["values"]]
-        else:
-            gamma = decay.get("gamma", [0.1, 0.01])
-            if "gamma" not in decay:
-                assumptions.append(f"{key}.gamma is not set; the default [0.1, 0.01] applies.")
-            if isinstance(gamma, (list, tuple)):
-                gammas = [as_float(g, f"{path}: {key}.gamma") for g in gamma]
-            else:
-                g = as_float(gamma, f"{path}: {key}.gamma")
-                gammas = [g / 10**i for i in range(len(ms))]
-                if g != 0.1 and len(ms) > 1:
-                    assumptions.append(
-                        f"Scalar gamma {g:g} expands to {[f'{x:g}' for x in gammas]} "
-                        "(PaddleDetection divides by 10 per milestone; it does not compound)."
-                    )
-            if len(gammas) < len(ms):
-                raise ConfigError(
-                    f"{path}: {key}: {len(ms)} milestones need {len(ms)} gamma values, got {gammas}"
-                )
-            values = [base] + [base * g for g in gammas[: len(ms)]]
-        if len(values) != len(bounds) + 1:
-            raise ConfigError(
-                f"{path}: {key}: {len(bounds)} milestones need {len(bounds) + 1} values, got "
-                f"{len(values)}"
-            )
-        if warm is not None and bounds and bounds[0] <= warm_steps:
-            # ppdet's table is boundaries [1..W] + milestones: paddle's PiecewiseDecay returns
-            # the first value whose boundary exceeds t, so the warmup ramp runs to base_lr over
-            # [0, W) and the milestones <= W all act at W.
-            assumptions.append(
-                f"Milestone(s) {[fmt(b) for b in bounds if b <= warm_steps]} fall inside the "
-                f"{fmt(warm_steps)}-step warmup: PaddleDetection's warmup still ramps to base_lr "
-                "and those drops all take effect when the warmup ends."
-            )
-            bounds = [max(b, warm_steps) for b in bounds]
-            warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
-        main = Schedule("piecewise", {"boundaries": intify(bounds), "values": values})
+        main, warm = _piecewise(path, key, decay, base, c, warm, warm_steps, assumptions)
     else:
-        max_ep = decay.get("max_epochs", 1000)
-        if "max_epochs" not in decay:
-            assumptions.append(f"{key}.max_epochs is not set; the default 1000 applies.")
-        m_total = as_float(max_ep, f"{path}: {key}.max_epochs") * c
-        plateau = as_float(decay.get("last_plateau_epochs", 0), f"{path}: {key}") * c
-        ratio = as_float(decay.get("min_lr_ratio", 0.0), f"{path}: {key}.min_lr_ratio")
-        start = warm_steps
-        if epochs is not None and float(max_ep) != float(epochs):
-            assumptions.append(
-                f"CosineDecay.max_epochs {max_ep} differs from epoch {epochs}: the cosine is "
-                f"{'cut before it reaches its minimum' if float(max_ep) > float(epochs) else 'finished before training ends'} "
-                "(PaddleDetection does this on purpose in some configs)."
-            )
-        if warm_steps == 0 and plateau == 0:
-            assumptions.append(
-                "Without warmup, PaddleDetection uses CosineAnnealingDecay, which rises again "
-                "after max_epochs; lraudit holds the minimum instead."
-            )
-        if warm is not None and m_total - start - plateau <= 0:
-            # CosineDecay's loop range(W, max_iters) appends nothing (or only min_lr plateau
-            # values): the table ends with the warmup at base_lr.
-            after = base * ratio if m_total > start else base
-            assumptions.append(
-                f"The {fmt(start)}-step warmup reaches CosineDecay's end ({fmt(m_total)} "
-                f"iterations{' incl. the last plateau' if plateau else ''}): there is no cosine; "
-                f"PaddleDetection holds {fmt(after)} after the warmup."
-            )
-            main = Schedule("piecewise", {"boundaries": [intify(start)], "values": [base, after]})
-            warm = Warmup(steps=warm.steps, start_lr=warm.start_lr, shape="linear_factor")
-        else:
-            main = Schedule(
-                "cosine",
-                {
-                    "peak_lr": base,
-                    "end_lr": base * ratio,
-                    "decay_steps": intify(m_total - start - plateau),
-                    "start_step": intify(start),
-                },
-            )
-        settings["max_epochs"] = max_ep
+        main, warm = _cosine(
+            path, key, decay, base, c, epochs, warm, warm_steps, assumptions, settings
+        )
     schedule = Schedule(main.family, main.params, warmup=warm) if warm is not None else main
     horizon = None
     if epochs is not None:

@@ -31,6 +31,8 @@ mean LR of the param groups to ``summary.csv`` (column ``lr``) per epoch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,165 @@ def detect(path: Path, text: str) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class _Args:
+    """The scheduler arguments of one args.yaml, read with timm's defaults (in epochs)."""
+
+    data: dict[str, Any]
+    notes: Notes
+    lr: float
+    epochs: Any
+    wep: Any
+    wlr: Any
+    min_lr: float
+    rate: Any
+    cooldown: Any
+    prefix: bool
+    on_updates: bool
+    limit: int
+
+    @property
+    def start(self) -> Any:
+        """Where the decay starts: after the warmup with ``warmup_prefix``, else at 0."""
+        return self.wep if self.prefix and self.wep > 0 else 0
+
+    @classmethod
+    def read(cls, data: dict[str, Any], notes: Notes, units: Units) -> _Args:
+        lr = _lr(data, notes, units)
+        epochs = notes.number(data, "epochs", 300)
+        wep = notes.number(data, "warmup_epochs", 5)
+        wlr = notes.number(data, "warmup_lr", 1e-5)
+        min_lr = float(notes.number(data, "min_lr", 0.0))
+        rate = notes.number(data, "decay_rate", 0.1)
+        cooldown = notes.number(data, "cooldown_epochs", 0)
+        prefix = to_bool(data.get("warmup_prefix", False) or False, notes.where("warmup_prefix"))
+        on_updates = to_bool(
+            data.get("sched_on_updates", False) or False, notes.where("sched_on_updates")
+        )
+        if data.get("lr_noise") is not None:
+            raise ConfigError(
+                f"{notes.where('lr_noise')}: LR noise is random; lraudit cannot "
+                "check a noisy schedule against a curve"
+            )
+        k_decay = notes.number(data, "lr_k_decay", 1.0)
+        if k_decay != 1.0:
+            raise ConfigError(
+                f"{notes.where('lr_k_decay')}: k-decay {fmt_num(k_decay)} has no "
+                "lraudit family (1.0 only)"
+            )
+        limit = int(notes.number(data, "lr_cycle_limit", 1))
+        return cls(
+            data, notes, lr, epochs, wep, wlr, min_lr, rate, cooldown, prefix, on_updates, limit
+        )
+
+
+def _cosine(a: _Args) -> tuple[Schedule, Any]:
+    """``cosine`` (``cosine_restarts`` with lr_cycle_limit > 1); the run lasts the cycles, the
+    cooldown and the prefix warmup."""
+    notes, lr, min_lr, epochs, start = a.notes, a.lr, a.min_lr, a.epochs, a.start
+    if a.limit > 1:
+        sched = schedule(
+            "cosine_restarts",
+            {
+                "peak_lr": lr,
+                "end_lr": min_lr,
+                "first_period": epochs,
+                "period_mult": notes.number(a.data, "lr_cycle_mul", 1.0),
+                "peak_decay": notes.number(a.data, "lr_cycle_decay", 0.5),
+            },
+        )
+        decay = sched.params["peak_decay"]
+        if min_lr > 0 and decay != 1:
+            notes.assume(
+                f"timm decays each cycle's peak as lr x {fmt_num(decay)}^i with the floor "
+                "fixed, while lraudit's cosine_restarts decays peak - floor: cycles after "
+                "the first differ slightly when min_lr > 0."
+            )
+        if a.prefix and a.wep > 0:
+            raise ConfigError(
+                f"{notes.where('warmup_prefix')}: restarts after a prefix "
+                "warmup cannot be expressed (cycles count from step 0)"
+            )
+    else:
+        sched = schedule(
+            "cosine",
+            {"peak_lr": lr, "end_lr": min_lr, "decay_steps": epochs, "start_step": start},
+        )
+    mul = float(sched.params.get("period_mult", 1.0))
+    cycles = max(a.limit, 1)
+    # timm's get_cycle_length(): t_initial x (1 + mul + ... + mul^(cycles - 1))
+    length = epochs * cycles if mul == 1 else epochs * (mul**cycles - 1) / (mul - 1)
+    return sched, length + a.cooldown + start
+
+
+def _poly(a: _Args) -> tuple[Schedule, Any]:
+    a.notes.assume(f"timm's poly uses decay_rate {fmt_num(a.rate)} as the power.")
+    sched = schedule(
+        "polynomial",
+        {
+            "init_lr": a.lr,
+            "end_lr": a.min_lr,
+            "decay_steps": a.epochs,
+            "power": a.rate,
+            "start_step": a.start,
+        },
+    )
+    return sched, a.epochs + a.cooldown + a.start
+
+
+def _step(a: _Args) -> tuple[Schedule, Any]:
+    de = a.notes.number(a.data, "decay_epochs", 90)
+    sched = schedule(
+        "exponential",
+        {
+            "init_lr": a.lr,
+            "decay_rate": a.rate,
+            "decay_steps": de,
+            "staircase": True,
+            "start_step": a.start,
+        },
+    )
+    return sched, a.epochs
+
+
+def _multistep(a: _Args) -> tuple[Schedule, Any]:
+    """``multistep``: timm drops one epoch before each milestone."""
+    notes = a.notes
+    ms = a.data.get("decay_milestones")
+    if ms is None:
+        ms = [90, 180, 270]
+        notes.assume("decay_milestones not set; timm's default [90, 180, 270] applies.")
+    if not isinstance(ms, list) or not ms:
+        raise ConfigError(f"{notes.where('decay_milestones')}: expected a list of epochs")
+    notes.settings["decay_milestones"] = ms
+    bounds = [int(m) - 1 + a.start for m in sorted(ms)]
+    values = [a.lr * a.rate**k for k in range(len(bounds) + 1)]
+    notes.assume(
+        "timm's MultiStepLRScheduler decays one epoch before each milestone "
+        "(bisect_right(milestones, t + 1))."
+    )
+    return schedule("piecewise", {"boundaries": bounds, "values": values}), a.epochs
+
+
+def _plateau(a: _Args) -> tuple[Schedule, Any]:
+    a.notes.metric_driven = MetricDriven("plateau", float(a.rate))
+    a.notes.assume(
+        "plateau follows the eval metric: the curve cannot be checked from the "
+        "config (intended schedule taken as constant)."
+    )
+    return schedule("constant", {"lr": a.lr}), a.epochs
+
+
+#: The schedule and run length (epochs) of each ``sched``.
+_BUILDERS: dict[str, Callable[[_Args], tuple[Schedule, Any]]] = {
+    "cosine": _cosine,
+    "step": _step,
+    "multistep": _multistep,
+    "poly": _poly,
+    "plateau": _plateau,
+}
+
+
 def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     data = read_mapping(path, text)
     notes = Notes(path)
@@ -93,123 +254,17 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             f"({'no lraudit family matches it' if sched_name == 'tanh' else 'unknown'}); "
             f"lraudit supports {', '.join(KNOWN)}"
         )
-    lr = _lr(data, notes, units)
-    epochs = notes.number(data, "epochs", 300)
-    wep = notes.number(data, "warmup_epochs", 5)
-    wlr = notes.number(data, "warmup_lr", 1e-5)
-    min_lr = float(notes.number(data, "min_lr", 0.0))
-    rate = notes.number(data, "decay_rate", 0.1)
-    cooldown = notes.number(data, "cooldown_epochs", 0)
-    prefix = to_bool(data.get("warmup_prefix", False) or False, notes.where("warmup_prefix"))
-    on_updates = to_bool(
-        data.get("sched_on_updates", False) or False, notes.where("sched_on_updates")
-    )
-    if data.get("lr_noise") is not None:
-        raise ConfigError(
-            f"{notes.where('lr_noise')}: LR noise is random; lraudit cannot "
-            "check a noisy schedule against a curve"
-        )
-    k_decay = notes.number(data, "lr_k_decay", 1.0)
-    if k_decay != 1.0:
-        raise ConfigError(
-            f"{notes.where('lr_k_decay')}: k-decay {fmt_num(k_decay)} has no "
-            "lraudit family (1.0 only)"
-        )
-    start = wep if prefix and wep > 0 else 0
-    limit = int(notes.number(data, "lr_cycle_limit", 1))
-
-    if sched_name == "cosine":
-        if limit > 1:
-            sched = schedule(
-                "cosine_restarts",
-                {
-                    "peak_lr": lr,
-                    "end_lr": min_lr,
-                    "first_period": epochs,
-                    "period_mult": notes.number(data, "lr_cycle_mul", 1.0),
-                    "peak_decay": notes.number(data, "lr_cycle_decay", 0.5),
-                },
-            )
-            decay = sched.params["peak_decay"]
-            if min_lr > 0 and decay != 1:
-                notes.assume(
-                    f"timm decays each cycle's peak as lr x {fmt_num(decay)}^i with the floor "
-                    "fixed, while lraudit's cosine_restarts decays peak - floor: cycles after "
-                    "the first differ slightly when min_lr > 0."
-                )
-            if prefix and wep > 0:
-                raise ConfigError(
-                    f"{notes.where('warmup_prefix')}: restarts after a prefix "
-                    "warmup cannot be expressed (cycles count from step 0)"
-                )
-        else:
-            sched = schedule(
-                "cosine",
-                {"peak_lr": lr, "end_lr": min_lr, "decay_steps": epochs, "start_step": start},
-            )
-        mul = float(sched.params.get("period_mult", 1.0))
-        cycles = max(limit, 1)
-        # timm's get_cycle_length(): t_initial x (1 + mul + ... + mul^(cycles - 1))
-        length = epochs * cycles if mul == 1 else epochs * (mul**cycles - 1) / (mul - 1)
-        horizon = length + cooldown + start
-    elif sched_name == "poly":
-        notes.assume(f"timm's poly uses decay_rate {fmt_num(rate)} as the power.")
-        sched = schedule(
-            "polynomial",
-            {
-                "init_lr": lr,
-                "end_lr": min_lr,
-                "decay_steps": epochs,
-                "power": rate,
-                "start_step": start,
-            },
-        )
-        horizon = epochs + cooldown + start
-    elif sched_name == "step":
-        de = notes.number(data, "decay_epochs", 90)
-        sched = schedule(
-            "exponential",
-            {
-                "init_lr": lr,
-                "decay_rate": rate,
-                "decay_steps": de,
-                "staircase": True,
-                "start_step": start,
-            },
-        )
-        horizon = epochs
-    elif sched_name == "multistep":
-        ms = data.get("decay_milestones")
-        if ms is None:
-            ms = [90, 180, 270]
-            notes.assume("decay_milestones not set; timm's default [90, 180, 270] applies.")
-        if not isinstance(ms, list) or not ms:
-            raise ConfigError(f"{notes.where('decay_milestones')}: expected a list of epochs")
-        notes.settings["decay_milestones"] = ms
-        bounds = [int(m) - 1 + start for m in sorted(ms)]
-        values = [lr * rate**k for k in range(len(bounds) + 1)]
+    a = _Args.read(data, notes, units)
+    sched, horizon = _BUILDERS[sched_name](a)
+    if a.cooldown:
         notes.assume(
-            "timm's MultiStepLRScheduler decays one epoch before each milestone "
-            "(bisect_right(milestones, t + 1))."
-        )
-        sched = schedule("piecewise", {"boundaries": bounds, "values": values})
-        horizon = epochs
-    else:  # plateau
-        notes.metric_driven = MetricDriven("plateau", float(rate))
-        notes.assume(
-            "plateau follows the eval metric: the curve cannot be checked from the "
-            "config (intended schedule taken as constant)."
-        )
-        sched = schedule("constant", {"lr": lr})
-        horizon = epochs
-    if cooldown:
-        notes.assume(
-            f"cooldown_epochs {fmt_num(cooldown)} at min_lr after the cycle: the run "
+            f"cooldown_epochs {fmt_num(a.cooldown)} at min_lr after the cycle: the run "
             f"lasts {fmt_num(horizon)} epochs."
         )
     unit = "epoch"
     spe = units.steps_per_epoch
-    if on_updates:
+    wep = a.wep
+    if a.on_updates:
         if not spe:
             raise ConfigError(
                 f"{notes.where('sched_on_updates')}: the schedule steps per update; pass "
@@ -221,9 +276,9 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         unit = "iteration"
         notes.assume(f"sched_on_updates: epoch counts x {spe} updates per epoch.")
     if wep > 0:
-        warm = linear_warmup(wep, wlr)
-        if not prefix:
-            warm = _timm_warmup(sched, wep, wlr, lr, unit, notes)
+        warm = linear_warmup(wep, a.wlr)
+        if not a.prefix:
+            warm = _timm_warmup(sched, wep, a.wlr, a.lr, unit, notes)
         sched = schedule(sched.family, dict(sched.params), warm)
     notes.assume("timm logs the mean LR over param groups to summary.csv (column lr), per epoch.")
     return intended(

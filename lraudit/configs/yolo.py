@@ -37,6 +37,7 @@ during warmup; the schedule describes groups 1-2 (``expected_tags`` lists them f
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,14 @@ from lraudit.configs.yolo_versions import (
     yolov5_rules,
 )
 from lraudit.errors import ConfigError
-from lraudit.types import ExactValues, IntendedSchedule, LoggedValues, Warmup, WarmupFloor
+from lraudit.types import (
+    ExactValues,
+    IntendedSchedule,
+    LoggedValues,
+    Schedule,
+    Warmup,
+    WarmupFloor,
+)
 
 #: groups logged at a multiple of the LR: (tags, scale, warmup start)
 Extra = tuple[tuple[tuple[str, ...], float, float], ...]
@@ -170,9 +178,10 @@ _BUILTIN_HYPS = {
 }
 
 
-def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
-    data = read_mapping(path, text)
-    notes = Notes(path)
+def _trainer(
+    path: Path, data: dict[str, Any], notes: Notes
+) -> tuple[bool, dict[str, Any], dict[str, Any], list[YoloRules]]:
+    """Which trainer wrote the file: (ultralytics?, hyp, opt, its rules, most likely first)."""
     ultra = "hyp" not in data and "lr0" in data and bool(_ULTRA_KEYS & set(data))
     if ultra:
         hyp, opt = data, data
@@ -192,6 +201,114 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         notes.assume(
             f"The files also fit {alt.version}; its logged values are kept as an alternative."
         )
+    return ultra, hyp, opt, candidates
+
+
+def _record_options(opt: dict[str, Any], notes: Notes, ultra: bool) -> Any:
+    """Quote the options findings may need; returns the configured optimizer (None if unset)."""
+    for key in ("cos_lr", "linear_lr"):
+        if key in opt:
+            notes.settings[key] = to_bool(opt.get(key) or False, notes.where(key))
+    optimizer = opt.get("optimizer", "auto" if ultra else None)
+    if optimizer is not None:
+        notes.settings["optimizer"] = optimizer
+    batch = opt.get("batch", opt.get("batch_size"))
+    if batch is not None:
+        notes.settings["batch" if ultra else "batch_size"] = batch
+    return optimizer
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The parameter-group layout the LR rules apply to (extra MuSGD groups, their scale)."""
+
+    rules: YoloRules
+    extra: Extra
+    fscale: float
+    musgd: bool
+
+
+def _with_known_nb(
+    sched_family: str,
+    params: dict[str, Any],
+    layout: _Layout,
+    candidates: list[YoloRules],
+    peak: float,
+    lrf: float,
+    epochs: int,
+    nb: int,
+    wep: float,
+    wbias: float,
+    notes: Notes,
+) -> tuple[Schedule, tuple[LoggedValues, ...]]:
+    """The schedule and the exact logged values of every candidate trainer, when the batches
+    per epoch ``nb`` are known (the warmup length and its logged values depend on them)."""
+    rules = layout.rules
+    nw = rules.warmup_iterations(wep, nb, epochs)
+    notes.settings.update(
+        warmup_iterations=nw, warmup_epochs_effective=nw / nb, warmup_floor=rules.floor
+    )
+    entries = []
+    for r in candidates:
+        ex, fs = layout.extra, layout.fscale
+        if r is candidates[0]:
+            r = rules
+        elif layout.musgd:
+            r, ex, fs = _musgd_layout(r, wbias, None)
+        n = r.warmup_iterations(wep, nb, epochs)
+        entries.extend(yolo_exact.entries(r, peak, lrf, epochs, nb, n, wbias, ex, fs))
+    exact = tuple(entries)
+    warm = _warmup(sched_family, params, rules, exact[0], nb, nw, wep, notes)
+    sched = schedule(sched_family, params, warm)
+    _typed(notes, exact, sched, rules, wep, nw, nb)
+    return sched, exact
+
+
+def _with_unknown_nb(
+    sched_family: str, params: dict[str, Any], rules: YoloRules, wep: float, notes: Notes
+) -> Schedule:
+    """The schedule with a warmup of ``warmup_epochs`` when ``nb`` is unknown (said why)."""
+    sched = schedule(sched_family, params, linear_warmup(wep, 0.0))
+    lasts = (
+        f"max({fmt_num(wep)} epochs, {rules.floor} iterations / nb), so it may be longer "
+        "than configured"
+        if rules.floor
+        else f"{rules.floor_text()} iterations"
+    )
+    notes.assume(
+        f"Batches per epoch (nb) unknown: the warmup lasts {lasts}; pass --steps-per-epoch "
+        "to know it."
+    )
+    # the values logged during the warmup depend on nb (each epoch's last batch is logged)
+    if rules.floor and not rules.cap_last_epoch:
+        notes.warmup_floor = WarmupFloor(
+            rules.floor, wep, None, None, "warmup_epochs", _NAMES.get(rules.framework, "YOLO")
+        )
+    notes.warmup_values_approximate = (
+        "the values logged during the warmup depend on the batches per epoch; pass "
+        "--steps-per-epoch for the exact ones"
+    )
+    return sched
+
+
+def _clock_note(rules: YoloRules, notes: Notes) -> None:
+    notes.assume(
+        "Scheduler stepped once per epoch; "
+        + (
+            "epoch e runs at lr0*lf(e-1) (the scheduler is stepped after the LR is read)"
+            if rules.lag
+            else "epoch e runs at lr0*lf(e)"
+        )
+        + f", logged at step e{' + 1' if rules.log_offset else ''}: the decay starts at logged "
+        f"step {rules.start_step}."
+    )
+
+
+def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
+    data = read_mapping(path, text)
+    notes = Notes(path)
+    ultra, hyp, opt, candidates = _trainer(path, data, notes)
+    rules = candidates[0]
     pre = "" if ultra or hyp is opt else ("hyp." if "hyp" in data else "")
     lr0 = float(notes.number(hyp, "lr0", 0.01, prefix=pre))
     lrf = float(notes.number(hyp, "lrf", 0.01, prefix=pre))
@@ -202,15 +319,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     epochs = int(notes.number(opt, "epochs", 100, integer=True))
     if epochs <= 0:
         raise ConfigError(f"{notes.where('epochs')}: must be > 0, got {epochs}")
-    for key in ("cos_lr", "linear_lr"):
-        if key in opt:
-            notes.settings[key] = to_bool(opt.get(key) or False, notes.where(key))
-    optimizer = opt.get("optimizer", "auto" if ultra else None)
-    if optimizer is not None:
-        notes.settings["optimizer"] = optimizer
-    batch = opt.get("batch", opt.get("batch_size"))
-    if batch is not None:
-        notes.settings["batch" if ultra else "batch_size"] = batch
+    optimizer = _record_options(opt, notes, ultra)
     nb = units.steps_per_epoch
     peak, peak_unknown, peak_rule, opt_name = lr0, None, None, str(optimizer or "SGD")
     if ultra:
@@ -222,60 +331,20 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
             wbias = 0.0
     extra: Extra = ()
     fscale = 1.0
-    if opt_name.lower() == "musgd":
+    musgd = opt_name.lower() == "musgd"
+    if musgd:
         rules, extra, fscale = _musgd_layout(rules, wbias, notes)
 
     sched_family, params = _family(rules, peak, lrf, epochs)
-    notes.assume(
-        "Scheduler stepped once per epoch; "
-        + (
-            "epoch e runs at lr0*lf(e-1) (the scheduler is stepped after the LR is read)"
-            if rules.lag
-            else "epoch e runs at lr0*lf(e)"
-        )
-        + f", logged at step e{' + 1' if rules.log_offset else ''}: the decay starts at logged "
-        f"step {rules.start_step}."
-    )
+    _clock_note(rules, notes)
     exact: tuple[LoggedValues, ...] = ()
     if nb:
-        nw = rules.warmup_iterations(wep, nb, epochs)
-        notes.settings.update(
-            warmup_iterations=nw, warmup_epochs_effective=nw / nb, warmup_floor=rules.floor
+        layout = _Layout(rules, extra, fscale, musgd)
+        sched, exact = _with_known_nb(
+            sched_family, params, layout, candidates, peak, lrf, epochs, nb, wep, wbias, notes
         )
-        entries = []
-        for r in candidates:
-            ex, fs = extra, fscale
-            if r is candidates[0]:
-                r = rules
-            elif opt_name.lower() == "musgd":
-                r, ex, fs = _musgd_layout(r, wbias, None)
-            n = r.warmup_iterations(wep, nb, epochs)
-            entries.extend(yolo_exact.entries(r, peak, lrf, epochs, nb, n, wbias, ex, fs))
-        exact = tuple(entries)
-        warm = _warmup(sched_family, params, rules, exact[0], nb, nw, wep, notes)
-        sched = schedule(sched_family, params, warm)
-        _typed(notes, exact, sched, rules, wep, nw, nb)
     else:
-        sched = schedule(sched_family, params, linear_warmup(wep, 0.0))
-        lasts = (
-            f"max({fmt_num(wep)} epochs, {rules.floor} iterations / nb), so it may be longer "
-            "than configured"
-            if rules.floor
-            else f"{rules.floor_text()} iterations"
-        )
-        notes.assume(
-            f"Batches per epoch (nb) unknown: the warmup lasts {lasts}; pass --steps-per-epoch "
-            "to know it."
-        )
-        # the values logged during the warmup depend on nb (each epoch's last batch is logged)
-        if rules.floor and not rules.cap_last_epoch:
-            notes.warmup_floor = WarmupFloor(
-                rules.floor, wep, None, None, "warmup_epochs", _NAMES.get(rules.framework, "YOLO")
-            )
-        notes.warmup_values_approximate = (
-            "the values logged during the warmup depend on the batches per epoch; pass "
-            "--steps-per-epoch for the exact ones"
-        )
+        sched = _with_unknown_nb(sched_family, params, rules, wep, notes)
     notes.settings["warmup_bias_lr"] = wbias
     notes.settings["bias_group_tag"] = rules.falling_tag
     notes.assume(

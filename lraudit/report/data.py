@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lraudit._version import __version__
 from lraudit.describe import describe_fit, describe_schedule
 from lraudit.types import (
     AuditReport,
@@ -135,8 +136,6 @@ def run_to_data(run: RunAudit) -> dict[str, Any]:
 
 def to_data(report: AuditReport) -> dict[str, Any]:
     """The JSON report (schema_version 1) as plain Python data."""
-    from lraudit import __version__
-
     summary: dict[str, Any] = dict(report.summary)
     summary["infos"] = sum(f.severity is Severity.INFO for r in report.runs for f in r.findings)
     worst = report.worst()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from lraudit.report import Options, printable
+from lraudit.report.base import Options, printable
 from lraudit.report.text import summary_line, unaudited_line
 from lraudit.types import AuditReport
 

@@ -11,10 +11,11 @@ matplotlib; :mod:`lraudit.report.plot`), collapsed.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from html import escape
 
 from lraudit.describe import describe_fit, describe_schedule
-from lraudit.report import Options, fail_rank
+from lraudit.report.base import Options, fail_rank
 from lraudit.report.text import (
     points_cell,
     segment_points,
@@ -23,7 +24,7 @@ from lraudit.report.text import (
     summary_line,
     unaudited_line,
 )
-from lraudit.types import AuditReport, Severity
+from lraudit.types import AuditReport, RunAudit, Severity
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222}
@@ -81,12 +82,8 @@ def _fit_table(report: AuditReport) -> list[str]:
     return out
 
 
-def format_html(report: AuditReport, options: Options | None = None) -> str:
-    """The report as one self-contained HTML document (inline CSS and script, no network)."""
-    from lraudit.report.chart import CSS as CHART_CSS
-    from lraudit.report.chart import SCRIPT, chart_html
-
-    opts = options or Options()
+def _header(report: AuditReport, opts: Options, chart_css: str) -> list[str]:
+    """Document head, verdict, summary line, the logs and config audited, what was skipped."""
     word, cls = verdict(report, opts.fail_on)
     e = escape
     out = [
@@ -94,7 +91,7 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>lraudit: {e(str(report.path))}</title>",
-        f"<style>{_CSS}\n{CHART_CSS}</style></head><body>",
+        f"<style>{_CSS}\n{chart_css}</style></head><body>",
         f'<h1>lraudit: <span class="{cls}">{word}</span></h1>',
         f"<p>{e(summary_line(report))} (--fail-on {e(opts.fail_on)}). "
         f"Logs: <code>{e(str(report.path))}</code>",
@@ -106,11 +103,17 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
     skipped = unaudited_line(report)
     if skipped:
         out.append(f"<p>{e(skipped)}</p>")
+    return out
+
+
+def _runs_table(report: AuditReport) -> list[str]:
+    """One row per run (linked to its plot), one indented row per segment."""
+    e = escape
     with_intended = any(r.intended is not None for r in report.runs)
     head = ["run", "tag", "points", "inferred schedule"]
     head += ["intended"] if with_intended else []
     head += ["status", "findings"]
-    out.append('<table id="runs"><thead><tr>')
+    out = ['<table id="runs"><thead><tr>']
     out += [f"<th>{h}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for i, r in enumerate(report.runs):
@@ -136,6 +139,13 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
             seg += [""] * (len(head) - len(seg))
             out.append('<tr class="segment">' + "".join(f"<td>{c}</td>" for c in seg) + "</tr>")
     out.append("</tbody></table>")
+    return out
+
+
+def _findings_and_notes(report: AuditReport) -> list[str]:
+    """Every finding and every distinct reader note, each linked to its run's plot."""
+    e = escape
+    out: list[str] = []
     findings = [(i, r, f) for i, r in enumerate(report.runs) for f in r.findings]
     if findings:
         out.append("<h2>Findings</h2><ul>")
@@ -157,19 +167,19 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
             for i, r, n in notes
         ]
         out.append("</ul>")
-    out += _fit_table(report)
-    if report.intended is not None and report.intended.assumptions:
-        out.append("<h2>Config assumptions</h2><ul>")
-        out += [f"<li>{e(a)}</li>" for a in report.intended.assumptions]
-        out.append("</ul>")
-    if report.runs:
-        out.append("<h2>Plots</h2>")
+    return out
+
+
+def _plots(report: AuditReport, opts: Options, chart: Callable[[RunAudit, int], str]) -> list[str]:
+    """One section per run: its interactive chart, and the static PNG when asked for."""
+    e = escape
+    out = ["<h2>Plots</h2>"] if report.runs else []
     for i, r in enumerate(report.runs):
         out.append(
             f'<section id="plot-{i}"><h3><code>{e(r.run)}</code> · <code>{e(r.tag)}</code> · '
             f'<span class="{r.status}">{r.status}</span> <a href="#run-{i}">↑ table</a></h3>'
         )
-        out.append(chart_html(r, i))
+        out.append(chart(r, i))
         if opts.embed_plots:
             from lraudit.report.plot import render_png
 
@@ -180,6 +190,24 @@ def format_html(report: AuditReport, options: Options | None = None) -> str:
                 f'<img alt="{e(alt)}" src="data:image/png;base64,{data}"></details>'
             )
         out.append("</section>")
+    return out
+
+
+def format_html(report: AuditReport, options: Options | None = None) -> str:
+    """The report as one self-contained HTML document (inline CSS and script, no network)."""
+    from lraudit.report.chart import CSS as CHART_CSS
+    from lraudit.report.chart import SCRIPT, chart_html
+
+    opts = options or Options()
+    out = _header(report, opts, CHART_CSS)
+    out += _runs_table(report)
+    out += _findings_and_notes(report)
+    out += _fit_table(report)
+    if report.intended is not None and report.intended.assumptions:
+        out.append("<h2>Config assumptions</h2><ul>")
+        out += [f"<li>{escape(a)}</li>" for a in report.intended.assumptions]
+        out.append("</ul>")
+    out += _plots(report, opts, chart_html)
     out.append(f"<script>{SCRIPT}</script>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

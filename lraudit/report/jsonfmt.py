@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lraudit.report import Options
+from lraudit.report.base import Options
 from lraudit.report.data import to_data
 from lraudit.types import AuditReport
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from lraudit.describe import describe_fit, describe_schedule
-from lraudit.report import Options, could_not_audit, failing
+from lraudit.report.base import Options, could_not_audit, failing
 from lraudit.types import AuditReport, Finding
 
 

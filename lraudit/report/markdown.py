@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lraudit.describe import describe_fit, fit_details
-from lraudit.report import Options, fail_rank, printable
+from lraudit.report.base import Options, fail_rank, printable
 from lraudit.report.text import (
     intended_cell,
     points_cell,

@@ -166,99 +166,87 @@ def log_limits(curves: list[np.ndarray]) -> tuple[float, float]:
     return lo / 10**0.2, hi * 10**0.2
 
 
-def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
-    s = run.series
-    has_points = s is not None and len(s) > 0
-    steps = np.asarray(s.steps, dtype=np.float64) if s is not None and has_points else np.zeros(0)
-    values = np.asarray(s.values, dtype=np.float64) if s is not None and has_points else np.zeros(0)
-    lo = float(steps.min()) if has_points else 0.0
-    hi = float(steps.max()) if has_points else 1.0
-    curves: list[np.ndarray] = [values]
+def _draw_intended(
+    ax: Any, intended: IntendedSchedule, lo: float, hi: float, has_points: bool
+) -> None:
+    """The intended curve over the whole configured run, its phase ends and its horizon; the
+    logged window shaded when the run extends well past it."""
+    end = max(hi, float(intended.horizon or 0), schedule_end(intended.schedule))
+    grid = np.linspace(0.0, end, 800)
+    y = _safe_eval(intended, grid)
+    if y is not None:
+        ax.plot(grid, y, "--", color="tab:green", lw=1.5, label="intended (config)")
+    _vlines(ax, _markers(intended.schedule), "intended phase end", color="tab:green", ls=":", lw=1)
+    if intended.horizon:
+        ax.axvline(float(intended.horizon), color="tab:green", ls="-.", lw=0.8, label="horizon")
+    if has_points and end > hi * 1.05:
+        ax.axvspan(lo, hi, color="0.92", zorder=0, label="logged window")
 
-    intended = run.intended
-    comparable = intended is not None and intended.unit == intended.log_unit
-    if intended is not None and comparable:
-        end = max(hi, float(intended.horizon or 0), schedule_end(intended.schedule))
-        grid = np.linspace(0.0, end, 800)
-        y = _safe_eval(intended, grid)
-        if y is not None:
-            ax.plot(grid, y, "--", color="tab:green", lw=1.5, label="intended (config)")
-        _vlines(
-            ax, _markers(intended.schedule), "intended phase end", color="tab:green", ls=":", lw=1
-        )
-        if intended.horizon:
-            ax.axvline(float(intended.horizon), color="tab:green", ls="-.", lw=0.8, label="horizon")
-        if has_points and end > hi * 1.05:
-            ax.axvspan(lo, hi, color="0.92", zorder=0, label="logged window")
 
-    fit = run.fit
-    fitted_at_points = None
-    if fit is not None and has_points:
-        grid = np.linspace(lo, hi, 800)
-        y = _safe_eval_fit(fit, grid)
-        if y is not None:
-            ax.plot(grid, y, "-", color="tab:orange", lw=1.8, label="fitted")
-            curves.append(y)
-        fitted_at_points = _safe_eval_fit(fit, steps)
-        _vlines(
-            ax,
-            _markers(fit.schedule, fit.offset),
-            "fitted phase end",
-            color="tab:orange",
-            ls=":",
-            lw=1,
-        )
+def _draw_fit(
+    ax: Any, fit: Any, lo: float, hi: float, steps: np.ndarray, curves: list[np.ndarray]
+) -> np.ndarray | None:
+    """The fitted curve over the logged window (added to ``curves``) and its phase ends;
+    returns the fit at the logged steps (None when it cannot be evaluated)."""
+    grid = np.linspace(lo, hi, 800)
+    y = _safe_eval_fit(fit, grid)
+    if y is not None:
+        ax.plot(grid, y, "-", color="tab:orange", lw=1.8, label="fitted")
+        curves.append(y)
+    fitted_at_points = _safe_eval_fit(fit, steps)
+    _vlines(
+        ax,
+        _markers(fit.schedule, fit.offset),
+        "fitted phase end",
+        color="tab:orange",
+        ls=":",
+        lw=1,
+    )
+    return fitted_at_points
 
-    log = use_log_scale(curves)
-    if has_points:
-        shown = values > 0 if log else np.isfinite(values)
+
+def _log_axis(ax: Any, steps: np.ndarray, values: np.ndarray, curves: list[np.ndarray]) -> None:
+    """A log y axis limited to the logged (and fitted) curves; logged zeros, which a log axis
+    cannot show, are marked at its bottom edge."""
+    ax.set_yscale("log")
+    bottom, top = log_limits(curves)
+    ax.set_ylim(bottom, top)
+    zero = values <= 0
+    if zero.any():
         ax.plot(
-            steps[shown],
-            values[shown],
-            "o",
-            ms=3,
-            color="tab:blue",
-            label=f"logged {run.tag}",
-            zorder=3,
+            steps[zero],
+            np.full(int(zero.sum()), bottom),
+            "v",
+            ms=5,
+            color="tab:purple",
+            clip_on=False,
+            zorder=4,
+            label=f"logged 0 ({int(zero.sum())}, at the axis)",
         )
-    finding_steps = [float(f.step) for f in run.findings if f.step is not None]
-    _vlines(ax, finding_steps, "finding", color="tab:red", lw=1, alpha=0.7)
 
-    # The scale follows what was logged (and fitted over the same window): an intended cosine
-    # that reaches 0 long after the run must not squash the observed curve onto a log axis.
-    if log:
-        ax.set_yscale("log")
-        bottom, top = log_limits(curves)
-        ax.set_ylim(bottom, top)
-        zero = values <= 0
-        if zero.any():
-            # a log axis cannot show 0: mark those points at the bottom edge and say so
-            ax.plot(
-                steps[zero],
-                np.full(int(zero.sum()), bottom),
-                "v",
-                ms=5,
-                color="tab:purple",
-                clip_on=False,
-                zorder=4,
-                label=f"logged 0 ({int(zero.sum())}, at the axis)",
-            )
-    title = f"{run.run} · {run.tag} · {run.status}"
-    ax.figure.suptitle(title, fontsize=10)
-    sub = "fit:      " + describe_fit(fit)
-    if intended is not None:
-        sub += "\nintended: " + describe_schedule(intended.schedule)
+
+def _titles(ax: Any, run: RunAudit) -> None:
+    """Run, tag and status as the figure title; the fit and intended schedules beneath it."""
+    ax.figure.suptitle(f"{run.run} · {run.tag} · {run.status}", fontsize=10)
+    sub = "fit:      " + describe_fit(run.fit)
+    if run.intended is not None:
+        sub += "\nintended: " + describe_schedule(run.intended.schedule)
     ax.set_title(sub, fontsize=7, family="monospace", loc="left")
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
+
+def _draw_residuals(
+    axr: Any,
+    steps: np.ndarray,
+    values: np.ndarray,
+    against: list[tuple[np.ndarray | None, str, str]],
+) -> None:
+    """``log(observed / model)`` at the logged steps for each model that could be evaluated."""
     axr.axhline(0.0, color="0.5", lw=0.8)
     drawn = False
-    against = [(fitted_at_points, "tab:orange", "vs fit")]
-    if intended is not None and comparable and has_points:
-        against.append((_safe_eval(intended, steps), "tab:green", "vs intended"))
     for ref, colour, label in against:
         if ref is None:
             continue
@@ -275,6 +263,49 @@ def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
     axr.set_ylabel("log(observed/model)", fontsize=7)
     axr.set_xlabel("step")
     axr.grid(True, alpha=0.3)
+
+
+def _draw(ax: Any, axr: Any, run: RunAudit) -> None:
+    s = run.series
+    has_points = s is not None and len(s) > 0
+    steps = np.asarray(s.steps, dtype=np.float64) if s is not None and has_points else np.zeros(0)
+    values = np.asarray(s.values, dtype=np.float64) if s is not None and has_points else np.zeros(0)
+    lo = float(steps.min()) if has_points else 0.0
+    hi = float(steps.max()) if has_points else 1.0
+    curves: list[np.ndarray] = [values]
+
+    intended = run.intended
+    comparable = intended is not None and intended.unit == intended.log_unit
+    if intended is not None and comparable:
+        _draw_intended(ax, intended, lo, hi, has_points)
+    fitted_at_points = None
+    if run.fit is not None and has_points:
+        fitted_at_points = _draw_fit(ax, run.fit, lo, hi, steps, curves)
+
+    log = use_log_scale(curves)
+    if has_points:
+        shown = values > 0 if log else np.isfinite(values)
+        ax.plot(
+            steps[shown],
+            values[shown],
+            "o",
+            ms=3,
+            color="tab:blue",
+            label=f"logged {run.tag}",
+            zorder=3,
+        )
+    finding_steps = [float(f.step) for f in run.findings if f.step is not None]
+    _vlines(ax, finding_steps, "finding", color="tab:red", lw=1, alpha=0.7)
+    # The scale follows what was logged (and fitted over the same window): an intended cosine
+    # that reaches 0 long after the run must not squash the observed curve onto a log axis.
+    if log:
+        _log_axis(ax, steps, values, curves)
+    _titles(ax, run)
+
+    against = [(fitted_at_points, "tab:orange", "vs fit")]
+    if intended is not None and comparable and has_points:
+        against.append((_safe_eval(intended, steps), "tab:green", "vs intended"))
+    _draw_residuals(axr, steps, values, against)
 
 
 def _safe_eval_fit(fit: Any, steps: np.ndarray) -> np.ndarray | None:

@@ -17,7 +17,8 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from lraudit.report import Options
+from lraudit._version import __version__
+from lraudit.report.base import Options
 from lraudit.types import AuditReport, Finding, RunAudit
 
 SARIF_SCHEMA = (
@@ -83,8 +84,6 @@ def _location(report: AuditReport, run: RunAudit, f: Finding) -> dict[str, Any]:
 
 def to_sarif(report: AuditReport) -> dict[str, Any]:
     """The SARIF 2.1.0 log of ``report`` as plain data."""
-    from lraudit import __version__
-
     table = rules()
     index = {r["id"]: i for i, r in enumerate(table)}
     results = []

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lraudit.describe import describe_fit, describe_schedule, fmt_step
-from lraudit.report import Options, printable
+from lraudit.report.base import Options, printable
 from lraudit.types import AuditReport, RunAudit, SegmentAudit
 
 _STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "blue"}

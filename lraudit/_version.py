@@ -1,0 +1,4 @@
+"""The package version, in a leaf module so that any module can read it without importing
+:mod:`lraudit` itself (whose ``__init__`` imports most of the package)."""
+
+__version__ = "0.1.0"
