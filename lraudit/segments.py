@@ -47,7 +47,9 @@ is. The series is then cut, in this order:
 
    * a jump **up after a decrease** (the LR had come down from a higher value in the piece)
      starts a segment (``lr_jump``, or ``new_warmup`` when the LR keeps rising after it); a jump
-     up from a flat start (a constant warmup ending) is not cut;
+     up from a flat start (a constant warmup ending) is not cut, nor one that ends an LR-0
+     pause (two or more points at 0, then back to at most the level before them: the
+     schedule went on where it was paused, a ``zero_lr`` fact, not a new training);
    * a **fall to a new warmup** (a jump down followed by a rise) starts a segment
      (``new_warmup``); a jump down followed by a flat or falling LR is a step decay
      (piecewise, exponential staircase, ReduceLROnPlateau) and is never cut.
@@ -424,7 +426,11 @@ def _lr_events(
     up_all = set(idx[big & (d > 0)].tolist())
     down_all = set(idx[big & (d < 0)].tolist())
     # a run of jumps up is one steep ramp: the event is its first jump
-    ups = [i for i in idx[big & (d > 0) & came_down].tolist() if i - 1 not in up_all]
+    ups = [
+        i
+        for i in idx[big & (d > 0) & came_down].tolist()
+        if i - 1 not in up_all and not _ends_pause(v, i, a)
+    ]
     downs = [i for i in sorted(down_all) if _rises_after(v, i, b)]
     valleys = [m for m in _valleys(v, a, b, runmax) if m not in down_all and m + 1 not in up_all]
     events: list[tuple[int, str]] = []
@@ -443,6 +449,25 @@ def _lr_events(
             if not triangle(s, v, m, a, b):
                 events.append((_ramp_start(s, v, m + 1, a), "new_warmup"))
     return events
+
+
+def _ends_pause(v: np.ndarray, i: int, a: int) -> bool:
+    """The jump up at ``i`` ends a pause: it leaves a zero stretch (two or more points at 0, or
+    below :data:`ZERO_FRACTION` of the peak so far) back to at most the level the LR had just
+    before the stretch. Training paused with LR 0 and the schedule went on where it was (or
+    lower, a decay that fell inside the pause); the stretch is a ``zero_lr`` fact, not a new
+    training."""
+    vv = np.abs(v[a : i + 1])
+    fin = np.isfinite(vv)
+    if not fin.any():
+        return False
+    low = fin & (vv <= ZERO_FRACTION * float(vv[fin].max()))
+    j = i - 1 - a  # walk back over the stretch
+    while j >= 0 and low[j]:
+        j -= 1
+    if j < 0 or (i - 1 - a) - j < 2 or not np.isfinite(v[a + j]):
+        return False
+    return bool(v[i] <= v[a + j] * (1 + EVENT_RTOL))
 
 
 def _valleys(v: np.ndarray, a: int, b: int, runmax: np.ndarray) -> list[int]:
