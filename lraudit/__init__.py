@@ -39,6 +39,9 @@ __version__ = "0.1.0"
 
 def _series_frame(series: list[LRSeries]) -> pd.DataFrame:
     """One long DataFrame (tbparse style): ``run, tag, step, value, wall_time`` per point."""
+    from lraudit._dist import optional
+
+    optional("pandas", "pandas", "DataFrames (as_frame=True)")
     import pandas as pd
 
     cols = ["run", "tag", "step", "value", "wall_time"]

@@ -73,8 +73,8 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of equal keys in order of first appearance, and the first index of each code.
 
     Few distinct keys (the usual case: a handful of tags) are peeled off one at a time by
-    comparison, which keeps first-seen order for free; many are grouped by ``np.unique`` and
-    renumbered by first index (a stable sort over the first-seen order).
+    comparison, which keeps first-seen order for free; many (a key that is rare, or more than
+    :data:`_PEEL_MAX`) are grouped by ``np.unique`` and renumbered by first index.
 
     >>> first_seen_codes(np.array([7, 3, 7, 9, 3], dtype=np.uint64))[0].tolist()
     [0, 1, 0, 2, 1]
@@ -88,7 +88,10 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m = keys[rem] == keys[i]
         codes[rem[m]] = len(firsts)
         firsts.append(i)
+        few = int(m.sum()) * 64 < len(rem)  # many distinct keys: a sort is cheaper
         rem = rem[~m]
+        if few:
+            break
     if not len(rem):
         return codes, np.array(firsts, dtype=np.int64)
     _, first_u, inv = np.unique(keys[rem], return_index=True, return_inverse=True)

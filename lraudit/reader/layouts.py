@@ -23,7 +23,7 @@ import numpy as np
 
 _MAX_LAYOUTS = 32  # layouts used per window (each costs one pass over the records left)
 _MAX_MISSES = 64  # records tried as a layout and found not to be one (images, damage, ...)
-_MAX_SMALL = 8  # layouts in a row that matched few records
+_MAX_SMALL = 3  # layouts in a row that matched few records (many tags: the walk is cheaper)
 _MAX_WORDS = 64  # summaries longer than 512 bytes are left to the slot walk
 
 
