@@ -73,7 +73,7 @@ def _events(layout: str, steps: int = 60) -> list:
                 e = event_pb2.Event(wall_time=1.7e9 + i, step=s)
                 img = e.summary.value.add(tag="samples").image
                 img.height, img.width = 64, 64
-                img.encoded_image_string = rng.bytes(20_000)
+                img.encoded_image_string = rng.bytes(20_000 if i % 10 else 100_000)  # some > 64 KiB
                 e.summary.value.add(tag="hist").histo.bucket.extend(x)
                 evs.append(e)
         elif layout == "changing":  # a tag appears mid-run, a tag repeats in one event

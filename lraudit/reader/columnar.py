@@ -37,6 +37,7 @@ _U = np.uint64
 _PAD = 64  # zero bytes after the buffer, so that header reads past a record's end are safe
 # _WORD_MASKS[k] keeps the low k bytes of a little-endian uint64
 _WORD_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=_U)
+_BIG_RECORD = 64 * 1024  # records longer than this are never scalar events: not copied
 _PEEL_MAX = 32  # distinct keys grouped by repeated comparison before falling back to a sort
 
 
@@ -305,26 +306,61 @@ def _metadata_only(blob: bytes) -> tuple[bool, str]:
         return False, ""
 
 
+def _compact(
+    buf: bytes, starts: np.ndarray, lengths: np.ndarray, big: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of the records not ``big``, zero-padded, and where each record starts there.
+
+    Without large records this is the whole buffer (one copy); otherwise each run of
+    consecutive small records is copied in turn (big records get an empty place).
+    """
+    size = len(buf)
+    src = np.frombuffer(buf, dtype=np.uint8, count=size)
+    if not big.any():
+        arr = np.zeros(size + _PAD, dtype=np.uint8)
+        arr[:size] = src
+        return arr, starts
+    # the bytes kept: from each record's header (12 bytes before it) to its footer, small only
+    keep_len = np.where(big, 0, lengths + 16)
+    new_starts = np.concatenate([[0], np.cumsum(keep_len)[:-1]]) + 12
+    arr = np.zeros(int(keep_len.sum()) + _PAD, dtype=np.uint8)
+    brk = np.flatnonzero(np.diff(big.astype(np.int8)) != 0) + 1
+    for lo, hi in zip(np.r_[0, brk].tolist(), np.r_[brk, len(big)].tolist(), strict=True):
+        if big[lo]:
+            continue
+        a, b = int(starts[lo]) - 12, int(starts[hi - 1] + lengths[hi - 1]) + 4
+        d = int(new_starts[lo]) - 12
+        if b - a != int(new_starts[hi - 1] + lengths[hi - 1]) + 4 - d:  # gaps (skipped bytes)
+            for i in range(lo, hi):
+                s, ln = int(starts[i]), int(lengths[i])
+                arr[int(new_starts[i]) : int(new_starts[i]) + ln] = src[s : s + ln]
+        else:
+            arr[d : d + b - a] = src[a:b]
+    return arr, new_starts.astype(starts.dtype)
+
+
 def decode_columnar(
     buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
 ) -> FileData:
     """Decode a framed file; same result as :func:`~lraudit.reader.decode.decode_protobuf`."""
-    size = len(buf)
-    starts, lengths = framing.starts, framing.lengths
-    n = len(starts)
+    orig_buf, orig_starts, lengths = buf, framing.starts, framing.lengths
+    n = len(orig_starts)
     fd = FileData(path=path, n_records=n)
     if n == 0:
         return fd
-    # a padded copy: header fields are read without bounds checks (positions stay < size + _PAD)
-    arr = np.zeros(size + _PAD, dtype=np.uint8)
-    arr[:size] = np.frombuffer(buf, dtype=np.uint8, count=size)
+    # a padded copy of the records (header fields are read without bounds checks), leaving out
+    # large ones (images, histograms: never scalars), so memory follows the scalars' bytes
+    big = lengths > _BIG_RECORD
+    arr, starts = _compact(buf, orig_starts, lengths, big)
+    size = len(arr) - _PAD
+    buf = arr[:size]  # type: ignore[assignment]  # the records' bytes at ``starts``
     ends = starts + lengths
-    slow = np.zeros(n, dtype=bool)  # records for the reference decoder
+    slow = big.copy()  # records for the reference decoder
 
     # -- Event: wall_time, step, then a Summary that runs to the end of the record
     idx = np.arange(n)
     pos = starts.copy()
-    ok = (lengths >= 9) & (arr[pos] == 0x09)
+    ok = ~big & (lengths >= 9) & (arr[pos] == 0x09)
     wall_all = np.zeros(n)
     step_all = np.zeros(n, dtype=np.int64)
     wall_all[ok] = _view(buf, size, "<f8", 8)[pos[ok] + 1]
@@ -352,7 +388,9 @@ def decode_columnar(
     # -- records for the reference decoder
     slow_idx = np.flatnonzero(slow)
     sub = FileData(path=path)
-    slow_pts = decode_records(buf, starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx)
+    slow_pts = decode_records(
+        orig_buf, orig_starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx
+    )
     fd.sessions = sub.sessions
     fd.notes += sub.notes
     fd.n_protobuf = len(slow_idx)
