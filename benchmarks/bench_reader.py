@@ -1,29 +1,33 @@
 """Benchmark: lraudit's reader against tbparse and TensorBoard's EventAccumulator.
 
-    python benchmarks/bench_reader.py [--repeats 3] [--runs 20] [--steps 10000] [--only NAME]
+    python benchmarks/bench_reader.py [--repeats 3] [--runs 20] [--records 1000000]
+                                      [--kind KIND ...] [--only READER ...]
 
-Builds once (cached in ``benchmarks/.cache/``) two log dirs of ``runs x steps x 5 tags``
-scalar records (default 20 x 10,000 x 5 = 1,000,000, plus one file-version record per file):
+Builds once (cached in ``benchmarks/.cache/``) one log dir per layout (:data:`KINDS`), each of
+``runs`` runs and about ``--records`` scalar values (plus one file-version record per file):
 
 * ``simple``: ``simple_value`` events, as torch ``add_scalar`` / tensorboardX / TF1 write them;
 * ``tensor``: rank-0 DT_FLOAT tensors in ``float_val`` with ``scalars`` plugin metadata on every
-  event, as torch ``add_scalar(new_style=True)`` and ``tensorboard.summary.Writer`` write them.
+  event, as torch ``add_scalar(new_style=True)`` and ``tensorboard.summary.Writer`` write them;
+* ``multi_simple`` / ``multi_tensor``: 4 values per event (TF1 ``merge_all``, the OD API,
+  tensorboardX ``add_scalars``, Keras);
+* ``mixed``: 4 values per event, simple_value and tensor alternating;
+* ``many_tags``: 500 tags per run (per-layer statistics), one value per event;
+* ``images``: one-value events with a 256 KB image summary every 20 steps (> 90 % of the bytes).
 
-Each run holds ``train/lr`` (warmup + cosine), ``train/loss``, ``train/grad_norm``,
-``train/tokens_per_sec``, ``train/acc``. Readers (each measured in a fresh subprocess, so peak
+Runs hold ``train/lr`` (warmup + cosine) and other tags (``train/loss``, ...). Readers (each measured in a fresh subprocess, so peak
 RSS is per reader; the clock covers the read call only, after imports; median of
 ``--repeats``):
 
 * ``lraudit_lr``: ``lraudit.read_lr_series(logdir)`` (LR extraction: the 20 ``train/lr`` series);
 * ``lraudit_all``: ``lraudit.read_scalars(logdir)`` (every scalar);
-* ``tbparse``: ``SummaryReader(logdir).scalars`` (simple) or
-  ``SummaryReader(logdir, event_types={"tensors"}).tensors`` (tensor; ``.scalars`` is empty for
-  tensor logs);
+* ``tbparse``: ``SummaryReader(logdir, event_types={"scalars"}).scalars``, or ``.tensors`` with
+  ``event_types={"tensors"}`` for tensor logs (``.scalars`` is empty there), or both (mixed);
 * ``event_accumulator``: ``EventAccumulator(run_dir, size_guidance={"scalars": 0}).Reload()`` per
   run, then ``Scalars(tag)`` for every tag (tensor logs: ``{"scalars": 0, "tensors": 0}`` and
-  ``Tensors(tag)``, since the scalars there are tensors).
+  ``Tensors(tag)``, since the scalars there are tensors); run on ``simple`` and ``tensor`` only.
 
-Prints records/s, peak RSS and the speed ratios. The machine may be shared: absolute times are
+Prints values/s, peak RSS and each layout's speed ratios against tbparse (and EventAccumulator). The machine may be shared: absolute times are
 noisy; ratios measured in the same invocation are what to compare.
 """
 
@@ -50,9 +54,32 @@ def _lr(step: int, total: int) -> float:
     return 1.5e-5 + 0.5 * (3e-4 - 1.5e-5) * (1 + math.cos(math.pi * (step - warm) / (total - warm)))
 
 
-def build(kind: str, runs: int, steps: int) -> Path:
-    """Write (once) the ``kind`` log dir; returns its path."""
-    root = CACHE / f"{kind}_{runs}x{steps}x{len(TAGS)}"
+#: kind -> (values per event, tags per run, what the events hold)
+KINDS = {
+    "simple": (1, 5, "simple_value events, one value each (torch add_scalar, tensorboardX)"),
+    "tensor": (1, 5, "rank-0 DT_FLOAT tensors with scalars metadata, one per event (new_style)"),
+    "multi_simple": (4, 4, "4 simple_values per event (TF1 merge_all, add_scalars, OD API)"),
+    "multi_tensor": (4, 4, "4 scalar tensors per event, metadata on each (Keras, TF2 writers)"),
+    "mixed": (4, 4, "4 values per event, 2 simple_value + 2 tensor (TF1 + tf2 summaries mixed)"),
+    "many_tags": (1, 500, "500 tags per run, one value per event"),
+    "images": (1, 4, "one-value scalar events with a 256 KB image summary every 20 steps"),
+}
+IMAGE_EVERY, IMAGE_BYTES = 20, 256 * 1024
+
+
+def _tags(kind: str) -> list[str]:
+    ntags = KINDS[kind][1]
+    if kind == "many_tags":
+        return ["train/lr"] + [f"layer{i:03d}/grad_norm" for i in range(ntags - 1)]
+    return TAGS[:ntags]
+
+
+def build(kind: str, runs: int, records: int) -> Path:
+    """Write (once) the ``kind`` log dir of about ``records`` scalar values; returns its path."""
+    per_event, ntags, _what = KINDS[kind]
+    tags = _tags(kind)
+    steps = max(records // (runs * ntags), 1)
+    root = CACHE / f"{kind}_{runs}x{steps}x{ntags}"
     done = root / ".complete"
     if done.exists():
         return root
@@ -62,7 +89,20 @@ def build(kind: str, runs: int, steps: int) -> Path:
     from lraudit.testing import frame
 
     rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, IMAGE_BYTES, dtype=np.uint8).tobytes()
     t_start = time.perf_counter()
+    meta = summary_pb2.SummaryMetadata()
+    meta.plugin_data.plugin_name = "scalars"
+    meta.data_class = summary_pb2.DATA_CLASS_SCALAR
+
+    def put(ev: event_pb2.Event, tag: str, x: float, tensor: bool) -> None:
+        v = ev.summary.value.add(tag=tag)
+        if tensor:
+            v.metadata.CopyFrom(meta)
+            v.tensor.CopyFrom(tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[x]))
+        else:
+            v.simple_value = x
+
     for r in range(runs):
         d = root / f"run{r:02d}"
         d.mkdir(parents=True, exist_ok=True)
@@ -70,25 +110,23 @@ def build(kind: str, runs: int, steps: int) -> Path:
         chunks = [
             frame(event_pb2.Event(wall_time=wall, file_version="brain.Event:2").SerializeToString())
         ]
-        meta = summary_pb2.SummaryMetadata()
-        meta.plugin_data.plugin_name = "scalars"
-        meta.data_class = summary_pb2.DATA_CLASS_SCALAR
-        noise = rng.random((steps, len(TAGS)))
+        noise = rng.random((steps, ntags))
         for s in range(steps):
-            vals = [_lr(s, steps), 2.0 / (1 + s / 500), 1 + noise[s, 2], 5e4 * noise[s, 3], 0.9]
-            for j, tag in enumerate(TAGS):
-                ev = event_pb2.Event(wall_time=wall + s * 0.01 + j * 1e-4, step=s)
-                v = ev.summary.value.add(tag=tag)
-                if kind == "simple":
-                    v.simple_value = vals[j]
-                else:
-                    v.metadata.CopyFrom(meta)
-                    v.tensor.CopyFrom(
-                        tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[vals[j]])
-                    )
+            vals = [_lr(s, steps)] + [float(x) for x in noise[s, 1:] * 10 ** (s % 3)]
+            for j0 in range(0, ntags, per_event):
+                ev = event_pb2.Event(wall_time=wall + s * 0.01 + j0 * 1e-4, step=s)
+                for j in range(j0, min(j0 + per_event, ntags)):
+                    tensor = kind in ("tensor", "multi_tensor") or (kind == "mixed" and j % 2)
+                    put(ev, tags[j], vals[j], bool(tensor))
+                chunks.append(frame(ev.SerializeToString()))
+            if kind == "images" and s % IMAGE_EVERY == 0:
+                ev = event_pb2.Event(wall_time=wall + s * 0.01, step=s)
+                img = ev.summary.value.add(tag="samples").image
+                img.height, img.width, img.colorspace = 256, 256, 4
+                img.encoded_image_string = image
                 chunks.append(frame(ev.SerializeToString()))
         (d / f"events.out.tfevents.{int(wall)}.bench.{r}.0").write_bytes(b"".join(chunks))
-    done.write_text(json.dumps({"runs": runs, "steps": steps, "tags": TAGS}))
+    done.write_text(json.dumps({"runs": runs, "steps": steps, "tags": tags}))
     print(f"built {root} in {time.perf_counter() - t_start:.0f} s", file=sys.stderr)
     return root
 
@@ -96,22 +134,22 @@ def build(kind: str, runs: int, steps: int) -> Path:
 # Code each subprocess runs: imports first (not timed), then the timed read.
 _READERS = {
     "lraudit_lr": (
-        "import lraudit, lraudit.reader, lraudit.reader.columnar, pandas\n"
-        "from tensorboard.compat.proto import event_pb2\n",
+        "import lraudit, lraudit.reader, lraudit.reader.columnar, lraudit.reader.layouts\n",
         "out = lraudit.read_lr_series(LOGDIR)\nn = sum(len(s) for s in out)\n",
     ),
     "lraudit_all": (
-        "import lraudit, lraudit.reader, lraudit.reader.columnar, pandas\n"
-        "from tensorboard.compat.proto import event_pb2\n",
+        "import lraudit, lraudit.reader, lraudit.reader.columnar, lraudit.reader.layouts\n",
         "out = lraudit.read_scalars(LOGDIR)\nn = sum(len(s) for s in out)\n",
     ),
     "tbparse": (
         "from tbparse import SummaryReader\n",
-        "if KIND == 'simple':\n"
-        "    df = SummaryReader(LOGDIR).scalars\n"
+        "if KIND in ('tensor', 'multi_tensor'):\n"
+        "    n = len(SummaryReader(LOGDIR, event_types={'tensors'}).tensors)\n"
+        "elif KIND == 'mixed':\n"
+        "    rd = SummaryReader(LOGDIR, event_types={'scalars', 'tensors'})\n"
+        "    n = len(rd.scalars) + len(rd.tensors)\n"
         "else:\n"
-        "    df = SummaryReader(LOGDIR, event_types={'tensors'}).tensors\n"
-        "n = len(df)\n",
+        "    n = len(SummaryReader(LOGDIR, event_types={'scalars'}).scalars)\n",
     ),
     "event_accumulator": (
         "import os\n"
@@ -122,7 +160,7 @@ _READERS = {
         "    d = os.path.join(LOGDIR, run)\n"
         "    if not os.path.isdir(d):\n"
         "        continue\n"
-        "    if KIND == 'simple':\n"
+        "    if KIND not in ('tensor', 'multi_tensor'):\n"
         "        ea = EventAccumulator(d, size_guidance={'scalars': 0})\n"
         "        ea.Reload()\n"
         "        for tag in ea.Tags()['scalars']:\n"
@@ -164,22 +202,26 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--steps", type=int, default=10_000)
+    ap.add_argument("--records", type=int, default=1_000_000, help="scalar values per log dir")
     ap.add_argument("--only", action="append", choices=sorted(_READERS), default=None)
-    ap.add_argument("--kind", action="append", choices=["simple", "tensor"], default=None)
+    ap.add_argument("--kind", action="append", choices=list(KINDS), default=None)
     args = ap.parse_args(argv)
-    readers = args.only or list(_READERS)
-    kinds = args.kind or ["simple", "tensor"]
-    n_records = args.runs * args.steps * len(TAGS)
+    kinds = args.kind or list(KINDS)
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
+    n_of: dict[str, int] = {}
     for kind in kinds:
-        logdir = build(kind, args.runs, args.steps)
+        logdir = build(kind, args.runs, args.records)
+        meta = json.loads((logdir / ".complete").read_text())
+        n_of[kind] = n_records = meta["runs"] * meta["steps"] * len(meta["tags"])
         size = sum(p.stat().st_size for p in logdir.rglob("*tfevents*"))
         print(
-            f"\n{kind}: {logdir} — {args.runs} runs, {n_records:,} scalar records, "
-            f"{size / 1e6:.1f} MB",
+            f"\n{kind}: {KINDS[kind][2]}\n  {logdir}: {args.runs} runs, "
+            f"{n_records:,} scalar values, {size / 1e6:.1f} MB",
             flush=True,
         )
+        readers = args.only or [
+            r for r in _READERS if r != "event_accumulator" or kind in ("simple", "tensor")
+        ]
         # interleave the readers so that machine load affects them alike
         for rep in range(args.repeats):
             for name in readers:
@@ -190,15 +232,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"{r['rss_mb']:7.1f} MB  {int(r['points']):,} points",
                     flush=True,
                 )
-    print("\nsummary (median of", args.repeats, "runs; records = all scalar records in the dir)")
-    print(f"{'logdir':7s} {'reader':18s} {'median s':>9s} {'records/s':>12s} {'peak RSS MB':>12s}")
+    print("\nsummary (median of", args.repeats, "runs; values = all scalar values in the dir)")
+    print(f"{'logdir':12s} {'reader':18s} {'median s':>9s} {'values/s':>12s} {'peak RSS MB':>12s}")
     summary: dict[str, dict[str, dict[str, float]]] = {}
     for (kind, name), rs in results.items():
         med = statistics.median(r["seconds"] for r in rs)
         rss = max(r["rss_mb"] for r in rs)
         summary.setdefault(kind, {})[name] = {"median_s": med, "rss_mb": rss}
-        print(f"{kind:7s} {name:18s} {med:9.3f} {n_records / med:12,.0f} {rss:12.1f}")
-    print("\nratios (reader time / lraudit time, same invocation)")
+        print(f"{kind:12s} {name:18s} {med:9.3f} {n_of[kind] / med:12,.0f} {rss:12.1f}")
+    print("\nratios (other reader's time / lraudit's time, same invocation)")
     for kind, by in summary.items():
         for ours in ("lraudit_lr", "lraudit_all"):
             if ours not in by:
@@ -206,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             for other in ("tbparse", "event_accumulator"):
                 if other in by:
                     ratio = by[other]["median_s"] / by[ours]["median_s"]
-                    print(f"{kind:7s} {other} / {ours}: {ratio:6.1f}x")
+                    print(f"{kind:12s} {other} / {ours}: {ratio:6.1f}x")
     return 0
 
 

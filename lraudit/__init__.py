@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _series_frame(series: list[LRSeries]) -> pd.DataFrame:
     """One long DataFrame (tbparse style): ``run, tag, step, value, wall_time`` per point."""
+    from lraudit._dist import optional
+
+    optional("pandas", "pandas", "DataFrames (as_frame=True)")
     import pandas as pd
 
     cols = ["run", "tag", "step", "value", "wall_time"]

@@ -24,7 +24,16 @@ from typing import Any
 
 import google_crc32c
 import numpy as np
-from tensorboard.compat.proto import event_pb2, tensor_pb2, types_pb2
+
+try:  # tensorboard's Event protos: a test dependency (the reader decodes the wire format itself)
+    from tensorboard.compat.proto import event_pb2, tensor_pb2, types_pb2
+except ImportError as _exc:  # pragma: no cover
+    from lraudit._dist import pip_hint
+
+    raise ImportError(
+        f"lraudit.testing writes events with tensorboard, which is not installed; "
+        f"run: {pip_hint('test')}"
+    ) from _exc
 
 _MASK_DELTA = 0xA282EAD8
 

@@ -125,6 +125,9 @@ class LRSeries:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The series as a DataFrame with columns ``run, tag, step, value, wall_time``."""
+        from lraudit._dist import optional
+
+        optional("pandas", "pandas", "to_dataframe()")
         import pandas as pd
 
         return pd.DataFrame(
@@ -528,6 +531,9 @@ class AuditReport:
 
     def findings_frame(self) -> pd.DataFrame:
         """One row per finding: ``run, tag, name, code, severity, step, line, message``."""
+        from lraudit._dist import optional
+
+        optional("pandas", "pandas", "findings_frame()")
         import pandas as pd
 
         cols = ["run", "tag", "name", "code", "severity", "step", "line", "message"]

@@ -53,7 +53,7 @@ def test_a_missing_framework_says_which_extra_to_install(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert f"needs {module}" in out.stdout
-    assert f"pip install 'lraudit[{extra}]'" in out.stdout
+    assert f'pip install "lraudit-tb[{extra}]"' in out.stdout
 
 
 def test_resolve_config_takes_a_path_an_intended_schedule_or_a_schedule(tmp_path: Path) -> None:

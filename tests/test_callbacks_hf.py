@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the HF callback tests need torch")
 transformers = pytest.importorskip(
-    "transformers", reason="transformers is not installed (pip install 'lraudit[hf]')"
+    "transformers", reason="transformers is not installed (pip install 'lraudit-tb[hf]')"
 )
 pytest.importorskip("accelerate", reason="transformers' Trainer needs accelerate")
 

@@ -12,7 +12,8 @@ import pytest
 # Keras picks its backend at import: torch here, so that TensorFlow is not needed
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip(
-    "keras", reason="Keras 3 or its backend is not installed (pip install 'lraudit[keras]' torch)"
+    "keras",
+    reason="Keras 3 or its backend is not installed (pip install 'lraudit-tb[keras]' torch)",
 )
 if not hasattr(keras, "ops"):
     pytest.skip("the Keras callback needs Keras 3", allow_module_level=True)

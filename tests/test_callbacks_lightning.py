@@ -13,7 +13,8 @@ try:
     import lightning.pytorch as pl
 except ImportError:
     pl = pytest.importorskip(
-        "pytorch_lightning", reason="lightning is not installed (pip install 'lraudit[lightning]')"
+        "pytorch_lightning",
+        reason="lightning is not installed (pip install 'lraudit-tb[lightning]')",
     )
 
 from lraudit.callbacks import LightningAuditCallback, LRScheduleError  # noqa: E402

@@ -448,7 +448,7 @@ def test_plot_without_matplotlib_fails_before_the_report(tmp_path, capsys, monke
     out, err = capsys.readouterr()
     assert rc == 2 and out == ""
     assert err.strip().splitlines() == [
-        'lraudit: error: plots need matplotlib, which is not installed; run: pip install "lraudit[plot]"'
+        'lraudit: error: plots need matplotlib, which is not installed; run: pip install "lraudit-tb[plot]"'
     ]
 
 

@@ -184,7 +184,7 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch) -> None:
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_mpl)
-    with pytest.raises(LrauditError, match=r'pip install "lraudit\[plot\]"'):
+    with pytest.raises(LrauditError, match=r'pip install "lraudit-tb\[plot\]"'):
         plot.render_png(SAMPLES["demo"]().runs[0])
 
 

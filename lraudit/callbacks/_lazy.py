@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from lraudit._dist import pip_hint
+
 
 def require(module: str, extra: str, what: str) -> ModuleType:
     """``import module``, or an ImportError naming the extra that provides it."""
@@ -13,5 +15,5 @@ def require(module: str, extra: str, what: str) -> ModuleType:
     except ImportError as exc:
         raise ImportError(
             f"{what} needs {module.split('.')[0]}, which is not installed ({exc}); install it "
-            f"with: pip install 'lraudit[{extra}]'"
+            f"with: {pip_hint(extra)}"
         ) from exc

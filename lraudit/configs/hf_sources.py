@@ -52,8 +52,7 @@ def read_event_args(path: Path) -> dict[str, Any] | None:
     event files deeper down). Returns None when no event file holds it. Nothing is executed:
     the text is parsed as JSON. Records are read through the project's CRC-checked framing.
     """
-    from google.protobuf.message import DecodeError
-    from tensorboard.compat.proto import event_pb2
+    from lraudit.reader.wire import WireError, summary_strings
 
     if path.is_file():
         files = [path]
@@ -68,21 +67,21 @@ def read_event_args(path: Path) -> dict[str, Any] | None:
     for f in files:
         for rec in _records_with(f, b"args"):
             try:
-                ev = event_pb2.Event.FromString(rec)
-            except (DecodeError, RuntimeError, ValueError):
+                values = summary_strings(rec)
+            except WireError:
                 raise ConfigError(f"{f}: corrupt event record") from None
-            data = _args_from_event(ev)
+            data = _args_from_event(values)
             if data is not None:
                 data["__source__"] = str(f)
                 return data
     return None
 
 
-def _args_from_event(ev: Any) -> dict[str, Any] | None:
-    for v in ev.summary.value:
-        if v.tag != "args" and not v.tag.startswith("args/"):
+def _args_from_event(values: list[tuple[str, bytes]]) -> dict[str, Any] | None:
+    """The JSON object in the text of the first ``args`` (or ``args/...``) summary value."""
+    for tag, raw in values:
+        if tag != "args" and not tag.startswith("args/"):
             continue
-        raw = v.tensor.string_val[0] if v.HasField("tensor") and v.tensor.string_val else b""
         text = raw.decode("utf-8", "replace")
         try:
             data = json.loads(text)

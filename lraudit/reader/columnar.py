@@ -31,11 +31,13 @@ import numpy as np
 from lraudit.reader import wire
 from lraudit.reader.decode import FileData, TagPoints, decode_records
 from lraudit.reader.framing import Framing
+from lraudit.reader.layouts import Chunk, match_layouts
 
 _U = np.uint64
 _PAD = 64  # zero bytes after the buffer, so that header reads past a record's end are safe
 # _WORD_MASKS[k] keeps the low k bytes of a little-endian uint64
 _WORD_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=_U)
+_BIG_RECORD = 64 * 1024  # records longer than this are never scalar events: not copied
 _PEEL_MAX = 32  # distinct keys grouped by repeated comparison before falling back to a sort
 
 
@@ -72,8 +74,8 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of equal keys in order of first appearance, and the first index of each code.
 
     Few distinct keys (the usual case: a handful of tags) are peeled off one at a time by
-    comparison, which keeps first-seen order for free; many are grouped by ``np.unique`` and
-    renumbered by first index (a stable sort over the first-seen order).
+    comparison, which keeps first-seen order for free; many (a key that is rare, or more than
+    :data:`_PEEL_MAX`) are grouped by ``np.unique`` and renumbered by first index.
 
     >>> first_seen_codes(np.array([7, 3, 7, 9, 3], dtype=np.uint64))[0].tolist()
     [0, 1, 0, 2, 1]
@@ -87,7 +89,10 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m = keys[rem] == keys[i]
         codes[rem[m]] = len(firsts)
         firsts.append(i)
+        few = int(m.sum()) * 64 < len(rem)  # many distinct keys: a sort is cheaper
         rem = rem[~m]
+        if few:
+            break
     if not len(rem):
         return codes, np.array(firsts, dtype=np.int64)
     _, first_u, inv = np.unique(keys[rem], return_index=True, return_inverse=True)
@@ -146,7 +151,7 @@ class _Rows:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("rec", "slot", "ts", "tl", "val", "tens", "trs", "trl")
+            k: [] for k in ("rec", "slot", "ts", "tl", "val", "tens", "trs", "trl", "vpos", "vw")
         }
 
     def add(self, **cols: np.ndarray) -> None:
@@ -163,8 +168,11 @@ class _Rows:
 
 def _tensor_values(
     arr: np.ndarray, f32: np.ndarray, f64: np.ndarray, q: np.ndarray, vend: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """0-d DT_FLOAT / DT_DOUBLE tensors at ``q`` (key 0x42): (ok, value, end of the tensor)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """0-d DT_FLOAT / DT_DOUBLE tensors at ``q`` (key 0x42).
+
+    Returns (ok, value, end of the tensor, position of the value's bytes, their width).
+    """
     tv, tvn, tvok = _varint(arr, q + 1)
     t0 = q + 1 + tvn
     fine = tvok & _fits(tv, t0, vend)
@@ -178,6 +186,8 @@ def _tensor_values(
     is_f = dtype == 1
     g = np.zeros(len(q), dtype=bool)
     vt = np.full(len(q), np.nan)
+    vpos = np.zeros(len(q), dtype=np.int64)
+    vw = np.zeros(len(q), dtype=np.int64)
     # (field key, length byte or None, payload offset, width): the value encodings read here
     for fkey, flen, off, width in (
         (0x22, 4, 2, 4),  # tensor_content, DT_FLOAT
@@ -191,9 +201,11 @@ def _tensor_values(
         if flen is not None:
             m &= fl == flen
         if m.any():
-            vt[m] = (f32 if width == 4 else f64)[r[m] + off]
+            vpos[m] = r[m] + off
+            vw[m] = width
+            vt[m] = (f32 if width == 4 else f64)[vpos[m]]
             g |= m
-    return g, vt, t_end
+    return g, vt, t_end, vpos, vw
 
 
 def _walk_values(
@@ -226,12 +238,16 @@ def _walk_values(
         trs = np.where(simple, q + 5, val_end)
         si = np.flatnonzero(simple)
         values[si] = f32[q[si] + 1]
+        vpos = q + 1
+        vw = np.full(len(rec), 4, dtype=np.int64)
         ti = np.flatnonzero(tensor)
         got = simple.copy()
         if len(ti):
-            g, vt, t_end = _tensor_values(arr, f32, f64, q[ti], val_end[ti])
+            g, vt, t_end, tpos, tw = _tensor_values(arr, f32, f64, q[ti], val_end[ti])
             values[ti[g]] = vt[g]
             trs[ti[g]] = t_end[g]
+            vpos[ti[g]] = tpos[g]
+            vw[ti[g]] = tw[g]
             got[ti[g]] = True
         # anything else (images, histograms, ranked or odd tensors, damage): record-level slow
         slow[rec[~got]] = True
@@ -245,6 +261,8 @@ def _walk_values(
             tens=tensor[k],
             trs=trs[k],
             trl=val_end[k] - trs[k],
+            vpos=vpos[k],
+            vw=vw[k],
         )
         more = got & (val_end < sum_end)
         rec, cur, sum_end = rec[more], val_end[more], sum_end[more]
@@ -288,26 +306,61 @@ def _metadata_only(blob: bytes) -> tuple[bool, str]:
         return False, ""
 
 
+def _compact(
+    buf: bytes, starts: np.ndarray, lengths: np.ndarray, big: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of the records not ``big``, zero-padded, and where each record starts there.
+
+    Without large records this is the whole buffer (one copy); otherwise each run of
+    consecutive small records is copied in turn (big records get an empty place).
+    """
+    size = len(buf)
+    src = np.frombuffer(buf, dtype=np.uint8, count=size)
+    if not big.any():
+        arr = np.zeros(size + _PAD, dtype=np.uint8)
+        arr[:size] = src
+        return arr, starts
+    # the bytes kept: from each record's header (12 bytes before it) to its footer, small only
+    keep_len = np.where(big, 0, lengths + 16)
+    new_starts = np.concatenate([[0], np.cumsum(keep_len)[:-1]]) + 12
+    arr = np.zeros(int(keep_len.sum()) + _PAD, dtype=np.uint8)
+    brk = np.flatnonzero(np.diff(big.astype(np.int8)) != 0) + 1
+    for lo, hi in zip(np.r_[0, brk].tolist(), np.r_[brk, len(big)].tolist(), strict=True):
+        if big[lo]:
+            continue
+        a, b = int(starts[lo]) - 12, int(starts[hi - 1] + lengths[hi - 1]) + 4
+        d = int(new_starts[lo]) - 12
+        if b - a != int(new_starts[hi - 1] + lengths[hi - 1]) + 4 - d:  # gaps (skipped bytes)
+            for i in range(lo, hi):
+                s, ln = int(starts[i]), int(lengths[i])
+                arr[int(new_starts[i]) : int(new_starts[i]) + ln] = src[s : s + ln]
+        else:
+            arr[d : d + b - a] = src[a:b]
+    return arr, new_starts.astype(starts.dtype)
+
+
 def decode_columnar(
     buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
 ) -> FileData:
     """Decode a framed file; same result as :func:`~lraudit.reader.decode.decode_protobuf`."""
-    size = len(buf)
-    starts, lengths = framing.starts, framing.lengths
-    n = len(starts)
+    orig_buf, orig_starts, lengths = buf, framing.starts, framing.lengths
+    n = len(orig_starts)
     fd = FileData(path=path, n_records=n)
     if n == 0:
         return fd
-    # a padded copy: header fields are read without bounds checks (positions stay < size + _PAD)
-    arr = np.zeros(size + _PAD, dtype=np.uint8)
-    arr[:size] = np.frombuffer(buf, dtype=np.uint8, count=size)
+    # a padded copy of the records (header fields are read without bounds checks), leaving out
+    # large ones (images, histograms: never scalars), so memory follows the scalars' bytes
+    big = lengths > _BIG_RECORD
+    arr, starts = _compact(buf, orig_starts, lengths, big)
+    size = len(arr) - _PAD
+    buf = arr[:size]  # type: ignore[assignment]  # the records' bytes at ``starts``
     ends = starts + lengths
-    slow = np.zeros(n, dtype=bool)  # records for the reference decoder
+    slow = big.copy()  # records for the reference decoder
 
     # -- Event: wall_time, step, then a Summary that runs to the end of the record
     idx = np.arange(n)
     pos = starts.copy()
-    ok = (lengths >= 9) & (arr[pos] == 0x09)
+    ok = ~big & (lengths >= 9) & (arr[pos] == 0x09)
     wall_all = np.zeros(n)
     step_all = np.zeros(n, dtype=np.int64)
     wall_all[ok] = _view(buf, size, "<f8", 8)[pos[ok] + 1]
@@ -326,13 +379,74 @@ def decode_columnar(
     )
     slow[~summ & ~at_end] = True
     nonempty = summ & (p < ends)
-    rec = idx[nonempty]
-    rows = _walk_values(buf, arr, rec, p[nonempty], ends[nonempty], slow).arrays()
+    cand = idx[nonempty]
+    done, chunks = match_layouts(buf, arr, cand, p[cand], ends[cand])
+    rec = cand[~done]
+    rows = _walk_values(buf, arr, rec, p[rec], ends[rec], slow).arrays()
+    walk = _walk_tags(buf, size, rows, slow)
 
-    # -- distinct tags: UTF-8 and the filter once each; metadata blobs: validated once each
+    # -- records for the reference decoder
+    slow_idx = np.flatnonzero(slow)
+    sub = FileData(path=path)
+    slow_pts = decode_records(
+        orig_buf, orig_starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx
+    )
+    fd.sessions = sub.sessions
+    fd.notes += sub.notes
+    fd.n_protobuf = len(slow_idx)
+
+    _first_seen(fd, walk, chunks, sub)
+    pieces = _walk_pieces(walk, slow_pts, want, step_all, wall_all)
+    for ch in chunks:
+        if want(ch.tag):
+            r = ch.recs
+            slot = np.full(len(r), ch.slot, dtype=np.int64)
+            tens = np.full(len(r), ch.tensor, dtype=bool)
+            piece = (r, slot, step_all[r], ch.values, wall_all[r], tens)
+            pieces.setdefault(ch.tag, []).append(piece)
+    for tag, ps in pieces.items():
+        if len(ps) == 1:
+            _r, _k, st, va, wa, te = ps[0]
+        else:  # several slots or sources: back into (record, position) order
+            cols = [np.concatenate([x[i] for x in ps]) for i in range(6)]
+            o = np.lexsort((cols[1], cols[0]))
+            _r, _k, st, va, wa, te = (c[o] for c in cols)
+        fd.points[tag] = TagPoints(
+            st.astype(np.int64),
+            va.astype(np.float64),
+            wa.astype(np.float64),
+            bool(fd.tags.get(tag, bool(te[0]))),
+        )
+    return fd
+
+
+class _WalkTags:
+    """The slot walk's rows kept (records not sent to the reference decoder), with tag names."""
+
+    def __init__(
+        self,
+        rows: dict[str, np.ndarray],
+        keep: np.ndarray,
+        codes: np.ndarray,
+        meta_code: np.ndarray,
+        code_tag: list[str],
+        tag_ok: list[bool],
+        meta_name: list[str],
+    ) -> None:
+        self.rec, self.slot = rows["rec"][keep], rows["slot"][keep]
+        self.val, self.tens = rows["val"][keep], rows["tens"][keep]
+        self.code, self.meta = codes[keep], meta_code[keep]
+        self.code_tag, self.tag_ok, self.meta_name = code_tag, tag_ok, meta_name
+
+
+def _walk_tags(buf: bytes, size: int, rows: dict[str, np.ndarray], slow: np.ndarray) -> _WalkTags:
+    """Distinct tags (UTF-8 checked once each) and metadata blobs (validated once each) of the
+    walk's rows; records with a bad one go to the reference decoder (``slow``)."""
     code_tag: list[str] = []
     tag_ok: list[bool] = []
     codes = np.zeros(0, dtype=np.int64)
+    meta_code = np.zeros(0, dtype=np.int64)
+    meta_name: list[str] = []
     if len(rows["rec"]):
         codes, names = _byte_groups(buf, size, rows["ts"], rows["tl"])
         for b in names:
@@ -344,67 +458,79 @@ def decode_columnar(
                 tag_ok.append(False)
         meta_ok, meta_code, meta_name = _trailers(buf, size, rows["trs"], rows["trl"])
         slow[rows["rec"][~np.array(tag_ok, dtype=bool)[codes] | ~meta_ok]] = True
-    else:
-        meta_code = np.zeros(0, dtype=np.int64)
-        meta_name = []
     keep = ~slow[rows["rec"]] if len(rows["rec"]) else np.zeros(0, dtype=bool)
-    r_rec, r_slot, r_code = rows["rec"][keep], rows["slot"][keep], codes[keep]
-    r_val, r_tens, r_meta = rows["val"][keep], rows["tens"][keep], meta_code[keep]
+    return _WalkTags(rows, keep, codes, meta_code, code_tag, tag_ok, meta_name)
 
-    # -- records for the reference decoder
-    slow_idx = np.flatnonzero(slow)
-    sub = FileData(path=path)
-    slow_pts = decode_records(buf, starts[slow_idx], lengths[slow_idx], want, sub, order=slow_idx)
-    fd.sessions = sub.sessions
-    fd.notes += sub.notes
-    fd.n_protobuf = len(slow_idx)
 
-    # -- first appearance of each tag and of its plugin name, in (record, position) order
-    order = np.lexsort((r_slot, r_rec))
+def _first_seen(fd: FileData, w: _WalkTags, chunks: list[Chunk], sub: FileData) -> None:
+    """``fd.tags`` / ``fd.first`` / ``fd.plugins`` / ``fd.plugin_at``: first appearance of each
+    tag and of its plugin name, in (record, position) order, over the three decoders."""
     first: dict[str, tuple[int, int, bool]] = {}
     meta: dict[str, tuple[int, int, str]] = {}
+
+    def see(tag: str, key: tuple[int, int], tensor: bool) -> None:
+        if tag not in first or key < first[tag][:2]:
+            first[tag] = (*key, tensor)
+
+    def see_plugin(tag: str, key: tuple[int, int], plugin: str) -> None:
+        if plugin and (tag not in meta or key < meta[tag][:2]):
+            meta[tag] = (*key, plugin)
+
+    order = np.lexsort((w.slot, w.rec))
     if len(order):
-        c_sorted = r_code[order]
+        c_sorted = w.code[order]
         uc, at = np.unique(c_sorted, return_index=True)
         for c, i in zip(uc.tolist(), at.tolist(), strict=True):
             j = int(order[i])
-            first[code_tag[c]] = (int(r_rec[j]), int(r_slot[j]), bool(r_tens[j]))
-        named = np.array([bool(nm) for nm in meta_name] + [False], dtype=bool)[r_meta[order]]
+            see(w.code_tag[c], (int(w.rec[j]), int(w.slot[j])), bool(w.tens[j]))
+        named = np.array([bool(nm) for nm in w.meta_name] + [False], dtype=bool)[w.meta[order]]
         mo = order[named]
-        uc, at = np.unique(r_code[mo], return_index=True)
+        uc, at = np.unique(w.code[mo], return_index=True)
         for c, i in zip(uc.tolist(), at.tolist(), strict=True):
             j = int(mo[i])
-            meta[code_tag[c]] = (int(r_rec[j]), int(r_slot[j]), meta_name[int(r_meta[j])])
+            key = (int(w.rec[j]), int(w.slot[j]))
+            see_plugin(w.code_tag[c], key, w.meta_name[int(w.meta[j])])
+    for ch in chunks:
+        if len(ch.recs):
+            see(ch.tag, (int(ch.recs[0]), ch.slot), ch.tensor)
+            see_plugin(ch.tag, (int(ch.recs[0]), ch.slot), ch.plugin)
     for seq, (tag, is_t) in enumerate(sub.tags.items()):
-        k = sub.first[tag]
-        if tag not in first or (k, seq) < first[tag][:2]:
-            first[tag] = (k, seq, is_t)
+        see(tag, (sub.first[tag], seq), is_t)
     for seq, (tag, name) in enumerate(sub.plugins.items()):
-        k = sub.plugin_at[tag]
-        if tag not in meta or (k, seq) < meta[tag][:2]:
-            meta[tag] = (k, seq, name)
+        see_plugin(tag, (sub.plugin_at[tag], seq), name)
     fd.tags = {t: first[t][2] for t in sorted(first, key=lambda t: first[t][:2])}
     fd.first = {t: first[t][0] for t in fd.tags}
     fd.plugins = {t: meta[t][2] for t in sorted(meta, key=lambda t: meta[t][:2])}
     fd.plugin_at = {t: meta[t][0] for t in fd.plugins}
 
-    # -- points of the wanted tags, in record order (values of one event in their order)
-    wanted = np.array([tag_ok[c] and want(code_tag[c]) for c in range(len(code_tag))] + [False])
-    sel = wanted[r_code] if len(r_code) else np.zeros(0, dtype=bool)
+
+_Piece = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _walk_pieces(
+    w: _WalkTags,
+    slow_pts: list[tuple[int, str, int, float, float, bool]],
+    want: Callable[[str], bool],
+    step_all: np.ndarray,
+    wall_all: np.ndarray,
+) -> dict[str, list[_Piece]]:
+    """Points of the wanted tags from the walk and the reference decoder, per tag:
+    ``(record, position, step, value, wall time, tensor)`` in (record, position) order."""
+    code_tag = list(w.code_tag)
+    wanted = np.array(
+        [w.tag_ok[c] and want(code_tag[c]) for c in range(len(code_tag))] + [False], dtype=bool
+    )
+    sel = wanted[w.code] if len(w.code) else np.zeros(0, dtype=bool)
     if not sel.any() and not slow_pts:
-        return fd
-    rec = r_rec[sel]
-    sub_key = r_slot[sel]
-    tag_code = r_code[sel]
+        return {}
+    rec, sub_key, tag_code = w.rec[sel], w.slot[sel], w.code[sel]
     f_step, f_wall = step_all[rec], wall_all[rec]
-    f_val, f_tens = r_val[sel], r_tens[sel]
+    f_val, f_tens = w.val[sel], w.tens[sel]
     if slow_pts:
-        names_all = list(code_tag)
-        code_of = {t: i for i, t in enumerate(names_all) if tag_ok[i]}
+        code_of = {t: i for i, t in enumerate(code_tag) if w.tag_ok[i]}
         for t in sorted({x[1] for x in slow_pts} - set(code_of)):
-            code_of[t] = len(names_all)
-            names_all.append(t)
-        code_tag = names_all
+            code_of[t] = len(code_tag)
+            code_tag.append(t)
         rec = np.concatenate([rec, np.array([x[0] for x in slow_pts], dtype=np.int64)])
         sub_key = np.concatenate([sub_key, np.arange(len(slow_pts), dtype=np.int64)])
         s_code = np.array([code_of[x[1]] for x in slow_pts], dtype=np.int64)
@@ -414,16 +540,10 @@ def decode_columnar(
         f_wall = np.concatenate([f_wall, np.array([x[4] for x in slow_pts], dtype=np.float64)])
         f_tens = np.concatenate([f_tens, np.array([x[5] for x in slow_pts], dtype=bool)])
     order = np.lexsort((sub_key, rec, tag_code))
-    tc = tag_code[order]
-    bounds = np.flatnonzero(np.diff(tc)) + 1
+    bounds = np.flatnonzero(np.diff(tag_code[order])) + 1
+    out: dict[str, list[_Piece]] = {}
     for g in np.split(order, bounds):
-        if len(g) == 0:
-            continue
-        tag = code_tag[int(tag_code[g[0]])]
-        fd.points[tag] = TagPoints(
-            f_step[g].astype(np.int64),
-            f_val[g].astype(np.float64),
-            f_wall[g].astype(np.float64),
-            bool(fd.tags.get(tag, f_tens[g[0]])),
-        )
-    return fd
+        if len(g):
+            tag = code_tag[int(tag_code[g[0]])]
+            out[tag] = [(rec[g], sub_key[g], f_step[g], f_val[g], f_wall[g], f_tens[g])]
+    return out

@@ -444,3 +444,38 @@ def _tensor(buf: bytes, p: int, end: int) -> TensorFields:
             raw = _packed(buf, s, e, "pv") if wt == _LEN else [v]
             t.half_val += [x & 0xFFFFFFFF for x in raw]
     return t
+
+
+def summary_strings(buf: bytes, start: int = 0, end: int | None = None) -> list[tuple[str, bytes]]:
+    """``(tag, first string_val of its tensor, or b"")`` per summary value of an ``Event``.
+
+    For text summaries (Hugging Face writes its ``TrainingArguments`` as tag ``args``). Raises
+    :class:`WireError` when the record is not a valid ``Event``.
+
+    >>> summary_strings(b"\\x09" + bytes(8) + b"*\\x10\\n\\x0e\\n\\x04argsB\\x06\\x08\\x07B\\x02{}")
+    [('args', b'{}')]
+    """
+    end = len(buf) if end is None else end
+    if decode_event(buf, start, end).what != "summary":
+        return []
+    parts = [(s, e) for num, wt, _v, s, e in _fields(buf, start, end, 1) if num == 5 and wt == _LEN]
+    data, s, e = _concat(buf, parts)
+    out = []
+    for num, wt, _v, vs, ve in _fields(data, s, e, 2):
+        if num != 1 or wt != _LEN:
+            continue
+        tag, text = "", b""
+        tensors = [
+            (ts, te) for n, w, _x, ts, te in _fields(data, vs, ve, 3) if n == 8 and w == _LEN
+        ]
+        for n, w, _x, ts, te in _fields(data, vs, ve, 3):
+            if n == 1 and w == _LEN:
+                tag = _utf8(data, ts, te)
+        if tensors:
+            tdata, ts, te = _concat(data, tensors)
+            for n, w, _x, ss, se in _fields(tdata, ts, te, 4):
+                if n == 8 and w == _LEN:
+                    text = bytes(tdata[ss:se])
+                    break
+        out.append((tag, text))
+    return out

@@ -12,7 +12,7 @@ legend. Bottom panel, sharing the main panel's x-range: the residuals
 ``log(observed) - log(fitted)`` and, with a config, ``log(observed) - log(intended)`` per point
 (how far, in log terms, the run is from each).
 
-matplotlib is an optional dependency (``pip install "lraudit[plot]"``); it is imported lazily
+matplotlib is an optional dependency (``pip install "lraudit-tb[plot]"``); it is imported lazily
 with the non-interactive Agg backend, so this module never opens a window.
 """
 
@@ -43,8 +43,10 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
+        from lraudit._dist import pip_hint
+
         raise LrauditError(
-            'plots need matplotlib, which is not installed; run: pip install "lraudit[plot]"'
+            f"plots need matplotlib, which is not installed; run: {pip_hint('plot')}"
         ) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
