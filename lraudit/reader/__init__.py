@@ -33,7 +33,6 @@ values and skipped bytes.
 from __future__ import annotations
 
 import fnmatch
-import mmap
 import os
 import re
 import stat
@@ -58,51 +57,37 @@ __all__ = [
     "read_scalars",
 ]
 
-# Files above this size are memory-mapped instead of read, so that image-heavy logs do not
-# need their size in RAM.
-_MMAP_ABOVE = 256 * 1024 * 1024
-# Records decoded at a time (the columnar decoder's temporaries scale with it).
-_DECODE_WINDOW = 2_000_000
 
-
-def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool = True) -> FileData:
+def read_file(
+    path: str,
+    want: Callable[[str], bool] | None = None,
+    fast: bool = True,
+    start: int = 0,
+) -> FileData:
     """Frame, CRC-check and decode one event file (``want``: which tags to decode; default all).
 
-    ``fast=False`` decodes every record with protobuf (the reference decoder).
+    The file is read in fixed-size windows from byte ``start`` (:mod:`lraudit.reader.stream`:
+    memory stays bounded whatever the file's size); ``FileData.end_offset`` is the offset after
+    the last complete good record. ``fast=False`` decodes every record with protobuf (the
+    reference decoder).
     """
     from lraudit.reader.columnar import decode_columnar
-    from lraudit.reader.decode import concat_filedata, decode_protobuf
-    from lraudit.reader.framing import scan
+    from lraudit.reader.decode import decode_protobuf
+    from lraudit.reader.stream import read_stream
 
     want = cached_filter(want or (lambda _t: True))
-    name = os.path.basename(path)
+    decode = decode_columnar if fast else decode_protobuf
     try:
         _check_regular(path, os.stat(path).st_mode)
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open does not wait
         fdesc = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with open(fdesc, "rb") as f:
-            st = os.fstat(f.fileno())
-            _check_regular(path, st.st_mode)
-            size = st.st_size
-            if size > _MMAP_ABOVE:
-                buf: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            else:
-                buf = f.read()
+            _check_regular(path, os.fstat(f.fileno()).st_mode)
+            return read_stream(
+                f, path, want, decode, lambda: os.fstat(f.fileno()).st_size, start=start
+            )
     except OSError as e:
         raise LogReadError(f"{path}: cannot read ({e.strerror or e})") from e
-    framing = scan(buf)
-    decode = decode_columnar if fast else decode_protobuf
-    n = len(framing.starts)
-    if n <= _DECODE_WINDOW:
-        fd = decode(buf, framing, want, path)
-    else:  # bounded working memory for very large files: decode record windows in turn
-        offsets = list(range(0, n, _DECODE_WINDOW))
-        parts = [decode(buf, framing.window(i, i + _DECODE_WINDOW), want, path) for i in offsets]
-        fd = concat_filedata(path, parts, offsets)
-    note = framing.note(name)
-    if note:
-        fd.notes.append(note)
-    return fd
 
 
 def _check_regular(path: str, mode: int) -> None:
