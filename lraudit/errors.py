@@ -44,3 +44,12 @@ class UnsafeConfigError(ConfigError):
 
 class ScheduleError(LrauditError):
     """A schedule value is invalid (unknown family, missing or out-of-range parameter)."""
+
+
+#: the distribution name on the package index (the import package and command stay ``lraudit``)
+DISTRIBUTION = "lraudit"
+
+
+def install_hint(extra: str | None = None) -> str:
+    """The command that installs lraudit (with ``extra``), for error messages and hints."""
+    return f"pip install '{DISTRIBUTION}[{extra}]'" if extra else f"pip install {DISTRIBUTION}"

@@ -302,8 +302,10 @@ def _read_and_fit(
 ) -> tuple[list[LRSeries], list[Analysis], Bare]:
     """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
     ``jobs`` is an upper bound used only when the work is big enough (module docstring)."""
+    from lraudit.reader import fs
+
     p = os.fspath(path)
-    if not Path(p).exists():
+    if not fs.exists(p):
         raise LogReadError(f"{p}: no such file or directory")
     if jobs > 1:
         try:

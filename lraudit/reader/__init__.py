@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lraudit.errors import LogReadError, NoEventFilesError, TagNotFoundError
+from lraudit.reader import fs
 from lraudit.reader.decode import FileData
 from lraudit.reader.discovery import discover_runs, is_event_file
 from lraudit.reader.merge import merge_tag
@@ -77,6 +78,15 @@ def read_file(
 
     want = cached_filter(want or (lambda _t: True))
     decode = decode_columnar if fast else decode_protobuf
+    if fs.is_url(path):
+        f, size = fs.open_url(path)
+        try:
+            with f:
+                return read_stream(f, path, want, decode, lambda: size, start=start)
+        except (LogReadError, ValueError, IndexError, OverflowError, MemoryError):
+            raise
+        except Exception as e:  # each fsspec backend raises its own errors
+            raise fs.fail(path, e) from e
     try:
         _check_regular(path, os.stat(path).st_mode)
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open does not wait
@@ -163,6 +173,17 @@ def _read_runs(
     """
     from lraudit.reader import sources
 
+    if fs.is_url(path):
+        if not fs.exists(path):
+            raise LogReadError(f"{path}: no such file or directory (or no such bucket)")
+        if fs.is_file(path) and not is_event_file(fs.basename(path)):
+            raise LogReadError(
+                f"{path}: not an event file; from a URL only TensorBoard event files are read"
+            )
+        runs = discover_runs(path)
+        if not runs:
+            raise NoEventFilesError(f"no TensorBoard event files under {path}")
+        return _read_found(path, runs, wanted, run, fast, bare, unread)
     p = Path(path)
     if not p.exists():
         raise LogReadError(f"{os.fspath(path)}: no such file or directory")
@@ -174,6 +195,19 @@ def _read_runs(
         if alt:
             return sources.read_sources(p, alt, wanted, run)
         raise NoEventFilesError(f"no TensorBoard event files under {os.fspath(path)}")
+    return _read_found(path, runs, wanted, run, fast, bare, unread)
+
+
+def _read_found(
+    path: Any,
+    runs: dict[str, tuple[str, ...]],
+    wanted: str | Sequence[str] | None,
+    run: str | None,
+    fast: bool,
+    bare: dict[str, tuple[str, ...]] | None,
+    unread: dict[str, str] | None,
+) -> tuple[list[LRSeries], list[str]]:
+    """:func:`_read_runs` once the runs under ``path`` are known."""
     keep_run = _run_filter(run)
     chosen = {r: fs for r, fs in runs.items() if keep_run(r)}
     if not chosen:
