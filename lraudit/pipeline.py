@@ -375,8 +375,10 @@ def _read_and_fit(
     """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
     ``jobs`` is an upper bound used only when the work is big enough (module docstring);
     ``cache``: runs whose files did not change come from it (:mod:`lraudit.cache`)."""
+    from lraudit.reader import fs
+
     p = os.fspath(path)
-    if not Path(p).exists():
+    if not fs.exists(p):
         raise LogReadError(f"{p}: no such file or directory")
     if cache is not None:
         got = cache.read_and_fit(

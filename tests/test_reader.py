@@ -420,31 +420,28 @@ def test_tensorboard_csv_and_json_exports(tmp_path: Path) -> None:
         lraudit.read_lr_series(broken)
 
 
+@pytest.mark.parametrize("window", [64, 97, 250, 4096])
 @pytest.mark.parametrize("fast", [True, False])
-def test_windowed_decoding_equals_whole_file(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
-    import lraudit.reader as reader
+def test_windowed_decoding_equals_whole_file(
+    monkeypatch: pytest.MonkeyPatch, fast: bool, window: int
+) -> None:
+    from lraudit.reader import stream
 
     with tempfile.TemporaryDirectory() as d:
         evs = _zoo_events() + _zoo_events()
         p = str(lt.write_events(Path(d) / "events.out.tfevents.1.h", evs))
         whole = read_file(p, fast=fast)
-        monkeypatch.setattr(reader, "_DECODE_WINDOW", 3)
+        monkeypatch.setattr(stream, "WINDOW", window)
         parts = read_file(p, fast=fast)
+        size = os.path.getsize(p)
     assert parts.tags == whole.tags and parts.first == whole.first
     assert parts.plugins == whole.plugins and parts.plugin_at == whole.plugin_at
     assert parts.sessions == whole.sessions and parts.n_records == whole.n_records
+    assert parts.notes == whole.notes and parts.end_offset == whole.end_offset == size
+    assert parts.points.keys() == whole.points.keys()
     for tag, tp in whole.points.items():
         assert parts.points[tag].steps.tolist() == tp.steps.tolist()
         assert parts.points[tag].values.tolist() == tp.values.tolist()
-
-
-def test_large_files_are_memory_mapped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import lraudit.reader as reader
-
-    lt.write_scalars(tmp_path, ["lr", "loss"], STEPS, [LRS, LRS])
-    want = lraudit.read_lr_series(tmp_path)[0].values.tolist()
-    monkeypatch.setattr(reader, "_MMAP_ABOVE", 0)
-    assert lraudit.read_lr_series(tmp_path)[0].values.tolist() == want
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -33,7 +33,6 @@ values and skipped bytes.
 from __future__ import annotations
 
 import fnmatch
-import mmap
 import os
 import re
 import stat
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lraudit.errors import LogReadError, NoEventFilesError, TagNotFoundError
+from lraudit.reader import fs
 from lraudit.reader.decode import FileData
 from lraudit.reader.discovery import discover_runs, is_event_file
 from lraudit.reader.merge import merge_tag
@@ -58,51 +58,46 @@ __all__ = [
     "read_scalars",
 ]
 
-# Files above this size are memory-mapped instead of read, so that image-heavy logs do not
-# need their size in RAM.
-_MMAP_ABOVE = 256 * 1024 * 1024
-# Records decoded at a time (the columnar decoder's temporaries scale with it).
-_DECODE_WINDOW = 2_000_000
 
-
-def read_file(path: str, want: Callable[[str], bool] | None = None, fast: bool = True) -> FileData:
+def read_file(
+    path: str,
+    want: Callable[[str], bool] | None = None,
+    fast: bool = True,
+    start: int = 0,
+) -> FileData:
     """Frame, CRC-check and decode one event file (``want``: which tags to decode; default all).
 
-    ``fast=False`` decodes every record with protobuf (the reference decoder).
+    The file is read in fixed-size windows from byte ``start`` (:mod:`lraudit.reader.stream`:
+    memory stays bounded whatever the file's size); ``FileData.end_offset`` is the offset after
+    the last complete good record. ``fast=False`` decodes every record with protobuf (the
+    reference decoder).
     """
     from lraudit.reader.columnar import decode_columnar
-    from lraudit.reader.decode import concat_filedata, decode_protobuf
-    from lraudit.reader.framing import scan
+    from lraudit.reader.decode import decode_protobuf
+    from lraudit.reader.stream import read_stream
 
     want = cached_filter(want or (lambda _t: True))
-    name = os.path.basename(path)
+    decode = decode_columnar if fast else decode_protobuf
+    if fs.is_url(path):
+        f, size = fs.open_url(path)
+        try:
+            with f:
+                return read_stream(f, path, want, decode, lambda: size, start=start)
+        except (LogReadError, ValueError, IndexError, OverflowError, MemoryError):
+            raise
+        except Exception as e:  # each fsspec backend raises its own errors
+            raise fs.fail(path, e) from e
     try:
         _check_regular(path, os.stat(path).st_mode)
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open does not wait
         fdesc = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with open(fdesc, "rb") as f:
-            st = os.fstat(f.fileno())
-            _check_regular(path, st.st_mode)
-            size = st.st_size
-            if size > _MMAP_ABOVE:
-                buf: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            else:
-                buf = f.read()
+            _check_regular(path, os.fstat(f.fileno()).st_mode)
+            return read_stream(
+                f, path, want, decode, lambda: os.fstat(f.fileno()).st_size, start=start
+            )
     except OSError as e:
         raise LogReadError(f"{path}: cannot read ({e.strerror or e})") from e
-    framing = scan(buf)
-    decode = decode_columnar if fast else decode_protobuf
-    n = len(framing.starts)
-    if n <= _DECODE_WINDOW:
-        fd = decode(buf, framing, want, path)
-    else:  # bounded working memory for very large files: decode record windows in turn
-        offsets = list(range(0, n, _DECODE_WINDOW))
-        parts = [decode(buf, framing.window(i, i + _DECODE_WINDOW), want, path) for i in offsets]
-        fd = concat_filedata(path, parts, offsets)
-    note = framing.note(name)
-    if note:
-        fd.notes.append(note)
-    return fd
 
 
 def _check_regular(path: str, mode: int) -> None:
@@ -178,6 +173,17 @@ def _read_runs(
     """
     from lraudit.reader import sources
 
+    if fs.is_url(path):
+        if not fs.exists(path):
+            raise LogReadError(f"{path}: no such file or directory (or no such bucket)")
+        if fs.is_file(path) and not is_event_file(fs.basename(path)):
+            raise LogReadError(
+                f"{path}: not an event file; from a URL only TensorBoard event files are read"
+            )
+        runs = discover_runs(path)
+        if not runs:
+            raise NoEventFilesError(f"no TensorBoard event files under {path}")
+        return _read_found(path, runs, wanted, run, fast, bare, unread)
     p = Path(path)
     if not p.exists():
         raise LogReadError(f"{os.fspath(path)}: no such file or directory")
@@ -189,8 +195,23 @@ def _read_runs(
         if alt:
             return sources.read_sources(alt, wanted, run)
         raise NoEventFilesError(f"no TensorBoard event files under {os.fspath(path)}")
+    return _read_found(path, runs, wanted, run, fast, bare, unread)
+
+
+def _read_found(
+    path: Any,
+    runs: dict[str, tuple[str, ...]],
+    wanted: str | Sequence[str] | None,
+    run: str | None,
+    fast: bool,
+    bare: dict[str, tuple[str, ...]] | None,
+    unread: dict[str, str] | None,
+) -> tuple[list[LRSeries], list[str]]:
+    """:func:`_read_runs` once the runs under ``path`` are known."""
+    from lraudit.reader import sources
+
     keep_run = _run_filter(run)
-    chosen = {r: fs for r, fs in runs.items() if keep_run(r)}
+    chosen = {r: files for r, files in runs.items() if keep_run(r)}
     if not chosen:
         raise NoEventFilesError(
             f"no run matching --run {run!r} under {os.fspath(path)} (runs: {', '.join(runs)})"
@@ -214,7 +235,7 @@ def _read_runs(
         picked = select_tags(tags, wanted)
         for t in picked:
             out.append(merge_tag(rname, t, files, data, run_notes))
-        if not picked:
+        if not picked and not fs.is_url(files[0]):
             beside = sources.read_beside(Path(files[0]).parent, rname, wanted)
             if beside:
                 out += beside

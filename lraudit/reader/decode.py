@@ -65,6 +65,8 @@ class FileData:
     n_records: int = 0
     #: why the file could not be read at all (None when it was read, even partly)
     unread: str | None = None
+    #: file offset after the last complete good record (where a later read can resume)
+    end_offset: int = 0
 
 
 def tensor_scalar(t: TensorFields) -> float | None:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from lraudit.errors import LogReadError
+from lraudit.reader import fs
 
 _TS = re.compile(r"tfevents\.(\d+)")
 
@@ -45,6 +46,8 @@ def discover_runs(path: str | os.PathLike[str]) -> dict[str, tuple[str, ...]]:
     >>> list(discover_runs(d))
     ['a b/train']
     """
+    if fs.is_url(path):
+        return _discover_url(str(path))
     root = Path(path)
     if not root.exists():
         raise LogReadError(f"{os.fspath(path)}: no such file or directory")
@@ -66,3 +69,18 @@ def discover_runs(path: str | os.PathLike[str]) -> dict[str, tuple[str, ...]]:
         run = "." if rel == "." else Path(rel).as_posix()
         runs[run] = [os.path.join(dirpath, f) for f in files]
     return {r: tuple(sorted(fs, key=file_order_key)) for r, fs in sorted(runs.items())}
+
+
+def _discover_url(url: str) -> dict[str, tuple[str, ...]]:
+    """:func:`discover_runs` for an fsspec URL (object stores have no symlinks to follow)."""
+    kind = "file" if fs.is_file(url) else "directory" if fs.is_dir(url) else None
+    if kind is None:
+        raise LogReadError(f"{url}: no such file or directory (or no such bucket)")
+    if kind == "file":
+        return {".": (url,)} if is_event_file(fs.basename(url)) else {}
+    runs: dict[str, list[str]] = {}
+    for rel, names in fs.walk(url):
+        files = [n for n in names if is_event_file(n)]
+        if files:
+            runs[rel] = [fs.join(url, n) if rel == "." else fs.join(url, rel, n) for n in files]
+    return {r: tuple(sorted(f, key=file_order_key)) for r, f in sorted(runs.items())}

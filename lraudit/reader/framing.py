@@ -205,7 +205,7 @@ def _verify(buf: bytes, size: int, offs: np.ndarray, verify: bool) -> Framing:
     """Check headers, sizes and CRCs of the records at ``offs``; stop at the first bad one."""
     if len(offs) == 0:
         if size > 0:
-            return Framing(_EMPTY, _EMPTY, size, Stop(0, "truncated", _trunc_detail(size)))
+            return Framing(_EMPTY, _EMPTY, size, Stop(0, "truncated", trunc_detail(size)))
         return Framing(_EMPTY, _EMPTY, size)
     u64, u32 = _u64_at(buf, size), _u32_at(buf, size)
     has_head = offs + 12 <= size
@@ -223,13 +223,13 @@ def _verify(buf: bytes, size: int, offs: np.ndarray, verify: bool) -> Framing:
         if has_head[n] and verify and _masked_crc_u64(raw[n : n + 1])[0] != int(u32[o + 8]):
             stop = Stop(o, "corrupt", "corrupt record header (length CRC mismatch)")
         elif has_head[n]:
-            stop = Stop(o, "truncated", _trunc_detail(size - o, int(raw[n])))
+            stop = Stop(o, "truncated", trunc_detail(size - o, int(raw[n])))
         else:
-            stop = Stop(o, "truncated", _trunc_detail(size - o))
+            stop = Stop(o, "truncated", trunc_detail(size - o))
     else:
         tail = int(ends[-1]) + 4
         if tail < size:  # fewer than 12 bytes left: a header being written
-            stop = Stop(tail, "truncated", _trunc_detail(size - tail))
+            stop = Stop(tail, "truncated", trunc_detail(size - tail))
     if verify and n and not _all_crcs_ok(buf, offs[:n], lengths[:n]):
         # find the first bad record exactly: headers (vectorised), then payloads
         bad = np.flatnonzero(_masked_crc_u64(lengths[:n].astype(np.uint64)) != u32[offs[:n] + 8])
@@ -396,7 +396,7 @@ def _mask_int(crc: int) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
-def _trunc_detail(nbytes: int, claimed: int | None = None) -> str:
+def trunc_detail(nbytes: int, claimed: int | None = None) -> str:
     if claimed is not None and claimed > nbytes:
         return (
             f"truncated record (its length field claims {claimed} byte(s), {nbytes} remain; "
