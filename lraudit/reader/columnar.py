@@ -342,7 +342,18 @@ def _compact(
 def decode_columnar(
     buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
 ) -> FileData:
-    """Decode a framed file; same result as :func:`~lraudit.reader.decode.decode_protobuf`."""
+    """Decode a framed file; same result as :func:`~lraudit.reader.decode.decode_protobuf`.
+
+    Damaged records reinterpret arbitrary bytes as floats: casts of NaN or out-of-range values
+    are expected there and give the same values as the reference decoder, without warnings.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _decode_columnar(buf, framing, want, path)
+
+
+def _decode_columnar(
+    buf: bytes, framing: Framing, want: Callable[[str], bool], path: str
+) -> FileData:
     orig_buf, orig_starts, lengths = buf, framing.starts, framing.lengths
     n = len(orig_starts)
     fd = FileData(path=path, n_records=n)

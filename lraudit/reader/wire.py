@@ -5,7 +5,8 @@ This is the reference decoder of :mod:`lraudit.reader.decode` (so the package do
 record is accepted or rejected as ``tensorboard.compat.proto.event_pb2.Event.FromString`` would
 accept or reject it (tested against it, record by record, on mutated files):
 
-* a key is a varint ``field << 3 | wire_type``; field 0, wire types 6 and 7, a varint longer
+* a key is a varint ``field << 3 | wire_type``; field 0 (except inside an unknown group, which
+  upb skips without checking it), wire types 6 and 7, a varint longer
   than 10 bytes, a length past the end of its message, an unmatched group end, and nesting
   deeper than :data:`MAX_DEPTH` are errors (:class:`WireError`);
 * a known field that arrives with another wire type is an unknown field (skipped); repeated
@@ -199,7 +200,7 @@ def _skip_group(buf: bytes, p: int, end: int, num: int, depth: int) -> int:
             raise WireError("unterminated group")
         key, p = _varint(buf, p, end)
         n, wt = key >> 3, key & 7
-        if n == 0 or n > 0x1FFFFFFF:
+        if n > 0x1FFFFFFF:  # field 0 is accepted inside a skipped group, as upb does
             raise WireError("invalid field number")
         if wt == _EGROUP:
             if n != num:

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("tensorboard", reason="the corpus is written with tensorboard's protos")
 
-from check import check_file, check_records  # noqa: E402
+from check import check_file, check_records, reframe  # noqa: E402
 from corpus import events, mutate_file, mutate_payload  # noqa: E402
 
 PAYLOADS = events()
@@ -63,3 +63,24 @@ def test_hypothesis_record_edits_match_protobuf(k: int, ins: bytes, data: st.Dat
     at = data.draw(st.integers(0, len(p)))
     cut = data.draw(st.integers(0, 4))
     check_records([p[:at] + ins + p[at + cut :]])
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b"\x0b\x00\x00\x0c",  # field 0 inside an unknown group: upb skips it
+        b"\x0b\x03\x04\x0c",  # a field-0 group inside an unknown group
+        b"\x2a\x04\x0b\x00\x00\x0c",  # the same inside the summary
+        b"\x0b\x04\x0c",  # an end of group for field 0 closes nothing: rejected
+        b"\x00\x00",  # field 0 at top level: rejected
+    ],
+)
+def test_groups_follow_upb(record: bytes) -> None:
+    """Found by scripts/fuzz.sh (100,000 examples): a mutation that starts a group."""
+    check_records([record])
+
+
+def test_the_mutation_found_by_the_long_fuzz_run() -> None:
+    p = PAYLOADS[17]
+    check_records([b"\x0b" + p[2:]])
+    check_file(reframe([b"\x0b" + p[2:]]), [b"\x0b" + p[2:]], None)
