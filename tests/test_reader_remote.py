@@ -145,7 +145,7 @@ def test_without_fsspec_an_url_names_the_extra(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "fsspec", None)
-    with pytest.raises(LogReadError, match=r"pip install 'lraudit\[remote\]'"):
+    with pytest.raises(LogReadError, match=r'pip install "lraudit-tb\[remote\]"'):
         lraudit.read_lr_series("s3://bucket/logs")
     code, _, err = _run(["report", "s3://bucket/logs"], capsys)
     assert code == 2 and "lraudit-tb[remote]" in err and err.strip().count("\n") == 0

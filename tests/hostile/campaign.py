@@ -206,7 +206,9 @@ def run(root: Path) -> None:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             code = main(["explain", str(path)])
         dt = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rec = {"name": name, "path": str(path), "expect": expect, "code": code, "seconds": dt}
+        rec["peak_rss_mb"] = rss  # the process's peak so far
         rec["stderr"] = err.getvalue()[-2000:]
         print(json.dumps(rec), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
