@@ -60,7 +60,6 @@ _OPEN_CYCLES = {
     frozenset({"lraudit.analysis", "lraudit.run_findings"}),
     frozenset({"lraudit.backends", "lraudit.pipeline"}),
     frozenset({"lraudit.cli", "lraudit.watch"}),
-    frozenset({"lraudit.reader.columnar", "lraudit.reader.layouts"}),
 }
 
 
