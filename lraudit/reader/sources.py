@@ -74,6 +74,10 @@ def _kind_of_file(p: Path) -> str | None:
     return None
 
 
+#: the public name of the writer detection, for :mod:`lraudit.reader.remote_sources`
+kind_of_file = _kind_of_file
+
+
 def find_sources(root: Path) -> list[Found]:
     """Every non-event log source under ``root`` (a directory without event files), by run.
 
@@ -150,25 +154,44 @@ def _series_from_columns(
 
 
 def read_trainer_state(path: Path, run: str, wanted: str | Sequence[str] | None) -> list[LRSeries]:
-    """Series from a Hugging Face ``trainer_state.json`` (see the module docstring)."""
+    """Series from a Hugging Face ``trainer_state.json`` (see the module docstring).
+
+    An entry whose ``step`` is not a whole number within int64 (``"abc"``, ``1e400``,
+    ``2**70``) is skipped, and the skipped entries are one note; a ``log_history`` that is not
+    a list is one :class:`LogReadError` naming the file.
+    """
+    loggers.check_size(path)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
         history = state["log_history"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise LogReadError(f"{path}: not a readable trainer_state.json ({e})") from e
+        raise LogReadError(f"{path}: not a readable trainer_state.json ({e!r})") from e
+    if not isinstance(history, list):
+        raise LogReadError(
+            f"{path}: not a readable trainer_state.json (log_history is a "
+            f"{type(history).__name__}, expected a list of entries)"
+        )
     cols: dict[str, tuple[list[int], list[float], list[float]]] = {}
-    for entry in history:
+    bad = loggers.Skipped(path.name)
+    for i, entry in enumerate(history):
         if not isinstance(entry, dict) or "step" not in entry:
             continue
-        step = int(entry["step"])
+        step = loggers.step_of(entry["step"])
+        if step is None:
+            bad.add(i + 1, f"step {str(entry['step'])[:40]!r} is not a whole number", "entry")
+            continue
         for k, v in entry.items():
             if k in ("step", "epoch") or isinstance(v, bool) or not isinstance(v, (int, float)):
                 continue
             c = cols.setdefault(k, ([], [], []))
             c[0].append(step)
-            c[1].append(float(v))
+            c[1].append(float(v) if isinstance(v, float) or abs(v) < 2**1023 else math.inf)
             c[2].append(math.nan)
-    return _series_from_columns(run, os.fspath(path), cols, wanted, "trainer_state")
+    if bad.n and not cols:
+        raise LogReadError(f"{path}: no readable log_history entry ({bad.first})")
+    return _series_from_columns(
+        run, os.fspath(path), cols, wanted, "trainer_state", bad.notes("entry")
+    )
 
 
 def _lower_keys(row: dict[str, str]) -> dict[str, str]:
@@ -181,35 +204,68 @@ def read_export(path: Path, wanted: str | Sequence[str] | None, run: str | None)
     run_name = m.group("run") if m else "."
     tag0 = m.group("tag") if m else path.stem
     by_run: dict[str, dict[str, tuple[list[int], list[float], list[float]]]] = {}
+    bad = loggers.Skipped(path.name)
+    loggers.check_size(path)
     try:
         if path.suffix.lower() == ".json":
             source = "json"
             rows = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(rows, list):
+                raise TypeError(f"a JSON {type(rows).__name__}, not a list of rows")
             c = by_run.setdefault(run_name, {}).setdefault(tag0, ([], [], []))
-            for wall, step, value in rows:
-                c[0].append(int(step))
-                c[1].append(float(value))
-                c[2].append(float(wall))
+            for i, item in enumerate(rows, start=1):
+                got = _export_row(item)
+                if isinstance(got, str):
+                    bad.add(i, got, "row")
+                    continue
+                c[0].append(got[1])
+                c[1].append(got[2])
+                c[2].append(got[0])
         else:
             source = "csv"
             with open(path, newline="", encoding="utf-8") as f:
-                for raw in csv.DictReader(f):
+                for no, raw in enumerate(csv.DictReader(f), start=2):
                     row = _lower_keys(raw)
+                    step = loggers.step_of(row["step"])
+                    value = loggers.number(row["value"])
+                    wall = loggers.number(row.get("wall_time") or "nan")
+                    if step is None or value is None or wall is None:
+                        what = "step" if step is None else "value" if value is None else "wall time"
+                        cell = str(row.get(what.replace(" ", "_")))[:40]
+                        kind = "a whole number" if step is None else "a number"
+                        bad.add(no, f"{what} {cell!r} is not {kind}")
+                        continue
                     r = row.get("run") or row.get("dir_name") or run_name
                     t = row.get("tag") or tag0
                     c = by_run.setdefault(r or ".", {}).setdefault(t, ([], [], []))
-                    c[0].append(int(float(row["step"])))
-                    c[1].append(float(row["value"]))
-                    c[2].append(float(row.get("wall_time") or "nan"))
+                    c[0].append(step)
+                    c[1].append(value)
+                    c[2].append(wall)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise LogReadError(
             f"{path}: not a TensorBoard scalar export (expected Wall time,Step,Value) ({e!r})"
         ) from e
+    if bad.n and not any(c[0] for cols in by_run.values() for c in cols.values()):
+        raise LogReadError(
+            f"{path}: not a TensorBoard scalar export: no readable row ({bad.first})"
+        )
     out: list[LRSeries] = []
     for r, cols in sorted(by_run.items()):
         if run is None or _glob_match(r, run):
-            out += _series_from_columns(r, os.fspath(path), cols, wanted, source)
+            out += _series_from_columns(r, os.fspath(path), cols, wanted, source, bad.notes("row"))
     return out
+
+
+def _export_row(item: object) -> tuple[float, int, float] | str:
+    """(wall time, step, value) of one ``[wall_time, step, value]`` row, or why not."""
+    if not isinstance(item, list) or len(item) != 3:
+        return "expected [wall_time, step, value]"
+    wall, step, value = loggers.number(item[0]), loggers.step_of(item[1]), loggers.number(item[2])
+    if step is None:
+        return f"step {str(item[1])[:40]!r} is not a whole number"
+    if wall is None or value is None:
+        return "wall time and value must be numbers"
+    return wall, step, value
 
 
 def _glob_match(name: str, pattern: str) -> bool:
