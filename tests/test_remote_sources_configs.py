@@ -187,3 +187,56 @@ def test_remote_config_cannot_include_a_local_file(s3: Any, tmp_path: Path, abso
     assert msg.startswith(f"s3://{BUCKET}/esc/a/b/c.py: _base_")
     assert f"outside the config's project s3://{BUCKET}/esc;" in msg
     assert "lraudit-remote-" not in msg
+
+
+def test_missing_bucket_through_the_pipeline_check(s3: Any) -> None:
+    with pytest.raises(lraudit.errors.LogReadError) as e:
+        lraudit.audit("s3://no-such-bucket-pipe/logs")
+    assert str(e.value) == (
+        "s3://no-such-bucket-pipe/logs: no such file or directory (or no such bucket)"
+    )
+
+
+_JOBS = """
+import json, sys
+import lraudit
+seen = []
+rep = lraudit.audit(sys.argv[1], jobs=2, progress=lambda d, t, label: seen.append(label))
+runs = [(r.run, r.tag, r.fit.schedule.family if r.fit else None, r.series.values.tolist(),
+         [f.name for f in r.findings]) for r in rep.runs]
+print(json.dumps({"reads": sorted(x for x in seen if x.startswith("read ")), "runs": runs}))
+"""
+
+
+@pytest.mark.slow  # two audits of 9 series, one of them in worker processes
+def test_jobs_2_reads_each_remote_run_on_its_own(s3: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from lraudit.pipeline import _runs_to_read
+
+    url = f"s3://{BUCKET}/ultra"
+    local = _remote.PROJECT
+    names = _runs_to_read(str(local), None) or []
+    assert _runs_to_read(url, None) == names and len(names) == 3
+    assert _runs_to_read(url, "detect/train2") is None  # one run: read in one call
+    # a fresh process: worker processes get this environment (the server's address)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    got = subprocess.run(
+        [sys.executable, "-c", _JOBS, url], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert got.returncode == 0, got.stderr[-2000:]
+    par = json.loads(got.stdout.strip().splitlines()[-1])
+    assert par["reads"] == [f"read {r}" for r in sorted(names)]  # one task per run
+    one = lraudit.audit(local, jobs=1)
+    assert par["runs"] == [
+        [
+            r.run,
+            r.tag,
+            r.fit.schedule.family if r.fit else None,
+            r.series.values.tolist() if r.series is not None else None,
+            [f.name for f in r.findings],
+        ]
+        for r in one.runs
+    ]

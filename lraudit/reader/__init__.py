@@ -14,8 +14,10 @@ Public API
     The default LR tag detection (:mod:`lraudit.reader.tags`).
 
 ``path`` may be a log dir, a single event file, a Hugging Face ``trainer_state.json`` (or a
-directory holding one and no event files), or a TensorBoard CSV/JSON scalar export
-(:mod:`lraudit.reader.sources`).
+directory holding one and no event files), or a TensorBoard CSV/JSON scalar export or another
+logger's file (:mod:`lraudit.reader.sources`); each of them also as an fsspec URL
+(:mod:`lraudit.reader.fs`, :mod:`lraudit.reader.remote_sources`), or ``mlflow:<tracking-uri>``
+(:mod:`lraudit.reader.mlflow_tracking`).
 
 What the reader does, and records in ``LRSeries.notes``: CRC-checks every record (a corrupt or
 truncated record ends that file; earlier records are kept); merges the files of a run with the
@@ -172,7 +174,10 @@ def _read_runs(
     because files could not be read or were damaged, with a one-line reason.
     """
     from lraudit.reader import sources
+    from lraudit.reader.mlflow_tracking import is_tracking, read_tracking
 
+    if is_tracking(path):
+        return read_tracking(path, wanted, run)
     if fs.is_url(path):
         if not fs.exists(path):
             raise LogReadError(f"{path}: no such file or directory (or no such bucket)")

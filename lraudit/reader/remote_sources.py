@@ -10,6 +10,7 @@ in the result is the URL again. What is copied:
   (Lightning, W&B, TensorBoard exports): first their first
   :data:`~lraudit.reader.loggers.SNIFF_BYTES` (enough to recognise the writer), then the whole
   file only when a reader recognises it;
+* W&B run files ``run-<id>.wandb``;
 * MLflow file stores: ``meta.yaml``, ``metrics/**`` and ``tags/mlflow.runName`` of each run
   (never ``artifacts/``).
 
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from lraudit.errors import LrauditError
 from lraudit.reader import fs, loggers, sources
 from lraudit.reader.mirror import Mirror
+from lraudit.reader.wandb_offline import is_wandb_run_file
 from lraudit.types import LRSeries
 
 #: one read copies at most this many times the per-file budget in all
@@ -70,7 +72,7 @@ def _candidates(files: dict[str, int]) -> list[str]:
             if above not in best or int(m.group(1)) > best[above][0]:
                 best[above] = (int(m.group(1)), rel)
             continue
-        if _sniffed(name) or _is_mlflow_file(parts, files):
+        if _sniffed(name) or is_wandb_run_file(name) or _is_mlflow_file(parts, files):
             out.append(rel)
     return sorted(out + [rel for _, rel in best.values()])
 

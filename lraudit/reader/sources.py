@@ -11,7 +11,8 @@
   column (and optionally ``run``/``dir_name``), as tbparse writes, is read as several tags.
   ``source = "csv"`` / ``"json"``.
 * Other loggers (:mod:`lraudit.reader.loggers`): detectron2 ``metrics.json``, Lightning
-  ``metrics.csv``, W&B CSV exports, MLflow file-store runs.
+  ``metrics.csv``, W&B CSV exports, MLflow file-store runs; W&B run files ``run-<id>.wandb``
+  (:mod:`lraudit.reader.wandb_offline`, with the wandb package).
 
 :func:`find_sources` walks a logdir without event files and recognises each file by its name
 and first bytes; :func:`read_beside` is the fallback for a run folder whose event files hold no
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from lraudit.errors import LogReadError
-from lraudit.reader import loggers
+from lraudit.reader import loggers, wandb_offline
 from lraudit.reader.decode import FileData, TagPoints
 from lraudit.reader.merge import merge_tag
 from lraudit.reader.tags import select_tags
@@ -64,6 +65,8 @@ def _kind_of_file(p: Path) -> str | None:
     name = p.name.lower()
     if name == "trainer_state.json":
         return "trainer_state"
+    if wandb_offline.is_wandb_run_file(p.name):
+        return "wandb_run"
     if name == "metrics.json":
         return "detectron2" if loggers.looks_like_detectron2(loggers.sniff(p)) else None
     if name.endswith(".csv"):
@@ -95,7 +98,8 @@ def find_sources(root: Path) -> list[Found]:
             dirnames[:] = []
             continue
         seen.add(real)
-        dirnames.sort()
+        # real folders before links to them (wandb's latest-run): a run keeps its own name
+        dirnames.sort(key=lambda n: (os.path.islink(os.path.join(dirpath, n)), n))
         d = Path(dirpath)
         rel = os.path.relpath(d, root)
         run = "." if rel == "." else Path(rel).as_posix()
@@ -117,7 +121,7 @@ def find_sources(root: Path) -> list[Found]:
             else:
                 # several single-run sources in one folder: each its own run, named by the file
                 single = [x for x, k in here if k in ("detectron2", "lightning")]
-                alone = kind in ("tensorboard", "wandb") or len(single) == 1
+                alone = kind in ("tensorboard", "wandb", "wandb_run") or len(single) == 1
                 found.append(Found(run if alone else _joined(run, f), kind, d / f))
     found += [Found(r, "trainer_state", p) for r, (_, p) in best.items()]
     return sorted(found, key=lambda f: (f.run, f.path))
@@ -289,6 +293,7 @@ _SOURCE_NAMES = {
     "lightning": "lightning_csv",
     "wandb": "wandb_csv",
     "mlflow": "mlflow",
+    "wandb_run": "wandb_run",
 }
 _CSV_FORMS = (
     "TensorBoard 'Wall time,Step,Value', Lightning metrics.csv 'step,epoch,<metric>,...', "
@@ -321,6 +326,8 @@ def read_found(f: Found) -> list[LRSeries]:
         cols, notes = loggers.read_detectron2(f.path)
     elif f.kind == "lightning":
         cols, notes = loggers.read_lightning_csv(f.path)
+    elif f.kind == "wandb_run":
+        cols, notes = wandb_offline.read_wandb_run(f.path)
     else:
         cols, notes = loggers.read_mlflow_run(f.path)
     return _series_from_columns(f.run, file, cols, "*", source, notes)
@@ -329,6 +336,8 @@ def read_found(f: Found) -> list[LRSeries]:
 def _file_kind(path: Path) -> str:
     """The writer of a file given as the path (a name need not be the writer's own)."""
     name = path.name.lower()
+    if name.endswith(".wandb"):
+        return "wandb_run"
     if name.endswith(".json"):
         if loggers.looks_like_detectron2(loggers.sniff(path)):
             return "detectron2"
