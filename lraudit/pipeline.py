@@ -331,9 +331,14 @@ def _read_run(path: str, tag: str | None, run: str) -> tuple[list[LRSeries], Bar
     The run's own directory is read (no walk over the whole logdir per run); runs nested below
     it are left to their own task.
     """
-    from lraudit.reader import read_lr_runs
+    from lraudit.reader import fs, read_lr_runs
 
-    target = path if run == "." else os.path.join(path, *run.split("/"))
+    if run == ".":
+        target = path
+    elif fs.is_url(path):
+        target = fs.join(path, *run.split("/"))
+    else:
+        target = os.path.join(path, *run.split("/"))
     unread: dict[str, str] = {}
     try:
         got, _ = read_lr_runs(target, tag=tag, run=".", unread=unread)
@@ -350,12 +355,15 @@ def _runs_to_read(path: str, run: str | None, min_runs: int = 2) -> list[str] | 
 
     ``run`` selects as the reader does: the exact name, or a glob over run names.
     """
+    from lraudit.reader import fs
     from lraudit.reader.discovery import discover_runs
 
-    p = Path(path)
-    if not p.is_dir():
+    if fs.is_url(path):  # a logdir URL: its runs are read one by one as well
+        if not fs.is_dir(path):
+            return None
+    elif not Path(path).is_dir():
         return None
-    runs = discover_runs(p)
+    runs = discover_runs(path)
     if run is not None:
         rx = re.compile(fnmatch.translate(run))
         runs = {r: f for r, f in runs.items() if r == run or rx.fullmatch(r)}
@@ -376,10 +384,12 @@ def _read_and_fit(
     ``jobs`` is an upper bound used only when the work is big enough (module docstring);
     ``cache``: runs whose files did not change come from it (:mod:`lraudit.cache`)."""
     from lraudit.reader import fs
+    from lraudit.reader.mlflow_tracking import is_tracking
 
     p = os.fspath(path)
-    if not fs.exists(p):
-        raise LogReadError(f"{p}: no such file or directory")
+    if not is_tracking(p) and not fs.exists(p):
+        more = " (or no such bucket)" if fs.is_url(p) else ""
+        raise LogReadError(f"{p}: no such file or directory{more}")
     if cache is not None:
         got = cache.read_and_fit(
             p, tag, run, lambda names: _runs_read_and_fit(p, tag, names, jobs, progress)

@@ -100,7 +100,10 @@ class ConfigPlan:
 
     def _discovered(self, run: str) -> Resolved:
         from lraudit.configs.discover import find_run_config
+        from lraudit.reader import fs
 
+        if fs.is_url(self.root):
+            return self._discovered_url(run)
         root = Path(self.root)
         if not root.is_dir():
             root = root.parent
@@ -115,6 +118,34 @@ class ConfigPlan:
             note = f"config found beside the run, {path}, could not be read ({exc}): not compared"
             return None, RunConfig(path, found.format, "none"), (note,)
         return intended, RunConfig(path, intended.format, "beside_run"), ()
+
+    def _discovered_url(self, run: str) -> Resolved:
+        """:meth:`_discovered` for a logdir URL (:mod:`lraudit.configs.remote`)."""
+        from lraudit.configs.remote import find_url_run_config
+        from lraudit.reader import fs
+
+        root = self.root.rstrip("/")
+        try:
+            if fs.is_file(root):
+                root = fs.parent(root)
+            run_url = root if run == "." else fs.join(root, *run.split("/"))
+            found = find_url_run_config(run_url, root, **self.units)
+        except LrauditError as exc:  # the search itself failed (listing denied, ...)
+            note = f"no config looked for beside the run ({exc})"
+            return None, RunConfig(None, None, "none"), (note,)
+        if found is None:
+            return None, RunConfig(None, None, "none"), ()
+        url, fmt, got = found
+        key = f"{fmt}\0{url}"
+        if key not in self._cache:
+            self._cache[key] = got if isinstance(got, LrauditError) else self._with_units(got)
+        intended = self._cache[key]
+        if isinstance(intended, LrauditError):
+            note = (
+                f"config found beside the run, {url}, could not be read ({intended}): not compared"
+            )
+            return None, RunConfig(url, fmt, "none"), (note,)
+        return intended, RunConfig(url, intended.format, "beside_run"), ()
 
 
 def _as_given(found: str | os.PathLike[str], root: str) -> str:

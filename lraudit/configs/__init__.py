@@ -68,6 +68,17 @@ def load_config(
     file (default ``$LRAUDIT_MAX_CONFIG_BYTES`` or 10 MB); ``include_roots`` are folders, besides
     the config's own project, that ``_base_`` / ``_BASE_`` includes may come from.
     """
+    from lraudit.reader import fs
+
+    if fs.is_url(path):  # copied into a private folder, parsed there (lraudit.configs.remote)
+        from lraudit.configs.remote import load_url_config
+
+        if format != "auto" and format not in PARSERS:
+            known = ", ".join(["auto", *sorted(PARSERS)])
+            raise ConfigError(f"unknown config format {format!r}; use one of: {known}")
+        return load_url_config(
+            str(path), format, max_bytes=max_bytes, include_roots=tuple(include_roots), **units
+        )
     p = Path(path)
     if format != "auto" and format not in PARSERS:
         known = ", ".join(["auto", *sorted(PARSERS)])

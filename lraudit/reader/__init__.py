@@ -14,8 +14,10 @@ Public API
     The default LR tag detection (:mod:`lraudit.reader.tags`).
 
 ``path`` may be a log dir, a single event file, a Hugging Face ``trainer_state.json`` (or a
-directory holding one and no event files), or a TensorBoard CSV/JSON scalar export
-(:mod:`lraudit.reader.sources`).
+directory holding one and no event files), or a TensorBoard CSV/JSON scalar export or another
+logger's file (:mod:`lraudit.reader.sources`); each of them also as an fsspec URL
+(:mod:`lraudit.reader.fs`, :mod:`lraudit.reader.remote_sources`), or ``mlflow:<tracking-uri>``
+(:mod:`lraudit.reader.mlflow_tracking`).
 
 What the reader does, and records in ``LRSeries.notes``: CRC-checks every record (a corrupt or
 truncated record ends that file; earlier records are kept); merges the files of a run with the
@@ -172,16 +174,22 @@ def _read_runs(
     because files could not be read or were damaged, with a one-line reason.
     """
     from lraudit.reader import sources
+    from lraudit.reader.mlflow_tracking import is_tracking, read_tracking
 
+    if is_tracking(path):
+        return read_tracking(path, wanted, run)
     if fs.is_url(path):
         if not fs.exists(path):
             raise LogReadError(f"{path}: no such file or directory (or no such bucket)")
+        from lraudit.reader import remote_sources
+
         if fs.is_file(path) and not is_event_file(fs.basename(path)):
-            raise LogReadError(
-                f"{path}: not an event file; from a URL only TensorBoard event files are read"
-            )
+            return remote_sources.read_url_file(path, wanted, run)
         runs = discover_runs(path)
         if not runs:
+            got = remote_sources.read_url_dir(path, wanted, run)
+            if got is not None:
+                return got
             raise NoEventFilesError(f"no TensorBoard event files under {path}")
         return _read_found(path, runs, wanted, run, fast, bare, unread)
     p = Path(path)
@@ -235,8 +243,13 @@ def _read_found(
         picked = select_tags(tags, wanted)
         for t in picked:
             out.append(merge_tag(rname, t, files, data, run_notes))
-        if not picked and not fs.is_url(files[0]):
-            beside = sources.read_beside(Path(files[0]).parent, rname, wanted)
+        if not picked:
+            if fs.is_url(files[0]):
+                from lraudit.reader.remote_sources import read_url_beside
+
+                beside = read_url_beside(fs.parent(files[0]), rname, wanted)
+            else:
+                beside = sources.read_beside(Path(files[0]).parent, rname, wanted)
             if beside:
                 out += beside
                 all_tags.update(s.tag for s in beside)

@@ -114,6 +114,48 @@ def walk(url: str) -> Iterator[tuple[str, list[str]]]:
     yield from sorted(dirs.items())
 
 
+def files_under(url: str, maxdepth: int | None = None) -> dict[str, int]:
+    """Every file below ``url`` (path relative to it, with ``/``) -> its size in bytes."""
+    fs, root = _fs(url)
+    root = root.rstrip("/")
+    try:
+        found = fs.find(root, maxdepth=maxdepth, withdirs=False, detail=True)
+    except Exception as e:
+        raise fail(url, e) from e
+    out: dict[str, int] = {}
+    for p, info in sorted(found.items()):
+        rel = posixpath.relpath(p, root) if p != root else posixpath.basename(p)
+        out[rel] = int(info.get("size") or 0)
+    return out
+
+
+def listdir(url: str) -> list[tuple[str, bool, int]]:
+    """(name, is a directory, size) of every entry directly in ``url``, by name; [] when
+    ``url`` is missing or not a directory."""
+    fs, root = _fs(url)
+    try:
+        entries = fs.ls(root.rstrip("/"), detail=True)
+    except FileNotFoundError:
+        return []
+    except Exception as e:
+        raise fail(url, e) from e
+    out = []
+    for info in entries:
+        name = posixpath.basename(str(info.get("name", "")).rstrip("/"))
+        if name:
+            is_dir = info.get("type") == "directory"
+            out.append((name, is_dir, int(info.get("size") or 0)))
+    return sorted(set(out))
+
+
+def parent(url: str) -> str:
+    """The URL of the folder holding ``url`` (never above ``scheme://first-part``)."""
+    scheme, rest = url.split("://", 1)
+    parts = rest.rstrip("/").split("/")
+    keep = 2 if parts[0] == "" else 1
+    return f"{scheme}://" + "/".join(parts[: max(len(parts) - 1, keep)])
+
+
 def join(url: str, *parts: str) -> str:
     return "/".join([url.rstrip("/"), *parts])
 

@@ -105,15 +105,15 @@ class Skipped:
         self.n = 0
         self.first = ""
 
-    def add(self, line_no: int, why: str) -> None:
+    def add(self, line_no: int, why: str, unit: str = "line") -> None:
         self.n += 1
         if not self.first:
-            self.first = f"line {line_no}: {why}"
+            self.first = f"{unit} {line_no}: {why}"
 
-    def notes(self) -> list[str]:
+    def notes(self, unit: str = "line") -> list[str]:
         if not self.n:
             return []
-        return [f"{self.name}: {self.n} malformed line(s) skipped (first: {self.first})"]
+        return [f"{self.name}: {self.n} malformed {unit}(s) skipped (first: {self.first})"]
 
 
 def _add(cols: Columns, tag: str, step: int, value: float, wall: float = math.nan) -> None:
@@ -127,8 +127,10 @@ def _number(v: object) -> float | None:
     """A JSON/CSV scalar as float, None when it is not a number (bools are not numbers)."""
     if isinstance(v, bool) or v is None:
         return None
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, int):
+        return float(v) if abs(v) < 2**1023 else math.copysign(math.inf, v)
+    if isinstance(v, float):
+        return v
     if isinstance(v, str):
         s = v.strip()
         if not s:
@@ -145,6 +147,11 @@ def _step(v: object) -> int | None:
     if x is None or not math.isfinite(x) or x != int(x) or abs(x) >= 2**63:
         return None
     return int(x)
+
+
+#: public names of the two cell parsers, for the other text sources
+number = _number
+step_of = _step
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

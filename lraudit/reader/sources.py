@@ -11,7 +11,8 @@
   column (and optionally ``run``/``dir_name``), as tbparse writes, is read as several tags.
   ``source = "csv"`` / ``"json"``.
 * Other loggers (:mod:`lraudit.reader.loggers`): detectron2 ``metrics.json``, Lightning
-  ``metrics.csv``, W&B CSV exports, MLflow file-store runs.
+  ``metrics.csv``, W&B CSV exports, MLflow file-store runs; W&B run files ``run-<id>.wandb``
+  (:mod:`lraudit.reader.wandb_offline`, with the wandb package).
 
 :func:`find_sources` walks a logdir without event files and recognises each file by its name
 and first bytes; :func:`read_beside` is the fallback for a run folder whose event files hold no
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from lraudit.errors import LogReadError
-from lraudit.reader import loggers
+from lraudit.reader import loggers, wandb_offline
 from lraudit.reader.decode import FileData, TagPoints
 from lraudit.reader.merge import merge_tag
 from lraudit.reader.tags import select_tags
@@ -64,6 +65,8 @@ def _kind_of_file(p: Path) -> str | None:
     name = p.name.lower()
     if name == "trainer_state.json":
         return "trainer_state"
+    if wandb_offline.is_wandb_run_file(p.name):
+        return "wandb_run"
     if name == "metrics.json":
         return "detectron2" if loggers.looks_like_detectron2(loggers.sniff(p)) else None
     if name.endswith(".csv"):
@@ -72,6 +75,10 @@ def _kind_of_file(p: Path) -> str | None:
             return None  # a wide CSV with a step column is Lightning's only under its name
         return kind
     return None
+
+
+#: the public name of the writer detection, for :mod:`lraudit.reader.remote_sources`
+kind_of_file = _kind_of_file
 
 
 def find_sources(root: Path) -> list[Found]:
@@ -91,7 +98,8 @@ def find_sources(root: Path) -> list[Found]:
             dirnames[:] = []
             continue
         seen.add(real)
-        dirnames.sort()
+        # real folders before links to them (wandb's latest-run): a run keeps its own name
+        dirnames.sort(key=lambda n: (os.path.islink(os.path.join(dirpath, n)), n))
         d = Path(dirpath)
         rel = os.path.relpath(d, root)
         run = "." if rel == "." else Path(rel).as_posix()
@@ -113,7 +121,7 @@ def find_sources(root: Path) -> list[Found]:
             else:
                 # several single-run sources in one folder: each its own run, named by the file
                 single = [x for x, k in here if k in ("detectron2", "lightning")]
-                alone = kind in ("tensorboard", "wandb") or len(single) == 1
+                alone = kind in ("tensorboard", "wandb", "wandb_run") or len(single) == 1
                 found.append(Found(run if alone else _joined(run, f), kind, d / f))
     found += [Found(r, "trainer_state", p) for r, (_, p) in best.items()]
     return sorted(found, key=lambda f: (f.run, f.path))
@@ -150,25 +158,44 @@ def _series_from_columns(
 
 
 def read_trainer_state(path: Path, run: str, wanted: str | Sequence[str] | None) -> list[LRSeries]:
-    """Series from a Hugging Face ``trainer_state.json`` (see the module docstring)."""
+    """Series from a Hugging Face ``trainer_state.json`` (see the module docstring).
+
+    An entry whose ``step`` is not a whole number within int64 (``"abc"``, ``1e400``,
+    ``2**70``) is skipped, and the skipped entries are one note; a ``log_history`` that is not
+    a list is one :class:`LogReadError` naming the file.
+    """
+    loggers.check_size(path)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
         history = state["log_history"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise LogReadError(f"{path}: not a readable trainer_state.json ({e})") from e
+        raise LogReadError(f"{path}: not a readable trainer_state.json ({e!r})") from e
+    if not isinstance(history, list):
+        raise LogReadError(
+            f"{path}: not a readable trainer_state.json (log_history is a "
+            f"{type(history).__name__}, expected a list of entries)"
+        )
     cols: dict[str, tuple[list[int], list[float], list[float]]] = {}
-    for entry in history:
+    bad = loggers.Skipped(path.name)
+    for i, entry in enumerate(history):
         if not isinstance(entry, dict) or "step" not in entry:
             continue
-        step = int(entry["step"])
+        step = loggers.step_of(entry["step"])
+        if step is None:
+            bad.add(i + 1, f"step {str(entry['step'])[:40]!r} is not a whole number", "entry")
+            continue
         for k, v in entry.items():
             if k in ("step", "epoch") or isinstance(v, bool) or not isinstance(v, (int, float)):
                 continue
             c = cols.setdefault(k, ([], [], []))
             c[0].append(step)
-            c[1].append(float(v))
+            c[1].append(float(v) if isinstance(v, float) or abs(v) < 2**1023 else math.inf)
             c[2].append(math.nan)
-    return _series_from_columns(run, os.fspath(path), cols, wanted, "trainer_state")
+    if bad.n and not cols:
+        raise LogReadError(f"{path}: no readable log_history entry ({bad.first})")
+    return _series_from_columns(
+        run, os.fspath(path), cols, wanted, "trainer_state", bad.notes("entry")
+    )
 
 
 def _lower_keys(row: dict[str, str]) -> dict[str, str]:
@@ -181,35 +208,68 @@ def read_export(path: Path, wanted: str | Sequence[str] | None, run: str | None)
     run_name = m.group("run") if m else "."
     tag0 = m.group("tag") if m else path.stem
     by_run: dict[str, dict[str, tuple[list[int], list[float], list[float]]]] = {}
+    bad = loggers.Skipped(path.name)
+    loggers.check_size(path)
     try:
         if path.suffix.lower() == ".json":
             source = "json"
             rows = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(rows, list):
+                raise TypeError(f"a JSON {type(rows).__name__}, not a list of rows")
             c = by_run.setdefault(run_name, {}).setdefault(tag0, ([], [], []))
-            for wall, step, value in rows:
-                c[0].append(int(step))
-                c[1].append(float(value))
-                c[2].append(float(wall))
+            for i, item in enumerate(rows, start=1):
+                got = _export_row(item)
+                if isinstance(got, str):
+                    bad.add(i, got, "row")
+                    continue
+                c[0].append(got[1])
+                c[1].append(got[2])
+                c[2].append(got[0])
         else:
             source = "csv"
             with open(path, newline="", encoding="utf-8") as f:
-                for raw in csv.DictReader(f):
+                for no, raw in enumerate(csv.DictReader(f), start=2):
                     row = _lower_keys(raw)
+                    step = loggers.step_of(row["step"])
+                    value = loggers.number(row["value"])
+                    wall = loggers.number(row.get("wall_time") or "nan")
+                    if step is None or value is None or wall is None:
+                        what = "step" if step is None else "value" if value is None else "wall time"
+                        cell = str(row.get(what.replace(" ", "_")))[:40]
+                        kind = "a whole number" if step is None else "a number"
+                        bad.add(no, f"{what} {cell!r} is not {kind}")
+                        continue
                     r = row.get("run") or row.get("dir_name") or run_name
                     t = row.get("tag") or tag0
                     c = by_run.setdefault(r or ".", {}).setdefault(t, ([], [], []))
-                    c[0].append(int(float(row["step"])))
-                    c[1].append(float(row["value"]))
-                    c[2].append(float(row.get("wall_time") or "nan"))
+                    c[0].append(step)
+                    c[1].append(value)
+                    c[2].append(wall)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise LogReadError(
             f"{path}: not a TensorBoard scalar export (expected Wall time,Step,Value) ({e!r})"
         ) from e
+    if bad.n and not any(c[0] for cols in by_run.values() for c in cols.values()):
+        raise LogReadError(
+            f"{path}: not a TensorBoard scalar export: no readable row ({bad.first})"
+        )
     out: list[LRSeries] = []
     for r, cols in sorted(by_run.items()):
         if run is None or _glob_match(r, run):
-            out += _series_from_columns(r, os.fspath(path), cols, wanted, source)
+            out += _series_from_columns(r, os.fspath(path), cols, wanted, source, bad.notes("row"))
     return out
+
+
+def _export_row(item: object) -> tuple[float, int, float] | str:
+    """(wall time, step, value) of one ``[wall_time, step, value]`` row, or why not."""
+    if not isinstance(item, list) or len(item) != 3:
+        return "expected [wall_time, step, value]"
+    wall, step, value = loggers.number(item[0]), loggers.step_of(item[1]), loggers.number(item[2])
+    if step is None:
+        return f"step {str(item[1])[:40]!r} is not a whole number"
+    if wall is None or value is None:
+        return "wall time and value must be numbers"
+    return wall, step, value
 
 
 def _glob_match(name: str, pattern: str) -> bool:
@@ -233,6 +293,7 @@ _SOURCE_NAMES = {
     "lightning": "lightning_csv",
     "wandb": "wandb_csv",
     "mlflow": "mlflow",
+    "wandb_run": "wandb_run",
 }
 _CSV_FORMS = (
     "TensorBoard 'Wall time,Step,Value', Lightning metrics.csv 'step,epoch,<metric>,...', "
@@ -265,6 +326,8 @@ def read_found(f: Found) -> list[LRSeries]:
         cols, notes = loggers.read_detectron2(f.path)
     elif f.kind == "lightning":
         cols, notes = loggers.read_lightning_csv(f.path)
+    elif f.kind == "wandb_run":
+        cols, notes = wandb_offline.read_wandb_run(f.path)
     else:
         cols, notes = loggers.read_mlflow_run(f.path)
     return _series_from_columns(f.run, file, cols, "*", source, notes)
@@ -273,6 +336,8 @@ def read_found(f: Found) -> list[LRSeries]:
 def _file_kind(path: Path) -> str:
     """The writer of a file given as the path (a name need not be the writer's own)."""
     name = path.name.lower()
+    if name.endswith(".wandb"):
+        return "wandb_run"
     if name.endswith(".json"):
         if loggers.looks_like_detectron2(loggers.sniff(path)):
             return "detectron2"

@@ -79,6 +79,11 @@ def config_line(text: str, settings: Mapping[str, Any], finding: str) -> int | N
 
 def _read(path: str, cache: dict[str, str | None]) -> str | None:
     if path not in cache:
+        from lraudit.reader import fs
+
+        if fs.is_url(path):  # a config given or found at a URL: read it again, as small
+            cache[path] = _read_url(path)
+            return cache[path]
         try:
             p = Path(path)
             # a config is small; a huge or special file is not looked into for a line number
@@ -90,6 +95,20 @@ def _read(path: str, cache: dict[str, str | None]) -> str | None:
         except OSError:
             cache[path] = None
     return cache[path]
+
+
+def _read_url(url: str) -> str | None:
+    from lraudit.errors import LrauditError
+    from lraudit.reader import fs
+
+    try:
+        f, size = fs.open_url(url)
+        with f:
+            return f.read(size).decode("utf-8", "replace") if size <= 4_000_000 else None
+    except (LrauditError, OSError):
+        return None
+    except Exception:  # each fsspec backend raises its own errors: the line stays unknown
+        return None
 
 
 def _with_lines(run: RunAudit, cache: dict[str, str | None]) -> RunAudit:
