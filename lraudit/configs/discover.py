@@ -91,7 +91,7 @@ def _levels(run: Path, root: Path) -> Iterator[Path]:
 
 def _format(path: Path) -> str | None:
     """The parser name for ``path`` when one recognises it (small text files only)."""
-    from lraudit.configs import detect_format
+    from lraudit.configs.load import detect_format
 
     try:
         if "tfevents" not in path.name and path.stat().st_size > MAX_CONFIG_BYTES:

@@ -152,7 +152,7 @@ def load_url_config(
     **units: Any,
 ) -> IntendedSchedule:
     """:func:`lraudit.configs.load_config` for a URL (see the module docstring)."""
-    from lraudit.configs import load_config
+    from lraudit.configs.load import load_local as load_config
 
     limit = _limits(max_bytes).max_bytes
     try:
@@ -220,8 +220,8 @@ def find_url_run_config(
     """The config saved nearest to the run folder ``run_url`` below the logdir ``root_url``:
     (its URL, its format, its schedule or why it could not be read), or None. ``units`` as
     :func:`lraudit.configs.load_config` takes them."""
-    from lraudit.configs import load_config
     from lraudit.configs.discover import find_run_config
+    from lraudit.configs.load import load_local as load_config
 
     with Mirror(root_url, 8 * MAX_TREE_BYTES) as m:
         local_run = m.local(run_url)
