@@ -300,7 +300,7 @@ def _summary(watcher: Watcher, reason: str, code: int) -> WatchSummary:
 
 def _settings(args: argparse.Namespace) -> argparse.Namespace:
     """Unset options from ``[tool.lraudit]`` (the keys ``report`` uses that apply here)."""
-    from lraudit.cli import UsageError
+    from lraudit.cli_args import UsageError
     from lraudit.cli_settings import discover
 
     settings = discover(isolated=args.isolated)
@@ -320,7 +320,7 @@ def _settings(args: argparse.Namespace) -> argparse.Namespace:
 
 def run_watch(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     """The ``lraudit watch`` command (argument wiring in :mod:`lraudit.cli`)."""
-    from lraudit.cli import config_spec
+    from lraudit.cli_args import config_spec
     from lraudit.cli_output import check_path, printable
     from lraudit.errors import LogReadError
     from lraudit.report import fail_rank
