@@ -198,7 +198,7 @@ def _output_options(p: Any, command: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lraudit`` command (documented in docs/cli.md)."""
-    from lraudit import __version__
+    from lraudit._version import __version__
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
