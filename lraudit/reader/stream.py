@@ -112,7 +112,10 @@ def read_stream(
             stop_note = _note(name, done[0], 0, n_rec, done[1])
             break
         pos = done
-    out = concat_filedata(path, parts, firsts)
+    # one window (most files): its result as is; joining copies every column, and those
+    # copies and frees, file after file, make the allocator give memory back and fault it in
+    # again (measured: 20 files of 2.5 MB, 92k page faults and +0.2 s of system time)
+    out = parts[0] if len(parts) == 1 else concat_filedata(path, parts, firsts)
     if stop_note:
         out.notes.append(stop_note)
     out.end_offset = pos
