@@ -186,7 +186,8 @@ def run_one(name: str, kind: str, logdir: Path) -> dict[str, float]:
         + "t0 = time.perf_counter()\n"
         + body
         + "dt = time.perf_counter() - t0\n"
-        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "from lraudit.testing import peak_rss_mb\n"
+        "rss = peak_rss_mb()\n"
         "print(json.dumps({'seconds': dt, 'rss_mb': rss, 'points': n}))\n"
     )
     env = dict(os.environ, PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3")

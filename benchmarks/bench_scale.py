@@ -189,6 +189,7 @@ t_import = time.perf_counter()
 import lraudit
 from lraudit import pipeline
 from lraudit.report import Options, get_formatter
+from lraudit.testing import peak_rss_mb
 path, backend = sys.argv[1], sys.argv[2]
 kw = {"serial": {"jobs": 1}, "local": {"jobs": None}, "dask": {"dask": "local", "jobs": 2}}[backend]
 pipeline.PHASE_SECONDS = {}
@@ -203,7 +204,8 @@ print(json.dumps({
     "phases": pipeline.PHASE_SECONDS,
     "runs": len({r.run for r in rep.runs}), "series": len(rep.runs),
     "unaudited": len(rep.unaudited), "failed": len(rep.failed),
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kb / 2**20,
+    "rss_mb": peak_rss_mb(),  # VmHWM: ru_maxrss would include the parent's size at fork
+    # workers' ru_maxrss starts at this process's size when they were started (an upper bound)
     "rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kb / 2**20,
 }))
 """

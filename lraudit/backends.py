@@ -24,6 +24,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from lraudit._dist import pip_hint
 from lraudit.errors import LrauditError
 from lraudit.pipeline import Progress, RunOutcome, add_phase_seconds, audit_run
 from lraudit.run_configs import ConfigPlan
@@ -40,7 +41,7 @@ __all__ = [
 #: Worker processes of ``dask="local"`` when ``jobs`` is not given.
 DEFAULT_LOCAL_WORKERS = 2
 
-INSTALL_HINT = "pip install 'lraudit[dask]'"
+INSTALL_HINT = pip_hint("dask")
 #: How long to try reaching a scheduler given by address.
 CONNECT_TIMEOUT = "10s"
 

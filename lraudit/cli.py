@@ -188,7 +188,7 @@ def _audit_options(
         metavar="ADDRESS",
         help="audit each run on a Dask worker: 'local' starts a local cluster of --jobs "
         "workers (default 2), or give a scheduler, e.g. --dask tcp://scheduler:8786 "
-        "(needs pip install 'lraudit[dask]')",
+        "(needs pip install 'lraudit-tb[dask]')",
     )
     p.add_argument(
         "--fail-on",

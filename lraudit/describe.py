@@ -30,12 +30,15 @@ Messages that must name the unit pass it (``unit="iteration"``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lraudit.errors import LrauditError
 from lraudit.schedules import REGISTRY, Schedule
 from lraudit.schedules.text import BARE, UNSURE, Steps, Unsure, fmt_lr, fmt_step
-from lraudit.types import FitResult
+
+if TYPE_CHECKING:  # lraudit.types is not imported at run time: report.data, which
+    # AuditReport.to_dict imports, goes through this module
+    from lraudit.types import FitResult
 
 __all__ = [
     "UNSURE",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -122,3 +123,23 @@ def write_scalars(
         for v in [vals[i]]
     ]
     return write_events(Path(logdir) / name, events)
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident set size in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` where available: Linux carries a forking parent's
+    peak over into the child's ``ru_maxrss`` (across exec), so ``ru_maxrss`` of a subprocess
+    started by a big test runner reports the runner's size, not the subprocess's.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale

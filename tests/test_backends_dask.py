@@ -152,7 +152,7 @@ def test_cli_without_distributed_says_how_to_install(tmp_path: Path, monkeypatch
     assert rc == 2
     assert err == [
         "lraudit: error: --dask needs the distributed package, which is not installed: "
-        "pip install 'lraudit[dask]'"
+        'pip install "lraudit-tb[dask]"'
     ]
 
 

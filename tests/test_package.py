@@ -52,3 +52,23 @@ def test_import_cycles_script_finds_a_cycle_through_a_function_level_import(tmp_
     assert "pkg/a.py:2" in text and "pkg/sub/b.py:1" in text
     (pkg / "a.py").write_text("X = 1\n")
     assert ic.report(pkg)[0] == 0
+
+
+# Import cycles still open in modules that other helpers are editing in parallel (issue 9): each
+# is closed by the module's owner, and this set may only shrink. Any other cycle fails.
+_OPEN_CYCLES = {
+    frozenset({"lraudit.analysis", "lraudit.run_findings"}),
+    frozenset({"lraudit.backends", "lraudit.pipeline"}),
+    frozenset({"lraudit.cli", "lraudit.watch"}),
+}
+
+
+def test_lraudit_has_no_import_cycle_beyond_the_open_ones():
+    from pathlib import Path
+
+    ic = _load_import_cycles()
+    root = Path(__file__).resolve().parent.parent / "lraudit"
+    comps = {frozenset(c) for c in ic.strongly_connected(ic.import_graph(root))}
+    n, text = ic.report(root)
+    assert comps <= _OPEN_CYCLES, text
+    assert n == len(comps)  # each open component is one two-module cycle, nothing more

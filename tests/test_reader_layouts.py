@@ -13,9 +13,9 @@ import pytest
 import lraudit
 from lraudit import testing as lt
 from lraudit.reader import read_file, tags
-from lraudit.reader.columnar import _PAD
 from lraudit.reader.framing import scan
 from lraudit.reader.layouts import match_layouts
+from lraudit.reader.slots import PAD
 
 event_pb2 = pytest.importorskip("tensorboard.compat.proto.event_pb2")
 tensor_pb2 = pytest.importorskip("tensorboard.compat.proto.tensor_pb2")
@@ -124,7 +124,7 @@ def test_fast_equals_reference_and_layouts_take_the_records(tmp_path: Path, layo
     scalar_only[0] = False  # file version
     if layout == "images":
         scalar_only &= np.diff(np.append(starts, len(buf))) < 1000
-    arr = np.zeros(len(buf) + _PAD, dtype=np.uint8)
+    arr = np.zeros(len(buf) + PAD, dtype=np.uint8)
     arr[: len(buf)] = np.frombuffer(buf, dtype=np.uint8)
     # summary bytes of each record: after 09 <f64> 10 <step varint> 2a <len varint>
     pos = [int(s) + 9 for s in starts]

@@ -57,16 +57,16 @@ from lraudit.configs._intent import (
     Notes,
     fmt_num,
     intended,
-    linear_warmup,
     read_mapping,
     schedule,
     to_number,
     try_mapping,
 )
 from lraudit.configs.base import ConfigParser, Units
+from lraudit.configs.hf_schedulers import BUILDERS, Plan, check_supported
 from lraudit.configs.hf_sources import find_args_for_state, find_trainer_state, read_event_args
 from lraudit.errors import ConfigError
-from lraudit.types import IntendedSchedule, MetricDriven, Schedule, Warmup
+from lraudit.types import IntendedSchedule, Schedule
 
 _ARGS_KEYS = {
     "lr_scheduler_type",
@@ -211,31 +211,7 @@ def _warmup_steps(args: dict[str, Any], notes: Notes, n: int | None) -> int:
     return w
 
 
-_NEEDS_N = {
-    "linear",
-    "cosine",
-    "cosine_with_restarts",
-    "polynomial",
-    "cosine_with_min_lr",
-    "cosine_warmup_with_min_lr",
-}
-KNOWN = sorted(
-    _NEEDS_N
-    | {
-        "constant",
-        "constant_with_warmup",
-        "inverse_sqrt",
-        "reduce_lr_on_plateau",
-        "warmup_stable_decay",
-    }
-)
-
-
-def build(
-    args: dict[str, Any], notes: Notes, units: Units, state: dict | None = None
-) -> tuple[Schedule, int | None]:
-    """The schedule of a TrainingArguments mapping, and N (training steps) when known."""
-    args = _normalise(args, notes)
+def _scheduler_type(args: dict[str, Any], notes: Notes) -> str:
     kind = args.get("lr_scheduler_type")
     if isinstance(kind, dict):  # enum serialised as {"_value_": ...} by some dumps
         kind = kind.get("_value_") or kind.get("value")
@@ -244,8 +220,16 @@ def build(
         notes.assume("lr_scheduler_type not set; the TrainingArguments default 'linear' applies.")
     kind = str(kind).removeprefix("SchedulerType.").lower()
     notes.settings["lr_scheduler_type"] = kind
-    lr = notes.number(args, "learning_rate", 5e-5)
-    lr = float(lr)
+    return kind
+
+
+def build(
+    args: dict[str, Any], notes: Notes, units: Units, state: dict | None = None
+) -> tuple[Schedule, int | None]:
+    """The schedule of a TrainingArguments mapping, and N (training steps) when known."""
+    args = _normalise(args, notes)
+    kind = _scheduler_type(args, notes)
+    lr = float(notes.number(args, "learning_rate", 5e-5))
     for key in (
         "per_device_train_batch_size",
         "gradient_accumulation_steps",
@@ -256,200 +240,9 @@ def build(
             notes.settings[key] = args[key]
     kw = _kwargs(args, notes)
     n = _total_steps(args, notes, units, state)
-    if kind not in KNOWN:
-        raise ConfigError(
-            f"{notes.where('lr_scheduler_type')}: unknown or unsupported scheduler {kind!r}; "
-            f"lraudit supports {', '.join(KNOWN)}"
-        )
-    if kind in _NEEDS_N and n is None:
-        raise ConfigError(
-            f"{notes.where('max_steps')}: {kind} needs the number of training steps and "
-            "max_steps is not set; pass --steps-per-epoch (optimizer updates per epoch) or the "
-            "run's trainer_state.json"
-        )
+    check_supported(kind, n, notes)
     w = _warmup_steps(args, notes, n)
-    warm = linear_warmup(w, 0.0)
-    d = None if n is None else max(1, n - w)  # HF divides by max(1, N - W)
-
-    if kind == "linear":
-        return schedule(
-            "polynomial",
-            {"init_lr": lr, "end_lr": 0.0, "decay_steps": d, "power": 1.0, "start_step": w},
-            warm,
-        ), n
-    if kind in ("cosine", "cosine_with_min_lr"):
-        cycles = float(kw.get("num_cycles", 0.5))
-        if cycles != 0.5:
-            raise ConfigError(
-                f"{notes.where('lr_scheduler_kwargs.num_cycles')}: {kind} with num_cycles "
-                f"{fmt_num(cycles)} rises again after its minimum; lraudit's cosine family "
-                "covers num_cycles 0.5 only"
-            )
-        end = 0.0
-        if kind == "cosine_with_min_lr":
-            if ("min_lr" in kw) == ("min_lr_rate" in kw):
-                raise ConfigError(
-                    f"{notes.where('lr_scheduler_kwargs')}: cosine_with_min_lr needs exactly one "
-                    "of min_lr or min_lr_rate"
-                )
-            end = float(kw["min_lr"]) if "min_lr" in kw else lr * float(kw["min_lr_rate"])
-        notes.assume(
-            "HF's cosine is not clamped past num_training_steps (it rises again); the run "
-            "normally stops there."
-        )
-        return schedule(
-            "cosine", {"peak_lr": lr, "end_lr": end, "decay_steps": d, "start_step": w}, warm
-        ), n
-    if kind == "cosine_warmup_with_min_lr":
-        assert n is not None  # _NEEDS_N above
-        return _cosine_warmup_min(lr, kw, n, w, notes), n
-    if kind == "cosine_with_restarts":
-        cycles = int(kw.get("num_cycles", 1))
-        if cycles == 1:
-            return schedule(
-                "cosine", {"peak_lr": lr, "end_lr": 0.0, "decay_steps": d, "start_step": w}, warm
-            ), n
-        if w > 0:
-            raise ConfigError(
-                f"{notes.where('warmup_steps')}: cosine_with_restarts with {cycles} cycles after "
-                "a warmup restarts relative to the warmup end, which lraudit's cosine_restarts "
-                "family (cycles from step 0) cannot express"
-            )
-        return schedule(
-            "cosine_restarts",
-            {
-                "peak_lr": lr,
-                "end_lr": 0.0,
-                "first_period": (d or 1) / cycles,
-                "period_mult": 1.0,
-                "peak_decay": 1.0,
-            },
-        ), n
-    if kind == "polynomial":
-        end = float(kw.get("lr_end", 1e-7))
-        power = float(kw.get("power", 1.0))
-        if "lr_end" not in kw:
-            notes.assume("polynomial lr_end not set; the HF default 1e-07 applies.")
-        if lr <= end:
-            raise ConfigError(
-                f"{notes.where('learning_rate')}: polynomial needs learning_rate > lr_end "
-                f"({fmt_num(lr)} <= {fmt_num(end)})"
-            )
-        return schedule(
-            "polynomial",
-            {"init_lr": lr, "end_lr": end, "decay_steps": d, "power": power, "start_step": w},
-            warm,
-        ), n
-    if kind == "constant":
-        if w > 0:
-            notes.settings["ignored_warmup_steps"] = w
-            notes.assume(
-                f"lr_scheduler_type 'constant' ignores the {w}-step warmup that is configured "
-                "(HF passes no warmup to it; use constant_with_warmup)."
-            )
-        return schedule("constant", {"lr": lr}), n
-    if kind == "constant_with_warmup":
-        return schedule("constant", {"lr": lr}, warm), n
-    if kind == "inverse_sqrt":
-        tau = kw.get("timescale")
-        if tau is None:
-            tau = w if w > 0 else 10_000
-            notes.assume(
-                f"inverse_sqrt timescale not set; HF uses {fmt_num(tau)} "
-                "(the warmup steps, or 10,000 without warmup)."
-            )
-        tau = float(to_number(tau, notes.where("lr_scheduler_kwargs.timescale")))
-        if tau != w:
-            # HF: lr * sqrt(tau / (t - W + tau)); the family: peak * sqrt(tau / max(s, tau)).
-            # They agree only when tau = W.
-            raise ConfigError(
-                f"{notes.where('lr_scheduler_kwargs.timescale')}: inverse_sqrt with timescale "
-                f"{fmt_num(tau)} and {w} warmup steps decays as sqrt(tau / (t - W + tau)), which "
-                "lraudit's inverse_sqrt family (sqrt(tau / t) after t = tau) matches only when "
-                "timescale equals warmup_steps"
-            )
-        notes.assume(
-            "transformers <= 4.50 did not pass lr_scheduler_kwargs to inverse_sqrt: a timescale "
-            "set there was ignored."
-        )
-        return schedule("inverse_sqrt", {"peak_lr": lr, "timescale": tau}, warm), n
-    if kind == "warmup_stable_decay":
-        if kw.get("num_decay_steps") is None:
-            raise ConfigError(
-                f"{notes.where('lr_scheduler_kwargs.num_decay_steps')} is missing "
-                "(warmup_stable_decay needs it)"
-            )
-        dd = int(kw["num_decay_steps"])
-        if kw.get("num_stable_steps") is not None:
-            stable = int(kw["num_stable_steps"])
-        elif n is not None:
-            stable = n - w - dd
-            notes.assume(f"num_stable_steps = N - W - D = {stable}.")
-        else:
-            raise ConfigError(
-                f"{notes.where('lr_scheduler_kwargs.num_stable_steps')} is missing "
-                "and max_steps is unknown"
-            )
-        m = float(kw.get("min_lr_ratio", 0.0))
-        wtype = kw.get("warmup_type", "linear")
-        if wtype != "linear":
-            raise ConfigError(
-                f"{notes.where('lr_scheduler_kwargs.warmup_type')}: {wtype!r} "
-                "warmup has no lraudit warmup shape (linear only)"
-            )
-        shape = kw.get("decay_type", "cosine")
-        warm = Warmup(steps=w, start_lr=lr * m, shape="linear") if w > 0 else None
-        return schedule(
-            "warmup_stable_decay",
-            {
-                "peak_lr": lr,
-                "stable_steps": stable,
-                "decay_steps": dd,
-                "end_lr": lr * m,
-                "decay_shape": shape,
-            },
-            warm,
-        ), n
-    # reduce_lr_on_plateau
-    notes.metric_driven = MetricDriven("reduce_lr_on_plateau", float(kw.get("factor", 0.1)))
-    notes.assume(
-        "reduce_lr_on_plateau follows the eval metric: the curve cannot be checked from "
-        "the config (intended schedule taken as constant at learning_rate)."
-    )
-    return schedule("constant", {"lr": lr}), n
-
-
-def _cosine_warmup_min(lr: float, kw: dict[str, Any], n: int, w: int, notes: Notes) -> Schedule:
-    """transformers 5.x ``cosine_warmup_with_min_lr``: warmup indexed from 1, floor at t = N-1.
-
-    Warmup ``(t + 1)/W`` (or ``w0 + (1 - w0) t/(W - 1)`` with ``warmup_lr_rate`` w0) reaches
-    the peak at ``t = W - 1``; the cosine runs ``p = (t - W + 1)/(N - W)``. So the cosine
-    starts at ``W - 1`` over ``N - W`` steps and the warmup covers ``t < W - 1``.
-    """
-    cycles = float(kw.get("num_cycles", 0.5))
-    if cycles != 0.5:
-        raise ConfigError(
-            f"{notes.where('lr_scheduler_kwargs.num_cycles')}: cosine_warmup_with_min_lr with "
-            f"num_cycles {fmt_num(cycles)} is not a single decay; lraudit covers 0.5 only"
-        )
-    if ("min_lr" in kw) == ("min_lr_rate" in kw):
-        raise ConfigError(
-            f"{notes.where('lr_scheduler_kwargs')}: cosine_warmup_with_min_lr needs exactly one "
-            "of min_lr or min_lr_rate"
-        )
-    end = float(kw["min_lr"]) if "min_lr" in kw else lr * float(kw["min_lr_rate"])
-    w0 = kw.get("warmup_lr_rate")
-    start = lr * float(w0) if w0 is not None else lr / max(1, w)
-    warm = linear_warmup(w - 1, start) if w > 1 else None
-    notes.assume(
-        "cosine_warmup_with_min_lr counts its warmup from 1 (peak at update W-1) and reaches "
-        "the floor at update N-1."
-    )
-    return schedule(
-        "cosine",
-        {"peak_lr": lr, "end_lr": end, "decay_steps": max(1, n - w), "start_step": max(w - 1, 0)},
-        warm,
-    )
+    return BUILDERS[kind](Plan(kind, lr, kw, n, w, notes)), n
 
 
 # --------------------------------------------------------------------------- parse

@@ -29,7 +29,8 @@ from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
 from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
-from lraudit.schedules import REGISTRY, Schedule, Warmup, fast_evaluate
+from lraudit.schedules import REGISTRY, Family, Schedule, Warmup, fast_evaluate
+from lraudit.schedules.schedule import compose
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
@@ -120,30 +121,77 @@ class Candidate:
         gives the optimiser a gradient); they are rounded in the reported schedule.
         """
         v = {p.name: values.get(p.name, p.init) for p in self.free}
-        if exact:
-            for p in self.free:
-                if p.integer:
-                    v[p.name] = round(v[p.name])
-        params = dict(self.fixed)
-        params.update(
-            {k: val for k, val in v.items() if "." not in k and k != "min_lr" and k[0] != "_"}
-        )
-        if self.derived:
-            known = {**params, **v}
-            for name, fn in self.derived.items():
+        params, warmup, min_lr = _Plan(self).parts(list(v.values()), exact)
+        return Schedule(family=self.family, params=params, warmup=warmup, min_lr=min_lr)
+
+
+class _Plan:
+    """How a candidate turns free values (in ``free`` order) into family params, warmup and
+    floor: :meth:`Candidate.schedule` without the per-call name parsing, for the optimiser's
+    inner loop (one plan per refinement; the arithmetic is the same, so results are identical).
+    """
+
+    __slots__ = ("cand", "names", "integer", "fam_idx", "warm_idx", "min_idx", "convs")
+
+    def __init__(self, cand: Candidate) -> None:
+        self.cand = cand
+        self.names = [p.name for p in cand.free]
+        self.integer = [i for i, p in enumerate(cand.free) if p.integer]
+        self.fam_idx = [
+            (i, n)
+            for i, n in enumerate(self.names)
+            if "." not in n and n != "min_lr" and n[0] != "_"
+        ]
+        self.warm_idx = [(i, n[7:]) for i, n in enumerate(self.names) if n.startswith("warmup.")]
+        mins = [i for i, n in enumerate(self.names) if n == "min_lr"]
+        self.min_idx = mins[-1] if mins else None
+        self.convs = [_converter(p) for p in cand.free]
+
+    def values(self, z: np.ndarray) -> list[float]:
+        """The free values at transformed point ``z``."""
+        return [f(zi) for f, zi in zip(self.convs, z.tolist(), strict=True)]
+
+    def parts(
+        self, vals: list[Any], exact: bool
+    ) -> tuple[dict[str, Any], Warmup | None, float | None]:
+        """Family params, warmup and floor for free values ``vals`` (in ``free`` order)."""
+        c = self.cand
+        if exact and self.integer:
+            vals = list(vals)
+            for i in self.integer:
+                vals[i] = round(vals[i])
+        params = dict(c.fixed)
+        for i, n in self.fam_idx:
+            params[n] = vals[i]
+        if c.derived:
+            known = {**params, **dict(zip(self.names, vals, strict=True))}
+            for name, fn in c.derived.items():
                 params[name] = fn(known)
         warmup = None
-        if self.warmup_shape is not None:
-            wv = dict(self.warmup_fixed)
-            wv.update({k[7:]: val for k, val in v.items() if k.startswith("warmup.")})
-            for name, (src, whole) in self.ties.items():
-                t = wv.get(src[7:], 0.0) if src.startswith("warmup.") else v.get(src, 0.0)
-                params[name] = round(t) if whole else float(t)
+        if c.warmup_shape is not None:
+            wv = dict(c.warmup_fixed)
+            for i, k in self.warm_idx:
+                wv[k] = vals[i]
+            if c.ties:
+                v = dict(zip(self.names, vals, strict=True))
+                for name, (src, whole) in c.ties.items():
+                    t = wv.get(src[7:], 0.0) if src.startswith("warmup.") else v.get(src, 0.0)
+                    params[name] = round(t) if whole else float(t)
             warmup = Warmup(
-                steps=float(wv["steps"]), start_lr=float(wv["start_lr"]), shape=self.warmup_shape
+                steps=float(wv["steps"]), start_lr=float(wv["start_lr"]), shape=c.warmup_shape
             )
-        min_lr = v.get("min_lr", self.min_lr)
-        return Schedule(family=self.family, params=params, warmup=warmup, min_lr=min_lr)
+        min_lr = c.min_lr if self.min_idx is None else vals[self.min_idx]
+        return params, warmup, min_lr
+
+
+def _converter(p: FreeParam) -> Callable[[float], float]:
+    """:meth:`FreeParam.from_z` of ``p`` as a closure (same arithmetic, no per-call branching)."""
+    if p.rate:
+        return lambda z: math.exp(-math.exp(min(z, 700.0)))
+    if p.log:
+        return lambda z: math.exp(min(z, 700.0))
+    scale = p.scale
+    return lambda z: z * scale
 
 
 @dataclass
@@ -170,19 +218,58 @@ def residuals(sched: Schedule, x: np.ndarray, ly: np.ndarray, eps: float) -> np.
     """Log-ratio residuals of ``sched`` at ``x`` against ``ly = log(y + eps)``; a schedule that
     breaks its family's parameter ordering (``ParamSpec.at_most``) is not a candidate."""
     fam = REGISTRY.get(sched.family)
-    if fam is not None and fam.ordering and not fam.ordered(sched.params):
-        return np.full(x.shape[0], BAD_RESIDUAL)
     with np.errstate(all="ignore"):
-        try:
-            m = fast_evaluate(sched, x)
-        except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+        if fam is None:
+            try:
+                m = fast_evaluate(sched, x)
+            except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+                return np.full(x.shape[0], BAD_RESIDUAL)
+            return _log_ratio(m, ly, eps)
+        return _residuals(fam, _ordering(fam), sched.params, sched.warmup, sched.min_lr, x, ly, eps)
+
+
+#: ``Family.ordering`` by family object (a property that rebuilds its tuple on every access).
+_ORDERING: dict[int, tuple[Family, tuple[tuple[str, str], ...]]] = {}
+
+
+def _ordering(fam: Family) -> tuple[tuple[str, str], ...]:
+    hit = _ORDERING.get(id(fam))
+    if hit is None or hit[0] is not fam:
+        hit = _ORDERING[id(fam)] = (fam, fam.ordering)
+    return hit[1]
+
+
+def _residuals(
+    fam: Family,
+    ordering: tuple[tuple[str, str], ...],
+    params: Mapping[str, Any],
+    warmup: Warmup | None,
+    min_lr: float | None,
+    x: np.ndarray,
+    ly: np.ndarray,
+    eps: float,
+) -> np.ndarray:
+    """:func:`residuals` of a schedule given by its parts (under ``np.errstate(all="ignore")``,
+    which the caller holds)."""
+    for a, b in ordering:
+        if a in params and b in params and not float(params[a]) <= float(params[b]):
             return np.full(x.shape[0], BAD_RESIDUAL)
-        # in place on a fresh array (``m`` may be shared with the schedule's own arrays)
-        r = np.maximum(m, 0.0)
-        r += eps
-        np.log(r, out=r)
-        r -= ly
-    if not np.isfinite(r).all():
+    try:
+        m = compose(x, fam, params, warmup, min_lr)
+    except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return np.full(x.shape[0], BAD_RESIDUAL)
+    return _log_ratio(m, ly, eps)
+
+
+def _log_ratio(m: np.ndarray, ly: np.ndarray, eps: float) -> np.ndarray:
+    # in place on a fresh array (``m`` may be shared with the schedule's own arrays)
+    r = np.maximum(m, 0.0)
+    r += eps
+    np.log(r, out=r)
+    r -= ly
+    # one reduction instead of a mask (an overflowing sum of finite values only costs the
+    # masked pass, which then changes nothing)
+    if not math.isfinite(float(r.sum())):
         r[~np.isfinite(r)] = BAD_RESIDUAL
     return r
 
@@ -210,17 +297,17 @@ def refine(
     ly = np.log(np.maximum(y, 0.0) + eps)
     free = cand.free
 
-    names = [p.name for p in free]
-    convs = [p.from_z for p in free]
+    plan = _Plan(cand)
+    relaxed = residual_fn(cand, xs, ly, eps, plan)
 
     def sched_of(z: np.ndarray, exact: bool = True) -> Schedule:
-        vals = {n: f(zi) for n, f, zi in zip(names, convs, z.tolist(), strict=True)}
-        return cand.schedule(vals, exact)
+        params, warmup, min_lr = plan.parts(plan.values(z), exact)
+        return Schedule(family=cand.family, params=params, warmup=warmup, min_lr=min_lr)
 
     last: list[np.ndarray] = []
 
     def fun(z: np.ndarray) -> np.ndarray:
-        r = residuals(sched_of(z, exact=False), xs, ly, eps)
+        r = relaxed(z)
         last[:] = [z.copy(), r]
         return r
 
@@ -242,24 +329,27 @@ def refine(
         return residuals(sched_of(z), xs, ly, eps)
 
     if quick:
-        zq, status = screen(fun, z0, lo, hi, max_nfev)
+        with np.errstate(all="ignore"):
+            zq, status = screen(fun, z0, lo, hi, max_nfev)
         msg = SCREEN_MESSAGES[status]
         return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, msg, ())
     try:
-        res = least_squares(
-            fun,
-            z0,
-            jac=jac,
-            bounds=(lo, hi),
-            method="trf",
-            x_scale=1.0,
-            max_nfev=max_nfev,
-            xtol=1e-10,
-            ftol=1e-10,
-            gtol=1e-10,
-        )
+        with np.errstate(all="ignore"):
+            res = least_squares(
+                fun,
+                z0,
+                jac=jac,
+                bounds=(lo, hi),
+                method="trf",
+                x_scale=1.0,
+                max_nfev=max_nfev,
+                xtol=1e-10,
+                ftol=1e-10,
+                gtol=1e-10,
+            )
     except (ValueError, np.linalg.LinAlgError) as exc:
-        sched, r, why = sched_of(z0), fun(z0), f"least_squares failed: {exc}"
+        with np.errstate(all="ignore"):
+            sched, r, why = sched_of(z0), fun(z0), f"least_squares failed: {exc}"
         return Outcome(
             cand, sched, _vals(free, z0), float(r @ r), x.size, offset, None, -1, why, ()
         )
@@ -277,6 +367,30 @@ def refine(
         str(res.message),
         active,
     )
+
+
+def residual_fn(
+    cand: Candidate, xs: np.ndarray, ly: np.ndarray, eps: float, plan: _Plan | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``z -> residuals`` of ``cand`` at transformed free values ``z``, integer params relaxed
+    (``Candidate.schedule(..., exact=False)``): the optimiser's inner loop, from the candidate's
+    parts straight to the family function. Call it under ``np.errstate(all="ignore")``."""
+    plan = plan or _Plan(cand)
+    fam = REGISTRY.get(cand.family)
+    if fam is None:
+
+        def unknown(z: np.ndarray) -> np.ndarray:
+            params, warmup, min_lr = plan.parts(plan.values(z), False)
+            return residuals(Schedule(cand.family, params, warmup, min_lr), xs, ly, eps)
+
+        return unknown
+    ordering = _ordering(fam)
+
+    def fun(z: np.ndarray) -> np.ndarray:
+        params, warmup, min_lr = plan.parts(plan.values(z), False)
+        return _residuals(fam, ordering, params, warmup, min_lr, xs, ly, eps)
+
+    return fun
 
 
 def _box(free: list[FreeParam]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -413,24 +527,34 @@ def forward_jacobian(
     same; written out because SciPy's general wrapper costs more than the residuals themselves
     on a few hundred points.
     """
-    sign = np.where(z >= 0, 1.0, -1.0)
-    h = _REL_STEP * sign * np.maximum(1.0, np.abs(z))
-    lower, upper = z - lo, hi - z
-    t = z + h
-    violated = (t < lo) | (t > hi)
-    fitting = np.abs(h) <= np.maximum(lower, upper)
-    h[violated & fitting] *= -1
-    forward = (upper >= lower) & ~fitting
-    h[forward] = upper[forward]
-    backward = (upper < lower) & ~fitting
-    h[backward] = -lower[backward]
     jac = np.empty((f0.size, z.size))
-    for i in range(z.size):
+    # per coordinate in Python floats (a handful of them: numpy's per-call cost would dominate);
+    # the same IEEE operations as the vectorised scheme, NaN propagating as in np.maximum
+    for i, (zv, lv, hv) in enumerate(zip(z.tolist(), lo.tolist(), hi.tolist(), strict=True)):
+        a = abs(zv)
+        h = (_REL_STEP * (1.0 if zv >= 0 else -1.0)) * (a if a != a or a > 1.0 else 1.0)
+        lower, upper = zv - lv, hv - zv
+        t = zv + h
+        fitting = abs(h) <= _nan_max(lower, upper)
+        if fitting:
+            if t < lv or t > hv:
+                h = -h
+        elif upper >= lower:
+            h = upper
+        elif upper < lower:
+            h = -lower
         zi = z.copy()
-        zi[i] = z[i] + h[i]
-        dx = zi[i] - z[i]
+        zi[i] = zv + h
+        dx = float(zi[i]) - zv
         jac[:, i] = (fun(zi) - f0) / dx
     return jac
+
+
+def _nan_max(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is)."""
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
 
 
 def _vals(free: list[FreeParam], z: np.ndarray) -> dict[str, float]:

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from lraudit.fitting.engine import Outcome, residuals
+from lraudit.fitting.engine import Outcome, residual_fn, residuals
 from lraudit.schedules import REGISTRY
 
 #: Log-residual RMS regarded as float32 precision (see the module docstring).
@@ -66,20 +66,22 @@ def jacobian(out: Outcome, x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarr
     ly = np.log(np.maximum(y, 0.0) + eps)
     z0 = np.array([p.to_z(out.values[p.name]) for p in cand.free])
     r0 = residuals(out.schedule, xs, ly, eps)
+    fun = residual_fn(cand, xs, ly, eps)
     cols = []
-    for i, p in enumerate(cand.free):
-        # central differences: the truncation error must stay far below the null-space threshold
-        h = 1e-7  # z is a log or O(1)-scaled value: an absolute step is a relative one
-        lo, hi = p.zbounds()
-        hp, hm = min(h, hi - z0[i]), min(h, z0[i] - lo)
-        rr = []
-        for step in (hp, -hm):
-            z = z0.copy()
-            z[i] += step
-            vals = {q.name: q.from_z(float(zi)) for q, zi in zip(cand.free, z, strict=True)}
-            rr.append(residuals(cand.schedule(vals, exact=False), xs, ly, eps))
-        den = hp + hm
-        cols.append((rr[0] - rr[1]) / den if den > 0 else np.zeros_like(r0))
+    with np.errstate(all="ignore"):
+        for i, p in enumerate(cand.free):
+            # central differences: the truncation error must stay far below the null-space
+            # threshold
+            h = 1e-7  # z is a log or O(1)-scaled value: an absolute step is a relative one
+            lo, hi = p.zbounds()
+            hp, hm = min(h, hi - z0[i]), min(h, z0[i] - lo)
+            rr = []
+            for step in (hp, -hm):
+                z = z0.copy()
+                z[i] += step
+                rr.append(fun(z))
+            den = hp + hm
+            cols.append((rr[0] - rr[1]) / den if den > 0 else np.zeros_like(r0))
     return np.column_stack(cols)
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lraudit.reader.slots import metadata_only, walk_values
+
 _MAX_LAYOUTS = 32  # layouts used per window (each costs one pass over the records left)
 _MAX_MISSES = 64  # records tried as a layout and found not to be one (images, damage, ...)
 _MAX_SMALL = 3  # layouts in a row that matched few records (many tags: the walk is cheaper)
@@ -44,11 +46,9 @@ def _layout_of(
 ) -> list[tuple[str, int, int, bool, str]] | None:
     """``(tag, value offset, width, tensor, plugin)`` per value of record ``r0``'s summary
     ``buf[p0:e0]``, or None when the slot walk would not decode that record by itself."""
-    from lraudit.reader.columnar import _metadata_only, _walk_values
-
     slow = np.zeros(1, dtype=bool)
     one = np.zeros(1, dtype=np.int64)
-    rows = _walk_values(buf, arr, one, one + p0, one + e0, slow).arrays()
+    rows = walk_values(buf, arr, one, one + p0, one + e0, slow).arrays()
     if slow[0] or not len(rows["rec"]):
         return None
     last = len(rows["rec"]) - 1
@@ -64,7 +64,7 @@ def _layout_of(
         plugin = ""
         trs, trl = int(rows["trs"][i]), int(rows["trl"][i])
         if trl:
-            good, plugin = _metadata_only(bytes(buf[trs : trs + trl]))
+            good, plugin = metadata_only(bytes(buf[trs : trs + trl]))
             if not good:
                 return None
         vpos, vw = int(rows["vpos"][i]), int(rows["vw"][i])

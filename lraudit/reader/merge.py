@@ -32,27 +32,21 @@ def _name(path: str) -> str:
     return os.path.basename(path)
 
 
-def merge_tag(
-    run: str,
-    tag: str,
-    files: Sequence[str],
-    data: Sequence[FileData],
-    run_notes: Sequence[str] = (),
-    source: str = "tfevents",
-) -> LRSeries:
-    """Merge ``tag`` over ``data`` (one :class:`FileData` per file of ``files``, in read order)."""
-    steps_l, vals_l, walls_l, fidx_l = [], [], [], []
-    notes: list[str] = list(run_notes)
+def _gather(
+    tag: str, files: Sequence[str], data: Sequence[FileData], notes: list[str]
+) -> tuple[list[np.ndarray], list[tuple[int, int, int, int]]]:
+    """The tag's (steps, values, wall times, file index) arrays in read order, and per later file
+    its span (file index, first, last, previous file's last step); file boundaries noted."""
+    cols: list[list[np.ndarray]] = [[], [], [], []]
     prev_last: int | None = None
     spans: list[tuple[int, int, int, int]] = []  # (file index, first, last, previous last)
     for fi, fd in enumerate(data):
         tp = fd.points.get(tag)
         if tp is None or len(tp.steps) == 0:
             continue
-        steps_l.append(tp.steps)
-        vals_l.append(tp.values)
-        walls_l.append(tp.wall_times)
-        fidx_l.append(np.full(len(tp.steps), fi, dtype=np.int64))
+        fidx = np.full(len(tp.steps), fi, dtype=np.int64)
+        for col, arr in zip(cols, (tp.steps, tp.values, tp.wall_times, fidx), strict=True):
+            col.append(arr)
         first = int(tp.steps[0])
         if prev_last is not None:
             spans.append((fi, first, int(tp.steps.max()), prev_last))
@@ -67,14 +61,21 @@ def merge_tag(
                     f"step {prev_last})"
                 )
         prev_last = int(tp.steps.max())
-    if not steps_l:
-        e = np.zeros(0)
-        return LRSeries(run, tag, e.astype(np.int64), e, e, tuple(files), tuple(notes), (), source)
-    rewrites: dict[int, tuple[int, float]] = {}
-    steps = np.concatenate(steps_l)
-    vals = np.concatenate(vals_l)
-    walls = np.concatenate(walls_l)
-    fidx = np.concatenate(fidx_l)
+    if not cols[0]:
+        return [], spans
+    return [np.concatenate(c) for c in cols], spans
+
+
+def _newest_wins(
+    steps: np.ndarray,
+    vals: np.ndarray,
+    walls: np.ndarray,
+    fidx: np.ndarray,
+    files: Sequence[str],
+    notes: list[str],
+) -> tuple[np.ndarray, list[ReplacedSegment], dict[int, tuple[int, float]]]:
+    """The indices kept (the last write of each step, in step order), the stale writes per file
+    they came from, and per rewriting file :func:`_rewrites`; each replacement noted."""
     pos = np.arange(len(steps))
     order = np.lexsort((pos, steps))  # by step, then by write order
     s_sorted = steps[order]
@@ -82,32 +83,52 @@ def merge_tag(
     last[:-1] = s_sorted[1:] != s_sorted[:-1]  # the last write of each step wins
     keep = order[last]
     replaced: list[ReplacedSegment] = []
-    if not last.all():
-        stale_at = np.flatnonzero(~last)
-        stale = order[stale_at]
-        # the write that replaced each stale point: the next write of the same step
-        winner = order[stale_at + 1]
-        for src in np.unique(fidx[stale]).tolist():
-            sel = stale[fidx[stale] == src]
-            replaced.append(
-                ReplacedSegment(files[src], steps[sel].copy(), vals[sel].copy(), walls[sel].copy())
+    if last.all():
+        return keep, replaced, {}
+    stale_at = np.flatnonzero(~last)
+    stale = order[stale_at]
+    # the write that replaced each stale point: the next write of the same step
+    winner = order[stale_at + 1]
+    for src in np.unique(fidx[stale]).tolist():
+        sel = stale[fidx[stale] == src]
+        replaced.append(
+            ReplacedSegment(files[src], steps[sel].copy(), vals[sel].copy(), walls[sel].copy())
+        )
+    rewrites = _rewrites(fidx[winner], vals[winner], vals[stale])
+    pairs = np.stack([fidx[winner], fidx[stale]], axis=1)
+    for new_f, old_f in np.unique(pairs, axis=0).tolist():
+        m = (fidx[winner] == new_f) & (fidx[stale] == old_f)
+        n_rep = int(m.sum())
+        first_step = int(steps[stale[m]].min())
+        if new_f == old_f:
+            notes.append(
+                f"{n_rep} step(s) written more than once in {_name(files[new_f])} (first at "
+                f"step {first_step}); kept the later write"
             )
-        rewrites = _rewrites(fidx[winner], vals[winner], vals[stale])
-        pairs = np.stack([fidx[winner], fidx[stale]], axis=1)
-        for new_f, old_f in np.unique(pairs, axis=0).tolist():
-            m = (fidx[winner] == new_f) & (fidx[stale] == old_f)
-            n_rep = int(m.sum())
-            first_step = int(steps[stale[m]].min())
-            if new_f == old_f:
-                notes.append(
-                    f"{n_rep} step(s) written more than once in {_name(files[new_f])} (first at "
-                    f"step {first_step}); kept the later write"
-                )
-            else:
-                notes.append(
-                    f"resume at step {first_step} in {_name(files[new_f])} replaced {n_rep} "
-                    f"point(s) from {_name(files[old_f])}"
-                )
+        else:
+            notes.append(
+                f"resume at step {first_step} in {_name(files[new_f])} replaced {n_rep} "
+                f"point(s) from {_name(files[old_f])}"
+            )
+    return keep, replaced, rewrites
+
+
+def merge_tag(
+    run: str,
+    tag: str,
+    files: Sequence[str],
+    data: Sequence[FileData],
+    run_notes: Sequence[str] = (),
+    source: str = "tfevents",
+) -> LRSeries:
+    """Merge ``tag`` over ``data`` (one :class:`FileData` per file of ``files``, in read order)."""
+    notes: list[str] = list(run_notes)
+    cols, spans = _gather(tag, files, data, notes)
+    if not cols:
+        e = np.zeros(0)
+        return LRSeries(run, tag, e.astype(np.int64), e, e, tuple(files), tuple(notes), (), source)
+    steps, vals, walls, fidx = cols
+    keep, replaced, rewrites = _newest_wins(steps, vals, walls, fidx, files, notes)
     for fi, fd in enumerate(data):
         for step, status in fd.sessions:
             if status == 1:

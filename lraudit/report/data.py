@@ -17,18 +17,14 @@ become null so the output is strict JSON.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lraudit._version import __version__
 from lraudit.describe import describe_fit, describe_schedule
-from lraudit.types import (
-    AuditReport,
-    FitResult,
-    IntendedSchedule,
-    RunAudit,
-    Severity,
-    _plain,
-)
+from lraudit.plain import plain as _plain
+
+if TYPE_CHECKING:  # never at run time: AuditReport.to_dict imports this module
+    from lraudit.types import AuditReport, FitResult, IntendedSchedule, RunAudit
 
 SCHEMA_VERSION = 1
 
@@ -137,9 +133,9 @@ def run_to_data(run: RunAudit) -> dict[str, Any]:
 def to_data(report: AuditReport) -> dict[str, Any]:
     """The JSON report (schema_version 1) as plain Python data."""
     summary: dict[str, Any] = dict(report.summary)
-    summary["infos"] = sum(f.severity is Severity.INFO for r in report.runs for f in r.findings)
+    summary["infos"] = sum(f.severity.value == "info" for r in report.runs for f in r.findings)
     worst = report.worst()
-    summary["status"] = "ok" if worst is None or worst is Severity.INFO else worst.value
+    summary["status"] = "ok" if worst is None or worst.value == "info" else worst.value
     config = None
     if report.config_path is not None:
         config = {"path": str(report.config_path), "format": report.config_format}

@@ -148,7 +148,8 @@ def compose(
     shape = SHAPES.get(w.shape)
     if shape is None:
         raise unknown_shape(w.shape)
-    frac = np.clip(s[mask], 0.0, None) / w.steps
+    # np.clip(., 0.0, None) is np.maximum(., 0.0), without the wrapper's per-call cost
+    frac = np.maximum(s[mask], 0.0) / w.steps
     if rel:
         # F is F(0) on its own clock until the warmup ends
         wv = shape(frac, w.start_lr, target, lambda: np.full_like(frac, target), target, w.steps)

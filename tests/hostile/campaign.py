@@ -12,7 +12,6 @@ peak is this campaign's own.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -198,6 +197,7 @@ def run(root: Path) -> None:
     import io
 
     from lraudit.cli import main
+    from lraudit.testing import peak_rss_mb
 
     for name, path, expect in write_cases(root):
         err = io.StringIO()
@@ -206,13 +206,12 @@ def run(root: Path) -> None:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             code = main(["explain", str(path)])
         dt = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mb()
         rec = {"name": name, "path": str(path), "expect": expect, "code": code, "seconds": dt}
         rec["peak_rss_mb"] = rss  # the process's peak so far
         rec["stderr"] = err.getvalue()[-2000:]
         print(json.dumps(rec), flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"peak_rss_mb": peak}), flush=True)
+    print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
 
 
 if __name__ == "__main__":

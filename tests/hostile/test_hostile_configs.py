@@ -66,7 +66,8 @@ def test_bounded_time(campaign) -> None:
 
 
 def test_bounded_memory(campaign) -> None:
-    assert campaign[1] <= MAX_RSS_MB
+    grew = [(c["name"], round(c["peak_rss_mb"])) for c in campaign[0]]
+    assert campaign[1] <= MAX_RSS_MB, grew
 
 
 def test_includes_never_reach_system_files(campaign) -> None:

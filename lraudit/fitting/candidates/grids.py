@@ -15,6 +15,9 @@ from lraudit.schedules import Family
 
 #: Points used by the grid search of cyclic periods (longer series are thinned evenly).
 _GRID_POINTS = 200
+#: Rising periods scored together by :func:`_cyclic_scores` (a block of the grid small enough
+#: to stay in cache through the dozen passes over it).
+_GRID_BLOCK = 4
 
 
 def cyclic_grid(x: np.ndarray, y: np.ndarray, n_best: int = 3) -> list[tuple[float, float]]:
@@ -33,38 +36,16 @@ def cyclic_grid(x: np.ndarray, y: np.ndarray, n_best: int = 3) -> list[tuple[flo
     gap = float(np.median(np.diff(x))) if x.size > 1 else 1.0
     lo = max(gap / 4.0, 0.5)
     grid = np.unique(np.geomspace(lo, 2.0 * span, 48))
-    u = grid[:, None, None]
-    d = grid[None, :, None]
     s = np.maximum(x, 0.0)[None, None, :]
-    tot = u + d
-    cyc = np.floor(s / tot)
-    pos = s - cyc * tot
-    # rising (pos / u <= 1 while pos <= u) or falling ((tot - pos) / d < 1 after): the smaller
-    h = pos / u
-    fall = tot - pos
-    fall /= d
-    np.minimum(h, fall, out=h)
     # LR scale removed and zeros softened (as in the fit residuals) so the weights stay finite
     y = y / max(float(np.max(y)), TINY)
     ww = 1.0 / np.maximum(y, EPS_REL) ** 2
-    # the weighted sums as products over the points (one pass over the grid, no temporaries of
-    # the grid's size): s0, t0 do not depend on the periods
-    s0, t0 = float(np.sum(ww)), float(ww @ y)
     best: list[tuple[float, float, float]] = []
-    for f in (h, h * 0.5**cyc):
-        # weighted least squares of y ~ b + a f
-        s1 = f @ ww
-        s2 = (f * f) @ ww
-        t1 = f @ (ww * y)
-        det = s0 * s2 - s1 * s1
-        with np.errstate(all="ignore"):
-            b = (s2 * t0 - s1 * t1) / det
-            a = (s0 * t1 - s1 * t0) / det
-            e = b[..., None] + a[..., None] * f
-            e -= y
-            r = (e * e) @ ww
+    for r, a, b in _cyclic_scores(grid, s, y, ww):
         # a cycle shorter than two logging intervals is an alias of a longer one: not offered
-        r[~np.isfinite(r) | (a <= 0) | (b <= 0) | (tot[..., 0] < 2.0 * gap)] = np.inf
+        r[~np.isfinite(r) | (a <= 0) | (b <= 0) | (grid[:, None] + grid[None, :] < 2.0 * gap)] = (
+            np.inf
+        )
         for k in np.argsort(r, axis=None)[: 2 * n_best]:
             i, j = np.unravel_index(k, r.shape)
             if np.isfinite(r[i, j]):
@@ -76,6 +57,55 @@ def cyclic_grid(x: np.ndarray, y: np.ndarray, n_best: int = 3) -> list[tuple[flo
             out.append((up, dn))
         if len(out) >= n_best:
             break
+    return out
+
+
+def _cyclic_scores(
+    grid: np.ndarray, s: np.ndarray, y: np.ndarray, ww: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Weighted squared error ``r`` and levels ``a`` (amplitude), ``b`` (base) of the best
+    ``y ~ b + a f`` for every ``(up, down) = (grid[i], grid[j])``, for the triangle wave ``f = h``
+    (mode triangular) and ``f = h / 2**cycle`` (triangular2).
+
+    Computed by blocks of :data:`_GRID_BLOCK` rising periods: the same operations on each
+    element as over the whole grid at once, without temporaries of the grid's size.
+    """
+    g = grid.size
+    d = grid[None, :, None]
+    # the weighted sums as products over the points: s0, t0 do not depend on the periods
+    s0, t0 = float(np.sum(ww)), float(ww @ y)
+    wy = ww * y
+    out = [(np.empty((g, g)), np.empty((g, g)), np.empty((g, g))) for _ in range(2)]
+    for i0 in range(0, g, _GRID_BLOCK):
+        u = grid[i0 : i0 + _GRID_BLOCK, None, None]
+        tot = u + d
+        cyc = np.floor(s / tot)
+        pos = s - cyc * tot
+        # rising (pos / u <= 1 while pos <= u) or falling ((tot - pos) / d < 1 after): the
+        # smaller
+        h = pos / u
+        fall = tot - pos
+        fall /= d
+        np.minimum(h, fall, out=h)
+        buf = fall  # reused for the products and the residuals
+        # triangular2 halves the amplitude every cycle: 0.5**cyc is exactly 2**-cyc
+        for (r, a, b), f in zip(out, (h, np.ldexp(h, -cyc.astype(np.int64))), strict=True):
+            blk = slice(i0, i0 + u.shape[0])
+            # weighted least squares of y ~ b + a f
+            s1 = f @ ww
+            np.multiply(f, f, out=buf)
+            s2 = buf @ ww
+            t1 = f @ wy
+            det = s0 * s2 - s1 * s1
+            with np.errstate(all="ignore"):
+                b[blk] = bb = (s2 * t0 - s1 * t1) / det
+                a[blk] = aa = (s0 * t1 - s1 * t0) / det
+                # e = b + a f - y, then e * e
+                np.multiply(aa[..., None], f, out=buf)
+                buf += bb[..., None]
+                buf -= y
+                np.multiply(buf, buf, out=buf)
+                r[blk] = buf @ ww
     return out
 
 
