@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import struct
 import subprocess
@@ -132,12 +133,15 @@ def bench_report(runs: int) -> dict[str, float]:
     env = {**os.environ, "LRAUDIT_CACHE_DIR": str(cli)}
     for label in ("cli_first", "cli_second"):
         t = time.perf_counter()
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [sys.executable, "-m", "lraudit", "report", str(logs), "--isolated", "-q",
              "--format", "json", "--jobs", "1"],
             check=True, env=env, stdout=subprocess.DEVNULL, cwd=REPO,
         )  # fmt: skip
         out[label] = time.perf_counter() - t
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # CPU: steadier on a shared machine
+        out[label + "_cpu"] = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
     return out
 
 
@@ -162,7 +166,9 @@ def main() -> None:
     )
     print(
         f"lraudit report command (new process each): first {r['cli_first']:.2f} s, "
-        f"second {r['cli_second']:.2f} s -> {r['cli_first'] / r['cli_second']:.1f}x"
+        f"second {r['cli_second']:.2f} s -> {r['cli_first'] / r['cli_second']:.1f}x; CPU time "
+        f"{r['cli_first_cpu']:.2f} s / {r['cli_second_cpu']:.2f} s -> "
+        f"{r['cli_first_cpu'] / r['cli_second_cpu']:.1f}x"
     )
 
 

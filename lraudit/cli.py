@@ -101,7 +101,6 @@ def run_audit(path: str, **kwargs: Any) -> AuditReport:
 def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from lraudit.report import Options, fail_rank, failing, get_formatter, resolve_format
     from lraudit.report.locate import attach_lines
-    from lraudit.report.text import summary_line
     from lraudit.types import Severity
 
     args, settings_file = _merge(args)
@@ -178,6 +177,8 @@ def _cmd_audit(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     if args.verbose:
         verdict += ("; " if verdict else "") + f"{time.monotonic() - t0:.2f} s"
     if not args.quiet:
+        from lraudit.report.text import summary_line  # rich: only when a summary is printed
+
         # A text report ends with the summary; on the terminal it shares, say the rest only.
         shown = to_terminal and same_terminal(stdout, stderr)
         line = verdict if shown else "; ".join(x for x in (summary_line(report), verdict) if x)

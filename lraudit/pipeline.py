@@ -56,7 +56,6 @@ from typing import Any
 import numpy as np
 
 from lraudit.analysis import Analysis, described_segment, restarted_clock
-from lraudit.configs._intent import for_tag
 from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr, sort_findings
 from lraudit.errors import LogReadError, TagNotFoundError
 from lraudit.run_configs import ConfigPlan, Resolved
@@ -228,6 +227,8 @@ def _judge_run(
         mismatch = config_describes(intended, mains)
     compared = None if mismatch else intended
     starts = comparison_starts(mains, [a.fit for a in analyses], compared)
+    if compared is not None:
+        from lraudit.configs._intent import for_tag  # the config parsers: only with a config
     out: list[RunAudit] = []
     for s, a, m in zip(series, analyses, mains, strict=True):
         it = None if compared is None else for_tag(compared, s.tag)

@@ -49,6 +49,7 @@ class ConfigPlan:
         if world_size is not None:
             self.units["world_size"] = world_size
         self._cache: dict[str, IntendedSchedule | LrauditError] = {}
+        self._levels: dict[Any, Any] = {}  # configs.discover.LevelMemo, shared by the runs
         # given and pinned configs first: a broken one fails before any log is read
         self.given = None if config is None else self.load(os.fspath(config), config_format)
         self.given_path = None if config is None else os.fspath(config)
@@ -108,7 +109,7 @@ class ConfigPlan:
         if not root.is_dir():
             root = root.parent
         run_dir = root if run == "." else root.joinpath(*run.split("/"))
-        found = find_run_config(run_dir, root)
+        found = find_run_config(run_dir, root, self._levels)
         if found is None:
             return None, RunConfig(None, None, "none"), ()
         path = _as_given(found.path, self.root)

@@ -271,6 +271,10 @@ def find_zero_stretches(
 # --------------------------------------------------------------------------- jumps
 
 
+#: changes whose neighbour median is computed at a time (bounded memory on long series)
+_CHUNK = 1 << 16
+
+
 @dataclass(frozen=True)
 class _Jumps:
     """Per change ``d[i] = v[i+1] - v[i]``: whether it is a jump, and its relative size."""
@@ -294,10 +298,17 @@ def _jumps(s: np.ndarray, v: np.ndarray) -> _Jumps:
         m = d.shape[0]
         pad = np.full(m + 2 * _W, np.nan)
         pad[_W : _W + m] = slope
-        nb = np.stack([pad[_W + k : _W + k + m] for k in range(-_W, _W + 1) if k != 0], axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no neighbour slope
-            ref = np.nanmedian(nb, axis=1)
+        ref = np.empty(m)
+        # row by row the same medians; in chunks, so that the neighbour table and nanmedian's
+        # masked copies stay a few MB instead of ~250 MB on a 1M-point series
+        for a in range(0, m, _CHUNK):
+            b = min(a + _CHUNK, m)
+            nb = np.stack(
+                [pad[_W + k + a : _W + k + b] for k in range(-_W, _W + 1) if k != 0], axis=1
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no neighbour
+                ref[a:b] = np.nanmedian(nb, axis=1)
         ref = np.where(np.isfinite(ref), ref, 0.0)
         scale = np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
         jump = np.abs(d) > _K * ref * np.where(np.isfinite(g), g, 0.0) + JUMP_RTOL * scale

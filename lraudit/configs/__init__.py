@@ -16,13 +16,29 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from lraudit.configs.base import ConfigParser, Units
-from lraudit.configs.formats import FORMATS
-from lraudit.configs.load import PARSERS, detect_format, load_local
+from lraudit.configs.load import detect_format, load_local, parsers
 from lraudit.errors import ConfigError
 from lraudit.types import IntendedSchedule
+
+if TYPE_CHECKING:
+    from lraudit.configs.formats import FORMATS
+
+    #: Format name -> parser (read-only view of :data:`FORMATS`), built on first use.
+    PARSERS: MappingProxyType[str, ConfigParser]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PARSERS":
+        return parsers()
+    if name == "FORMATS":
+        from lraudit.configs.formats import FORMATS
+
+        return FORMATS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_config(
@@ -46,8 +62,8 @@ def load_config(
     if fs.is_url(path):  # copied into a private folder, parsed there (lraudit.configs.remote)
         from lraudit.configs.remote import load_url_config
 
-        if format != "auto" and format not in PARSERS:
-            known = ", ".join(["auto", *sorted(PARSERS)])
+        if format != "auto" and format not in parsers():
+            known = ", ".join(["auto", *sorted(parsers())])
             raise ConfigError(f"unknown config format {format!r}; use one of: {known}")
         return load_url_config(
             str(path), format, max_bytes=max_bytes, include_roots=tuple(include_roots), **units

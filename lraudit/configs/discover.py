@@ -57,25 +57,55 @@ class FoundConfig:
     distance: int = 0
 
 
-def find_run_config(run_dir: str | Path, logdir_root: str | Path) -> FoundConfig | None:
+#: what one directory level gives: (config path, format, how) or None; keyed by (directory,
+#: whether it is the run directory itself, its modification time: a file added or removed
+#: there since is seen, e.g. by ``lraudit watch``)
+LevelMemo = dict[tuple[Path, bool, int], "tuple[Path, str, str] | None"]
+
+
+def find_run_config(
+    run_dir: str | Path, logdir_root: str | Path, memo: LevelMemo | None = None
+) -> FoundConfig | None:
     """The config the run's framework saved nearest to ``run_dir``, or None.
 
     Walks from ``run_dir`` up to ``logdir_root`` (inclusive); when ``logdir_root`` is not an
-    ancestor of ``run_dir``, at most :data:`MAX_LEVELS` levels.
+    ancestor of ``run_dir``, at most :data:`MAX_LEVELS` levels. ``memo`` (one dict per audit)
+    keeps what each level gave, so that the levels many runs share (the logdir root, an
+    experiment folder) are probed once, not once per run.
     """
     run = Path(run_dir).resolve()
     root = Path(logdir_root).resolve()
     if run.is_file():
         run = run.parent
     for dist, d in enumerate(_levels(run, root)):
-        for probe in _PROBES:
-            for path, how in probe(d, dist):
-                fmt = _format(path)
-                if fmt is not None:
-                    where = (
-                        "in the run directory" if dist == 0 else f"{dist} level(s) above the run"
-                    )
-                    return FoundConfig(path, fmt, f"{how}, {where}", dist)
+        key = (d, dist == 0, _mtime(d))
+        if memo is not None and key in memo:
+            got = memo[key]
+        else:
+            got = _probe_level(d, dist)
+            if memo is not None:
+                memo[key] = got
+        if got is not None:
+            path, fmt, how = got
+            where = "in the run directory" if dist == 0 else f"{dist} level(s) above the run"
+            return FoundConfig(path, fmt, f"{how}, {where}", dist)
+    return None
+
+
+def _mtime(d: Path) -> int:
+    try:
+        return d.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _probe_level(d: Path, dist: int) -> tuple[Path, str, str] | None:
+    """The first config a probe finds in the directory ``d`` (``dist`` levels above the run)."""
+    for probe in _PROBES:
+        for path, how in probe(d, dist):
+            fmt = _format(path)
+            if fmt is not None:
+                return path, fmt, how
     return None
 
 
@@ -145,7 +175,7 @@ def _listing(d: Path) -> list[Path]:
             out.append(p)
     except OSError:
         return []
-    return sorted(out)
+    return sorted(out, key=lambda p: p.name)  # one directory: by name, as Path orders them
 
 
 def _mmengine(d: Path, dist: int) -> Iterator[tuple[Path, str]]:

@@ -10,17 +10,34 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lraudit.configs.base import Units
-from lraudit.configs.formats import FORMATS
+from lraudit.configs.base import ConfigParser, Units
 from lraudit.configs.limits import Limits, reading
-from lraudit.configs.loaders import probing, read_text
 from lraudit.errors import ConfigError, ScheduleError
 from lraudit.types import IntendedSchedule
 
-#: Format name -> parser (read-only view of :data:`FORMATS`).
-PARSERS = MappingProxyType({p.name: p for p in FORMATS})
+if TYPE_CHECKING:
+    #: Format name -> parser (read-only view of :data:`lraudit.configs.formats.FORMATS`).
+    PARSERS: MappingProxyType[str, ConfigParser]
+
+_PARSERS: list[MappingProxyType[str, ConfigParser]] = []
+
+
+def parsers() -> MappingProxyType[str, ConfigParser]:
+    """:data:`PARSERS`, built on first use: importing every parser costs ~0.1 s of start-up,
+    which a command that finds no config (or a cached report) never needs."""
+    if not _PARSERS:
+        from lraudit.configs.formats import FORMATS
+
+        _PARSERS.append(MappingProxyType({p.name: p for p in FORMATS}))
+    return _PARSERS[0]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PARSERS":
+        return parsers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def detect_format(
@@ -35,10 +52,15 @@ def detect_format(
 
 
 def _detect(p: Path, text: str) -> str:
+    from lraudit.configs.loaders import probing
+
     with probing():
-        scores = sorted(((parser.detect(p, text), parser.name) for parser in FORMATS), reverse=True)
+        scores = sorted(
+            ((parser.detect(p, text), parser.name) for parser in parsers().values()),
+            reverse=True,
+        )
     if not scores or scores[0][0] <= 0:
-        known = ", ".join(sorted(PARSERS))
+        known = ", ".join(sorted(parsers()))
         raise ConfigError(
             f"{p}: cannot tell the config format; pass --config-format with one of: {known}"
         )
@@ -55,8 +77,8 @@ def load_local(
 ) -> IntendedSchedule:
     """:func:`lraudit.configs.load_config` for a local file (the parsing itself)."""
     p = Path(path)
-    if format != "auto" and format not in PARSERS:
-        known = ", ".join(["auto", *sorted(PARSERS)])
+    if format != "auto" and format not in parsers():
+        known = ", ".join(["auto", *sorted(parsers())])
         raise ConfigError(f"unknown config format {format!r}; use one of: {known}")
     try:
         u = Units(**units)
@@ -67,7 +89,7 @@ def load_local(
         text = _read_text(p)
         name = _detect(p, text) if format == "auto" else format
         try:
-            return PARSERS[name].parse(p, text, u)
+            return parsers()[name].parse(p, text, u)
         except ScheduleError as e:  # the config's numbers make an invalid schedule
             raise ConfigError(f"{p}: {e}") from None
         except (TypeError, ValueError, OverflowError, AttributeError, KeyError, IndexError) as e:
@@ -80,6 +102,8 @@ def load_local(
 
 
 def _read_text(p: Path) -> str:
+    from lraudit.configs.loaders import read_text  # YAML: imported when a config is read
+
     if not p.exists():
         raise ConfigError(f"{p}: config file not found")
     if p.is_dir() or "tfevents" in p.name or p.suffix == ".keras":

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
 
 from lraudit.diagnose.context import Ctx
 from lraudit.diagnose.curve import (
@@ -276,6 +275,8 @@ def best_time_scale(
     for i in (int(np.argmin(rms)), i_f):
         t_lo = math.log(cs[max(i - 1, 0)])
         t_hi = math.log(cs[min(i + 1, cs.size - 1)])
+        from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
+
         res = minimize_scalar(
             rms_at, bounds=(t_lo, t_hi), method="bounded", options={"xatol": 1e-7}
         )

@@ -36,24 +36,33 @@ def find_resets(
         return out
     e, _ = rise_end(x, y)
     run_max = np.maximum.accumulate(y)
+    # the points i that rise by more than JUMP after the LR had come down (whatever happened
+    # before them): the same test as in the loop below, done once for the whole series
+    prev = y[:-1]
+    before = np.concatenate((y[:1], run_max[:-2])) if n >= 2 else y[:0]
+    with np.errstate(invalid="ignore", over="ignore"):
+        mask = (y[1:] > prev * (1 + JUMP)) & (before > prev * (1 + JUMP))
+    cand = np.flatnonzero(mask) + 1
+    k = 0
     i = e + 1
     while i < n:
-        prev_max = float(run_max[i - 2]) if i >= 2 else float(y[i - 1])
-        rises = y[i] > y[i - 1] * (1 + JUMP) and prev_max > y[i - 1] * (1 + JUMP)
-        if rises:
-            m = i - 1
-            dropped = m >= 1 and y[m] < 0.5 * y[m - 1] and y[m - 1] - y[m] > 0.2 * span
-            jumped = y[i] - y[i - 1] > JUMP_RANGE * span
-            if dropped or jumped:
-                start = m if dropped else i
-                if intended is not None and not dropped:
-                    # a warmup restarted from above half the LR it fell from shows no drop: the
-                    # restart is the first point that already follows the restarted schedule
-                    while start > 1 and restarts_intended(x, y, start - 1, intended) is not None:
-                        start -= 1
-                out.append((start, i))
-                while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
-                    i += 1
+        k += int(np.searchsorted(cand[k:], i))
+        if k >= cand.size:
+            break
+        i = int(cand[k])
+        m = i - 1
+        dropped = m >= 1 and y[m] < 0.5 * y[m - 1] and y[m - 1] - y[m] > 0.2 * span
+        jumped = y[i] - y[i - 1] > JUMP_RANGE * span
+        if dropped or jumped:
+            start = m if dropped else i
+            if intended is not None and not dropped:
+                # a warmup restarted from above half the LR it fell from shows no drop: the
+                # restart is the first point that already follows the restarted schedule
+                while start > 1 and restarts_intended(x, y, start - 1, intended) is not None:
+                    start -= 1
+            out.append((start, i))
+            while i + 1 < n and y[i + 1] > y[i] * (1 + FLAT_TOL):
+                i += 1
         i += 1
     return out
 

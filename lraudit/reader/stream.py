@@ -62,8 +62,8 @@ def read_stream(
 ) -> FileData:
     """Frame, CRC-check and decode the event file ``f`` from ``start``, one window at a time.
 
-    ``size()`` gives the file's current size (asked only for a record larger than a window, and
-    for a damage note). Returns the decoded data with file-offset notes and ``end_offset``.
+    ``size()`` gives the file's current size (asked at the start, for a record larger than a
+    window, and for a damage note). Returns the decoded data with file-offset notes and ``end_offset``.
     """
     win = max(int(window or WINDOW), 64)
     name = os.path.basename(path)
@@ -79,12 +79,18 @@ def read_stream(
         firsts.append(n_rec)
         n_rec += k
 
+    # the first read asks for what the file holds (+1 byte to see its end) when that is less
+    # than a window: a buffer of the file's size, like the pieces the decoder allocates,
+    # is reused by the allocator file after file, where an 8 MB one is mapped and faulted in
+    # afresh every time (20 files of 2.5 MB: 2x the system time)
+    ask = min(win, max(size() - start, 0) + 1)
     while True:
         f.seek(pos)
-        buf = f.read(win)
+        buf = f.read(ask)
         if not buf:
             break
-        eof = len(buf) < win
+        eof = len(buf) < ask
+        ask = win
         fr = scan(buf)
         k = len(fr.starts)
         if k:
@@ -112,7 +118,10 @@ def read_stream(
             stop_note = _note(name, done[0], 0, n_rec, done[1])
             break
         pos = done
-    out = concat_filedata(path, parts, firsts)
+    # one window (most files): its result as is; joining copies every column, and those
+    # copies and frees, file after file, make the allocator give memory back and fault it in
+    # again (measured: 20 files of 2.5 MB, 92k page faults and +0.2 s of system time)
+    out = parts[0] if len(parts) == 1 else concat_filedata(path, parts, firsts)
     if stop_note:
         out.notes.append(stop_note)
     out.end_offset = pos

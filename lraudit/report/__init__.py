@@ -27,25 +27,17 @@ from lraudit.report.base import (
 )
 from lraudit.types import AuditReport
 
-
-def _formatters() -> dict[str, Formatter]:
-    from lraudit.report.github import format_github
-    from lraudit.report.html import format_html
-    from lraudit.report.jsonfmt import format_json
-    from lraudit.report.junit import format_junit
-    from lraudit.report.markdown import format_markdown
-    from lraudit.report.sarif import format_sarif
-    from lraudit.report.text import format_text
-
-    return {
-        "text": format_text,
-        "json": format_json,
-        "markdown": format_markdown,
-        "junit": format_junit,
-        "github": format_github,
-        "html": format_html,
-        "sarif": format_sarif,
-    }
+#: format -> (module under lraudit.report, function): imported when used, so that writing JSON
+#: never imports rich or the HTML/SARIF code (start-up of a cached ``report``)
+_FORMATTERS: dict[str, tuple[str, str]] = {
+    "text": ("text", "format_text"),
+    "json": ("jsonfmt", "format_json"),
+    "markdown": ("markdown", "format_markdown"),
+    "junit": ("junit", "format_junit"),
+    "github": ("github", "format_github"),
+    "html": ("html", "format_html"),
+    "sarif": ("sarif", "format_sarif"),
+}
 
 
 #: Names accepted by ``--format`` for ``report`` and ``check``.
@@ -71,12 +63,15 @@ def resolve_format(name: str, environ: Mapping[str, str] | None = None) -> str:
 
 def get_formatter(name: str) -> Formatter:
     """The formatter called ``name`` (``auto`` must be resolved first)."""
-    table = _formatters()
+    import importlib
+
     try:
-        return table[name]
+        module, func = _FORMATTERS[name]
     except KeyError:
         known = ", ".join(FORMATS)
         raise LrauditError(f"unknown report format {name!r}; use one of: {known}") from None
+    fn: Formatter = getattr(importlib.import_module(f"lraudit.report.{module}"), func)
+    return fn
 
 
 def render(report: AuditReport, fmt: str = "text", options: Options | None = None) -> str:
