@@ -20,7 +20,7 @@ per backend:
 * ``dask``: ``dask="local"``, a ``distributed.LocalCluster`` of 2 worker processes (its start
   is inside the clock).
 
-and prints runs/s, the time split (read / fit / diagnose, from ``pipeline.PHASE_SECONDS``,
+and prints runs/s, the time split (read / fit / diagnose, from ``run_audit.PHASE_SECONDS``,
 summed over processes where the work is reported back: in-process and Dask; the local pool's
 workers do not report theirs; render = the JSON and text formatters) and peak RSS (maxrss of
 the audit process, and the largest of its finished worker processes).
@@ -187,12 +187,12 @@ _CHILD = """
 import json, resource, sys, time
 t_import = time.perf_counter()
 import lraudit
-from lraudit import pipeline
+from lraudit import pipeline, run_audit
 from lraudit.report import Options, get_formatter
 from lraudit.testing import peak_rss_mb
 path, backend = sys.argv[1], sys.argv[2]
 kw = {"serial": {"jobs": 1}, "local": {"jobs": None}, "dask": {"dask": "local", "jobs": 2}}[backend]
-pipeline.PHASE_SECONDS = {}
+run_audit.PHASE_SECONDS = {}
 t0 = time.perf_counter()
 rep = lraudit.audit(path, config=None, **kw)
 t1 = time.perf_counter()
@@ -201,7 +201,7 @@ t2 = time.perf_counter()
 kb = 1024 if sys.platform != "darwin" else 1
 print(json.dumps({
     "wall": t2 - t0, "audit": t1 - t0, "render": t2 - t1,
-    "phases": pipeline.PHASE_SECONDS,
+    "phases": run_audit.PHASE_SECONDS,
     "runs": len({r.run for r in rep.runs}), "series": len(rep.runs),
     "unaudited": len(rep.unaudited), "failed": len(rep.failed),
     "rss_mb": peak_rss_mb(),  # VmHWM: ru_maxrss would include the parent's size at fork

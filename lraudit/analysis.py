@@ -44,9 +44,9 @@ class Analysis:
 
 def _fit(series: LRSeries) -> FitResult:
     """The fit of ``series``, its ``status`` ``"poor"`` when it misses the curve materially
-    (:func:`lraudit.run_findings.explained`): such a fit is not a result, in any format."""
+    (:func:`lraudit.fitting.honesty.explained`): such a fit is not a result, in any format."""
     from lraudit.fitting import fit
-    from lraudit.run_findings import explained
+    from lraudit.fitting.honesty import explained
 
     f = fit(series)
     if f.status == "ok" and not explained(f):

@@ -10,7 +10,7 @@ Division of work
 The client lists the runs (:func:`lraudit.pipeline._runs_to_read`) and resolves each run's
 config (:meth:`~lraudit.run_configs.ConfigPlan.for_run`); it sends each worker only the path,
 the run name and that config, never the data. The worker reads, fits and diagnoses the run with
-:func:`lraudit.pipeline.audit_run`, the functions the local pipeline uses, so both backends give
+:func:`lraudit.run_audit.audit_run`, the functions the local pipeline uses, so both backends give
 the same report. The client gathers the results in (run, tag) order.
 
 A run whose task fails (an exception in lraudit, a worker lost, lraudit missing on the worker)
@@ -26,7 +26,7 @@ from typing import Any
 
 from lraudit._dist import pip_hint
 from lraudit.errors import LrauditError
-from lraudit.pipeline import Progress, RunOutcome, add_phase_seconds, audit_run
+from lraudit.run_audit import Progress, RunOutcome, add_phase_seconds, audit_run
 from lraudit.run_configs import ConfigPlan
 from lraudit.types import RunAudit
 

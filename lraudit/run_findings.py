@@ -23,6 +23,7 @@ import numpy as np
 
 from lraudit.describe import describe_fit, fmt_lr
 from lraudit.diagnose import finding
+from lraudit.fitting.honesty import explained
 from lraudit.types import Finding, FitResult, IntendedSchedule, LRSeries, SegmentAudit, Severity
 
 #: findings that rest on the fitted shape: withdrawn when the fit does not explain the curve
@@ -46,20 +47,6 @@ def merge_findings(first: Sequence[Finding], then: Sequence[Finding]) -> list[Fi
     seen = {f.step for f in first if f.name == "schedule_reset"}
     out += [f for f in then if not (f.name == "schedule_reset" and f.step in seen)]
     return out
-
-
-#: a fit whose worst point is within this relative error is a result even when it is not exact
-#: (a per-batch warmup read once per epoch is no family's exact shape, yet 3 % off at one point
-#: changes no conclusion); beyond it, and beyond float32 + logging noise, it is not
-MATERIAL_MISS = 0.05
-
-
-def explained(fit: FitResult | None) -> bool:
-    """Whether ``fit`` reproduces its curve: within float32 precision + logging noise
-    (``fit.explained``), or with no point off by :data:`MATERIAL_MISS` or more."""
-    if fit is None or fit.explained:
-        return True
-    return fit.misfit_rel is not None and fit.misfit_rel < MATERIAL_MISS
 
 
 def unexplained(fit: FitResult | None, series: LRSeries, where: str = "") -> list[Finding]:

@@ -54,20 +54,12 @@ def test_import_cycles_script_finds_a_cycle_through_a_function_level_import(tmp_
     assert ic.report(pkg)[0] == 0
 
 
-# Import cycles still open in modules that other helpers are editing in parallel (issue 9): each
-# is closed by the module's owner, and this set may only shrink. Any other cycle fails.
-_OPEN_CYCLES = {
-    frozenset({"lraudit.analysis", "lraudit.run_findings"}),
-    frozenset({"lraudit.backends", "lraudit.pipeline"}),
-}
-
-
-def test_lraudit_has_no_import_cycle_beyond_the_open_ones():
+def test_lraudit_has_no_import_cycle():
+    """No cycle between lraudit modules, function-level imports included (issue 9)."""
     from pathlib import Path
 
     ic = _load_import_cycles()
     root = Path(__file__).resolve().parent.parent / "lraudit"
-    comps = {frozenset(c) for c in ic.strongly_connected(ic.import_graph(root))}
+    comps = ic.strongly_connected(ic.import_graph(root))
     n, text = ic.report(root)
-    assert comps <= _OPEN_CYCLES, text
-    assert n == len(comps)  # each open component is one two-module cycle, nothing more
+    assert n == 0 and not comps, text

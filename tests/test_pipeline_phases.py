@@ -1,4 +1,4 @@
-"""The phase-timing hook (``pipeline.PHASE_SECONDS``) used by ``benchmarks/bench_scale.py``."""
+"""The phase-timing hook (``run_audit.PHASE_SECONDS``) used by ``benchmarks/bench_scale.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lraudit
-from lraudit import pipeline
+from lraudit import pipeline, run_audit
 from lraudit.report import Options, get_formatter
 from lraudit.testing import write_scalars
 
@@ -22,11 +22,11 @@ def _logdir(root: Path) -> Path:
 
 def test_phases_are_recorded_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     root = _logdir(tmp_path)
-    assert pipeline.PHASE_SECONDS is None
+    assert run_audit.PHASE_SECONDS is None
     plain = lraudit.audit(root, jobs=1)
-    monkeypatch.setattr(pipeline, "PHASE_SECONDS", {})
+    monkeypatch.setattr(run_audit, "PHASE_SECONDS", {})
     timed = lraudit.audit(root, jobs=1)
-    got = pipeline.PHASE_SECONDS
+    got = run_audit.PHASE_SECONDS
     assert got is not None and set(got) == {"read", "fit", "diagnose"}
     assert all(v > 0 for v in got.values())
     # timings never reach the report
@@ -39,7 +39,7 @@ def test_audit_run_is_one_run_of_the_local_audit(tmp_path: Path):
     root = _logdir(tmp_path)
     local = lraudit.audit(root, jobs=1)
     plan = pipeline.ConfigPlan(root)
-    out = pipeline.audit_run(str(root), None, "b", plan.for_run("b"))
+    out = run_audit.audit_run(str(root), None, "b", plan.for_run("b"))
     assert out.bare is None and set(out.seconds) == {"read", "fit", "diagnose"}
     (mine,) = out.audits
     (theirs,) = [r for r in local.runs if r.run == "b"]

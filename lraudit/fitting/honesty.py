@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lraudit.schedules import Schedule, fast_evaluate
+from lraudit.types import FitResult
 
 #: float32 machine epsilon (2**-23).
 EPS32 = float(np.finfo(np.float32).eps)
@@ -136,3 +137,17 @@ def inside_range(sched: Schedule, offset: int, grid: np.ndarray, ymax: float) ->
 def step_cap(x_last: float, horizon: bool) -> float:
     """Upper bound of a step parameter (see :data:`STEP_CAP`, :data:`HORIZON_CAP`)."""
     return (HORIZON_CAP if horizon else STEP_CAP) * max(float(x_last), 1.0)
+
+
+#: a fit whose worst point is within this relative error is a result even when it is not exact
+#: (a per-batch warmup read once per epoch is no family's exact shape, yet 3 % off at one point
+#: changes no conclusion); beyond it, and beyond float32 + logging noise, it is not
+MATERIAL_MISS = 0.05
+
+
+def explained(fit: FitResult | None) -> bool:
+    """Whether ``fit`` reproduces its curve: within float32 precision + logging noise
+    (``fit.explained``), or with no point off by :data:`MATERIAL_MISS` or more."""
+    if fit is None or fit.explained:
+        return True
+    return fit.misfit_rel is not None and fit.misfit_rel < MATERIAL_MISS
