@@ -22,7 +22,8 @@ lr_scheduler_type           lraudit schedule
 ==========================  =================================================================
 linear                      polynomial(lr, 0, N-W, power 1, start W) + warmup(W, from 0)
 cosine (num_cycles 0.5)     cosine(lr, 0, N-W, start W) + warmup
-cosine_with_restarts        c = 1: as cosine; W = 0: cosine_restarts(lr, 0, N/c, 1, 1)
+cosine_with_restarts        c = 1: as cosine; else cosine_restarts(lr, 0, (N-W)/c, 1, 1,
+                            start W) + warmup (cycles from the warmup end)
 polynomial                  polynomial(lr, lr_end (1e-7), N-W, power, start W) + warmup
 constant                    constant(lr): HF ignores warmup for it (recorded when set)
 constant_with_warmup        constant(lr) + warmup
@@ -304,27 +305,7 @@ def build(
         assert n is not None  # _NEEDS_N above
         return _cosine_warmup_min(lr, kw, n, w, notes), n
     if kind == "cosine_with_restarts":
-        cycles = int(kw.get("num_cycles", 1))
-        if cycles == 1:
-            return schedule(
-                "cosine", {"peak_lr": lr, "end_lr": 0.0, "decay_steps": d, "start_step": w}, warm
-            ), n
-        if w > 0:
-            raise ConfigError(
-                f"{notes.where('warmup_steps')}: cosine_with_restarts with {cycles} cycles after "
-                "a warmup restarts relative to the warmup end, which lraudit's cosine_restarts "
-                "family (cycles from step 0) cannot express"
-            )
-        return schedule(
-            "cosine_restarts",
-            {
-                "peak_lr": lr,
-                "end_lr": 0.0,
-                "first_period": (d or 1) / cycles,
-                "period_mult": 1.0,
-                "peak_decay": 1.0,
-            },
-        ), n
+        return _hard_restarts(lr, kw, d, w, warm, notes), n
     if kind == "polynomial":
         end = float(kw.get("lr_end", 1e-7))
         power = float(kw.get("power", 1.0))
@@ -417,6 +398,39 @@ def build(
         "the config (intended schedule taken as constant at learning_rate)."
     )
     return schedule("constant", {"lr": lr}), n
+
+
+def _hard_restarts(
+    lr: float, kw: dict[str, Any], d: int | None, w: int, warm: Warmup | None, notes: Notes
+) -> Schedule:
+    """``get_cosine_with_hard_restarts_schedule_with_warmup``: after the linear warmup,
+    ``0.5 (1 + cos(pi ((c p) mod 1)))`` with ``p = (t - W) / max(1, N - W)``: ``c`` cycles of
+    ``(N - W) / c`` steps counted from the warmup end (``start_step = W``); one cycle is a cosine.
+    """
+    cycles = kw.get("num_cycles", 1)
+    if not isinstance(cycles, (int, float)) or isinstance(cycles, bool) or not cycles > 0:
+        raise ConfigError(
+            f"{notes.where('lr_scheduler_kwargs.num_cycles')}: cosine_with_restarts needs a "
+            f"positive number of cycles, got {cycles!r}"
+        )
+    if cycles == 1:
+        return schedule(
+            "cosine", {"peak_lr": lr, "end_lr": 0.0, "decay_steps": d, "start_step": w}, warm
+        )
+    notes.assume(
+        f"cosine_with_restarts: {fmt_num(cycles)} cycles of (N - W) / {fmt_num(cycles)} steps "
+        "counted from the warmup end; HF holds the LR at 0 past num_training_steps, lraudit's "
+        "cosine_restarts keeps cycling (the run normally stops there)."
+    )
+    params: dict[str, Any] = {
+        "peak_lr": lr,
+        "end_lr": 0.0,
+        "first_period": (d or 1) / float(cycles),
+        "period_mult": 1.0,
+        "peak_decay": 1.0,
+        "start_step": w,
+    }
+    return schedule("cosine_restarts", params, warm)
 
 
 def _cosine_warmup_min(lr: float, kw: dict[str, Any], n: int, w: int, notes: Notes) -> Schedule:
