@@ -147,10 +147,23 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
     if not [r for r in st.rises if r > ctx.i0]:
         return []
     out = _restarts_from(fam, ctx, (0.0, 0.0))
-    if ctx.i0 > 0 and has(fam, "start_step"):
+    if ctx.i0 > 0 and has(fam, "start_step") and _rises_from_start(ctx):
         # the warmup ends in (x[i0 - 1], x[i0]]: the cycles' origin lies there
         out += _restarts_from(fam, ctx, (float(ctx.x[ctx.i0 - 1]), float(ctx.x[ctx.i0])))
     return out
+
+
+#: Logged points a rise needs before SGDR cycles are counted from its end: on a sparse log a first
+#: cycle seen in two or three samples also looks like a rise, and with ``period_mult`` m a
+#: "warmup" of F steps followed by cycles of m F from there restarts exactly where cycles of F
+#: from step 0 do.
+RISE_MIN_POINTS = 4
+
+
+def _rises_from_start(ctx: Ctx) -> bool:
+    """The curve climbs at every logged point up to the end of the detected warmup, over at least
+    :data:`RISE_MIN_POINTS` points: a warmup, not a first cycle seen between a few samples."""
+    return ctx.i0 + 1 >= RISE_MIN_POINTS and bool(np.all(np.diff(ctx.y[: ctx.i0 + 1]) > 0))
 
 
 def _restarts_from(fam: Family, ctx: Ctx, origin: tuple[float, float]) -> list[Candidate]:
