@@ -52,6 +52,42 @@ def test_every_scheduler_type_matches_transformers(tmp_path: Path, case: str) ->
     np.testing.assert_allclose(got, np.array(c["lr"][:n]), rtol=1e-9, atol=1e-15)
 
 
+@pytest.mark.parametrize(
+    ("warmup", "total", "cycles"), [(0, 150, 3), (20, 200, 3), (37, 1000, 4), (10, 97, 2)]
+)
+def test_cosine_with_restarts_counts_cycles_from_the_warmup_end(
+    tmp_path: Path, warmup: int, total: int, cycles: int
+) -> None:
+    """get_cosine_with_hard_restarts_schedule_with_warmup of the installed transformers, update by
+    update: cycles of (N - W) / c steps from the warmup end (start_step W)."""
+    torch = pytest.importorskip("torch")
+    optimization = pytest.importorskip("transformers.optimization")
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = optimization.get_cosine_with_hard_restarts_schedule_with_warmup(
+        opt, num_warmup_steps=warmup, num_training_steps=total, num_cycles=cycles
+    )
+    want = []
+    for _ in range(total):
+        want.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    p = _write(
+        tmp_path,
+        {
+            "learning_rate": 0.1,
+            "lr_scheduler_type": "cosine_with_restarts",
+            "warmup_steps": warmup,
+            "max_steps": total,
+            "lr_scheduler_kwargs": {"num_cycles": cycles},
+        },
+    )
+    it = load_config(p)
+    assert it.schedule.family == "cosine_restarts"
+    assert it.schedule.params["start_step"] == warmup
+    got = it.evaluate(np.arange(total))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
 def test_linear_maps_to_polynomial_with_warmup(tmp_path: Path) -> None:
     args = {
         "learning_rate": 2e-5,
@@ -317,9 +353,9 @@ def test_unknown_scheduler_is_named(tmp_path: Path) -> None:
             {
                 "lr_scheduler_type": "cosine_with_restarts",
                 "warmup_steps": 5,
-                "lr_scheduler_kwargs": {"num_cycles": 2},
+                "lr_scheduler_kwargs": {"num_cycles": 0},
             },
-            "cosine_restarts",
+            "num_cycles: cosine_with_restarts needs a positive number of cycles",
         ),
         (
             {"lr_scheduler_type": "linear", "learning_rate": "fast"},

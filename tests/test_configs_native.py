@@ -68,6 +68,7 @@ def test_round_trip_every_family(tmp_path: Path) -> None:
             "first_period": 10,
             "period_mult": 2.0,
             "peak_decay": 0.5,
+            "start_step": 4,
         },
         "polynomial": {
             "init_lr": 1.0,

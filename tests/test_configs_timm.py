@@ -183,6 +183,7 @@ def test_cycles_become_cosine_restarts(tmp_path: Path) -> None:
         "first_period": 10,
         "period_mult": 2.0,
         "peak_decay": 0.5,
+        "start_step": 0,
     }
     assert it.horizon == 10 * (1 + 2 + 4) + 10  # timm: cycle lengths 10, 20, 40 + cooldown
     assert any("cycles after the first differ" in a for a in it.assumptions)

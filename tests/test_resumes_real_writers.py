@@ -111,12 +111,6 @@ def test_fresh_scheduler_after_resume_is_a_reset_at_the_resume_step(case, purged
     _assert_honest(run)
 
 
-@pytest.mark.xfail(
-    reason="a segment whose schedule restarted is fitted on the absolute clock, where a "
-    "warmup starting at step 500 cannot be expressed (best try: constant, rmse_log 0.44); "
-    "seg is adding the segment's own-clock fit (analysis.py, issue 10 item 1)",
-    strict=False,
-)
 @pytest.mark.parametrize("case", ["tbx_purge_fresh_scheduler", "tbx_nopurge_fresh_scheduler"])
 def test_fresh_scheduler_second_segment_is_the_same_schedule_on_its_own_clock(case, capsys):
     _, run = _report(case, capsys)
@@ -137,12 +131,6 @@ def test_warmup_replayed_in_a_new_file_is_a_reset(capsys):
     assert first["family"] == "cosine" and first["rmse_log"] < EXACT_RMSE
 
 
-@pytest.mark.xfail(
-    reason="the second segment (warmup replayed from step 800) gets a poor absolute-clock fit "
-    "(rmse_log 0.6) with no unexplained_lr finding because it is not the main segment; seg "
-    "flags poor segment fits (seg 11e7504) and adds the own-clock fit",
-    strict=False,
-)
 def test_warmup_replayed_second_segment_is_not_a_poor_fit_shown_as_ok(capsys):
     _, run = _report("torch_tb_warmup_replayed", capsys)
     _assert_honest(run)
@@ -172,12 +160,6 @@ def test_d2_resume_with_changed_max_iter(capsys):
     _assert_honest(run)
 
 
-@pytest.mark.xfail(
-    reason="detectron2 WarmupCosineLR lays the warmup over the running cosine (ramp to "
-    "cos(pi*100/2000)); without that warmup form the first segment fits at rmse_log 4e-3, "
-    "horizon 1473 instead of 2000 (issue 10 item 4, seg's warmups)",
-    strict=False,
-)
 def test_d2_resume_first_segment_follows_the_first_horizon(capsys):
     _, run = _report("d2_resume_max_iter", capsys)
     first = run["segments"][0]["fit"]

@@ -231,7 +231,7 @@ TIME_PARAMS = {
     "exponential": ("decay_steps", "start_step"),
     "piecewise": ("boundaries",),
     "cosine": ("decay_steps", "start_step"),
-    "cosine_restarts": ("first_period",),
+    "cosine_restarts": ("first_period", "start_step"),
     "polynomial": ("decay_steps", "start_step"),
     "inverse_time": ("decay_steps",),
     "inverse_sqrt": ("timescale",),
@@ -257,7 +257,8 @@ def scale_time(sched: Schedule, factor: float) -> Schedule:
 
     params = dict(sched.params)
     for name in TIME_PARAMS[sched.family]:
-        params[name] = mul(params[name])
+        if name in params:  # defaulted params (start_step 0) are absent
+            params[name] = mul(params[name])
     if sched.family == "cyclic" and params.get("mode") == "exp_range":
         # exp_range scales by gamma**t per step: the same curve needs gamma**(1/factor)
         params["gamma"] = float(params["gamma"]) ** (1.0 / factor)

@@ -144,6 +144,7 @@ def _cosine_warm_restarts(a: _Args, base: float) -> _Built:
             "first_period": t0,
             "period_mult": mult,
             "peak_decay": 1.0,
+            "start_step": 0,
         },
     ), None
 

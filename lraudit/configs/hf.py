@@ -22,7 +22,8 @@ lr_scheduler_type           lraudit schedule
 ==========================  =================================================================
 linear                      polynomial(lr, 0, N-W, power 1, start W) + warmup(W, from 0)
 cosine (num_cycles 0.5)     cosine(lr, 0, N-W, start W) + warmup
-cosine_with_restarts        c = 1: as cosine; W = 0: cosine_restarts(lr, 0, N/c, 1, 1)
+cosine_with_restarts        c = 1: as cosine; else cosine_restarts(lr, 0, (N-W)/c, 1, 1,
+                            start W) + warmup (cycles from the warmup end)
 polynomial                  polynomial(lr, lr_end (1e-7), N-W, power, start W) + warmup
 constant                    constant(lr): HF ignores warmup for it (recorded when set)
 constant_with_warmup        constant(lr) + warmup

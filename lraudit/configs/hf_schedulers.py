@@ -130,29 +130,36 @@ def _cosine_warmup_min(p: Plan) -> Schedule:
 
 
 def _cosine_with_restarts(p: Plan) -> Schedule:
-    cycles = int(p.kw.get("num_cycles", 1))
+    """``get_cosine_with_hard_restarts_schedule_with_warmup``: after the linear warmup,
+    ``0.5 (1 + cos(pi ((c q) mod 1)))`` with ``q = (t - W) / max(1, N - W)``: ``c`` cycles of
+    ``(N - W) / c`` steps counted from the warmup end (``start_step = W``); one cycle is a cosine.
+    """
+    cycles = p.kw.get("num_cycles", 1)
+    if not isinstance(cycles, (int, float)) or isinstance(cycles, bool) or not cycles > 0:
+        raise ConfigError(
+            f"{p.notes.where('lr_scheduler_kwargs.num_cycles')}: cosine_with_restarts needs a "
+            f"positive number of cycles, got {cycles!r}"
+        )
     if cycles == 1:
         return schedule(
             "cosine",
             {"peak_lr": p.lr, "end_lr": 0.0, "decay_steps": p.d, "start_step": p.w},
             p.warm,
         )
-    if p.w > 0:
-        raise ConfigError(
-            f"{p.notes.where('warmup_steps')}: cosine_with_restarts with {cycles} cycles after "
-            "a warmup restarts relative to the warmup end, which lraudit's cosine_restarts "
-            "family (cycles from step 0) cannot express"
-        )
-    return schedule(
-        "cosine_restarts",
-        {
-            "peak_lr": p.lr,
-            "end_lr": 0.0,
-            "first_period": (p.d or 1) / cycles,
-            "period_mult": 1.0,
-            "peak_decay": 1.0,
-        },
+    p.notes.assume(
+        f"cosine_with_restarts: {fmt_num(cycles)} cycles of (N - W) / {fmt_num(cycles)} steps "
+        "counted from the warmup end; HF holds the LR at 0 past num_training_steps, lraudit's "
+        "cosine_restarts keeps cycling (the run normally stops there)."
     )
+    params: dict[str, Any] = {
+        "peak_lr": p.lr,
+        "end_lr": 0.0,
+        "first_period": (p.d or 1) / float(cycles),
+        "period_mult": 1.0,
+        "peak_decay": 1.0,
+        "start_step": p.w,
+    }
+    return schedule("cosine_restarts", params, p.warm)
 
 
 def _polynomial(p: Plan) -> Schedule:

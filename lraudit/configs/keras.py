@@ -272,6 +272,7 @@ def _cosine_decay_restarts(c: _Config) -> Schedule:
             "first_period": c.num("first_decay_steps"),
             "period_mult": c.num("t_mul", 2.0),
             "peak_decay": c.num("m_mul", 1.0),
+            "start_step": 0,
         },
     )
 

@@ -147,6 +147,7 @@ def _cosine(a: _Args) -> tuple[Schedule, Any]:
                 "first_period": epochs,
                 "period_mult": notes.number(a.data, "lr_cycle_mul", 1.0),
                 "peak_decay": notes.number(a.data, "lr_cycle_decay", 0.5),
+                "start_step": start,
             },
         )
         decay = sched.params["peak_decay"]

@@ -155,7 +155,7 @@ def decay_end(s: Schedule) -> float | None:
             w = float(s.warmup.steps) if s.warmup else 0.0
             return w + float(p["stable_steps"]) + float(p["decay_steps"])
         if f == "cosine_restarts":
-            return float(p["first_period"])
+            return float(p.get("start_step") or 0) + float(p["first_period"])
     except (KeyError, TypeError, ValueError):
         return None
     return None

@@ -146,26 +146,33 @@ def cosine_restarts(
     first_period: float,
     period_mult: float = 1.0,
     peak_decay: float = 1.0,
+    start_step: float = 0.0,
 ) -> np.ndarray:
     """Cosine with warm restarts, SGDR (TF ``cosine_decay_restarts``, Keras
-    ``CosineDecayRestarts``, torch ``CosineAnnealingWarmRestarts``).
+    ``CosineDecayRestarts``, torch ``CosineAnnealingWarmRestarts``, HF ``cosine_with_restarts``,
+    i.e. ``get_cosine_with_hard_restarts_schedule_with_warmup``).
 
     .. math::
 
         lr(s) = lr_e + (lr_p - lr_e)\\, m^{i} \\, \\tfrac12 \\left(1 + \\cos \\pi \\varphi\\right)
 
-    where cycle :math:`i` starts at :math:`S_i = F (1 + t + \\dots + t^{i-1})` and lasts
-    :math:`F t^i` steps, :math:`\\varphi = (s - S_i) / (F t^i) \\in [0, 1)`; :math:`lr_p` =
-    ``peak_lr``, :math:`lr_e` = ``end_lr``, :math:`F` = ``first_period``, :math:`t` =
-    ``period_mult``, :math:`m` = ``peak_decay``. Only the amplitude decays; the floor is not
-    scaled (TF's ``alpha * lr``). The LR never reaches ``end_lr``: it restarts at ``peak`` first.
+    where, on the clock :math:`u = \\max(s - s_0, 0)`, cycle :math:`i` starts at
+    :math:`S_i = F (1 + t + \\dots + t^{i-1})` and lasts :math:`F t^i` steps,
+    :math:`\\varphi = (u - S_i) / (F t^i) \\in [0, 1)`; :math:`lr_p` = ``peak_lr``,
+    :math:`lr_e` = ``end_lr``, :math:`F` = ``first_period``, :math:`t` = ``period_mult``,
+    :math:`m` = ``peak_decay``, :math:`s_0` = ``start_step`` (default 0; the warmup end when the
+    cycles are counted from there, as Hugging Face does; ``peak_lr`` before it). Only the
+    amplitude decays; the floor is not scaled (TF's ``alpha * lr``). The LR never reaches
+    ``end_lr``: it restarts at ``peak`` first.
 
     >>> s = np.array([0, 5, 9, 10, 20, 30])
     >>> cosine_restarts(s, 1.0, 0.0, first_period=10, period_mult=2.0, peak_decay=0.5).round(
     ...     6).tolist()
     [1.0, 0.5, 0.024472, 0.5, 0.25, 0.25]
+    >>> cosine_restarts(s + 4, 1.0, 0.0, 10, 2.0, 0.5, start_step=4).round(6).tolist()
+    [1.0, 0.5, 0.024472, 0.5, 0.25, 0.25]
     """
-    u = np.maximum(steps, 0.0)
+    u = np.maximum(np.subtract(steps, start_step, dtype=np.float64), 0.0)
     u /= first_period
     if period_mult == 1.0:
         i = np.floor(u)
@@ -246,7 +253,8 @@ def _describe_restarts(p: Mapping[str, Any], w: Steps = BARE) -> str:
 
 
 def _restart_marks(p: Mapping[str, Any], w: float) -> list[float]:
-    return [float(p["first_period"])] if p.get("first_period") else []
+    s0 = float(p.get("start_step") or 0.0)
+    return [s0 + float(p["first_period"])] if p.get("first_period") else []
 
 
 COSINE_RESTARTS = Family(
@@ -290,6 +298,15 @@ COSINE_RESTARTS = Family(
             log=True,
             doc="amplitude factor per cycle",
             role="rate",
+        ),
+        ParamSpec(
+            "start_step",
+            "float",
+            (0.0, None),
+            default=0,
+            doc="where the first cycle starts (a warmup end); peak_lr before it",
+            role="step",
+            snap=WHOLE_STEP,
         ),
     ),
     guess=_guess_restarts,

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from lraudit.fitting.candidates import cycles, decays
 from lraudit.fitting.candidates.common import SHORT_SERIES, Builder, Ctx, generic, make_ctx
-from lraudit.fitting.candidates.warmup import warmup_options
+from lraudit.fitting.candidates.warmup import overlaid_shapes, warmup_options
 from lraudit.fitting.engine import Candidate
 from lraudit.schedules import FAMILIES, Family, families
 
@@ -116,6 +116,7 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
                         c.fixed.pop("start_step")
                         c.ties["start_step"] = ("warmup.steps", sp.kind == "int")
                 out.append(c)
+                out.extend(replace(c, warmup_shape=sh) for sh in overlaid_shapes(c, shape))
                 if st.tail_flat_from is not None and fam.floorable:
                     # a flat tail after a decay: a min_lr clamp (OD API min_learning_rate)
                     # the clamp, not the end of the decay, makes the tail: free the horizon

@@ -21,6 +21,9 @@ LR_SCALE_MIN = 1e-30
 LR_REL_MIN = 1e-9
 #: Lower bound of a log-fitted step-scale parameter whose spec allows 0.
 STEP_LOG_MIN = 1e-3
+#: Label suffix of a candidate whose decay runs from step 0 underneath the warmup (its clock does
+#: not restart where the warmup ends): its warmup may also be multiplicative (``linear_factor``).
+OVERLAID = "under the warmup"
 #: Series with at most this many points get multi-start fallback candidates for the cyclic
 #: families: with one or two points per phase, structure detection cannot read their periods.
 SHORT_SERIES = 24

@@ -25,6 +25,7 @@ from lraudit.fitting.candidates.common import (
     free,
     has,
     make,
+    num,
 )
 from lraudit.fitting.candidates.grids import cyclic_grid, restart_grid
 from lraudit.fitting.engine import Candidate, FreeParam
@@ -134,24 +135,60 @@ def _one_cycle_rise(fam: Family, ctx: Ctx) -> list[Candidate]:
 
 def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
     """SGDR: the restarts (jumps up) fix the first period and the multiplier to within the
-    logging interval; they are refined inside those intervals, where the fit is smooth."""
+    logging interval; they are refined inside those intervals, where the fit is smooth.
+
+    After a warmup the cycles may count from step 0 (torch, TF, timm) or from the warmup end
+    (Hugging Face ``cosine_with_restarts``: ``start_step`` follows the fitted warmup length);
+    both are tried.
+    """
     st = ctx.st
     if not st.rises or st.rises_smooth and len(st.rises) > 3 * max(len(st.peaks), 1):
         return []
-    x, y = ctx.x, ctx.y
-    rs = [r for r in st.rises if r > ctx.i0]
-    if not rs:
+    if not [r for r in st.rises if r > ctx.i0]:
         return []
+    out = _restarts_from(fam, ctx, (0.0, 0.0))
+    if ctx.i0 > 0 and has(fam, "start_step") and _rises_from_start(ctx):
+        # the warmup ends in (x[i0 - 1], x[i0]]: the cycles' origin lies there
+        out += _restarts_from(fam, ctx, (float(ctx.x[ctx.i0 - 1]), float(ctx.x[ctx.i0])))
+    return out
+
+
+#: Logged points a rise needs before SGDR cycles are counted from its end: on a sparse log a first
+#: cycle seen in two or three samples also looks like a rise, and with ``period_mult`` m a
+#: "warmup" of F steps followed by cycles of m F from there restarts exactly where cycles of F
+#: from step 0 do.
+RISE_MIN_POINTS = 4
+
+
+def _rises_from_start(ctx: Ctx) -> bool:
+    """The curve climbs at every logged point up to the end of the detected warmup, over at least
+    :data:`RISE_MIN_POINTS` points: a warmup, not a first cycle seen between a few samples."""
+    return ctx.i0 + 1 >= RISE_MIN_POINTS and bool(np.all(np.diff(ctx.y[: ctx.i0 + 1]) > 0))
+
+
+def _restarts_from(fam: Family, ctx: Ctx, origin: tuple[float, float]) -> list[Candidate]:
+    """The SGDR candidates with the cycles counted from a step inside ``origin = (lo, hi]``
+    (``(0, 0)``: from step 0); a restart logged in ``(a, b]`` is at ``(a - hi, b - lo]`` on that
+    clock."""
+    st, x, y = ctx.st, ctx.x, ctx.y
+    o_lo, o_hi = origin
+    shifted = o_hi > 0
+    rs = [r for r in st.rises if r > ctx.i0]
     top = float(y[ctx.i0])
     r1 = rs[0]
-    f_lo, f_hi = float(x[r1 - 1]), float(x[r1])
+    f_lo, f_hi = float(x[r1 - 1]) - o_hi, float(x[r1]) - o_lo
+    if f_hi <= 0:
+        return []
     f0 = f_hi
+    # from step 0 the restart is inside its logging gap; from a warmup end known to within a gap
+    # the period may sit on either end of the widened interval
+    f_min = max(f_lo, 1e-3) * (1 - 1e-9 if shifted else 1 + 1e-12)
     frees = [
         free(fam, "peak_lr", top, log=True),
         free(
             fam, "end_lr", float(np.min(y)) * 0.5, 0.0, top, log=False, scale=max(top, LR_SCALE_MIN)
         ),
-        free(fam, "first_period", f0, max(f_lo, 1e-3) * (1 + 1e-12), f_hi, log=True),
+        free(fam, "first_period", f0, f_min, f_hi, log=True),
     ]
     a = (float(y[r1]) - float(np.min(y))) / max(top - float(np.min(y)), TINY)
     decay = free(fam, "peak_decay", min(max(a, 1e-3), 1.0), 1e-4, 1.0, log=True)
@@ -161,12 +198,14 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
     variants = []
     if len(rs) >= 2 and has_mult:
         r2 = rs[1]
-        s_lo, s_hi = float(x[r2 - 1]), float(x[r2])
+        s_lo, s_hi = float(x[r2 - 1]) - o_hi, float(x[r2]) - o_lo
         if 2 * f_lo < s_hi and 2 * f_hi >= s_lo:
             # equal periods (T_mult = 1, the common case) fit the second restart's gap
             variants.append(("T_mult=1", [], {"period_mult": 1.0}, {}, {}))
         # the second restart refined inside its own logging gap; the multiplier follows from it
-        r2free = FreeParam("_restart2", s_hi, s_lo * (1 + 1e-12), s_hi, log=True)
+        # (on the cycles' clock, like the first period)
+        lo2 = max(s_lo, 1e-3) * (1 - 1e-9 if shifted else 1 + 1e-12)
+        r2free = FreeParam("_restart2", s_hi, lo2, s_hi, log=True)
         variants.append(
             (
                 "restart2",
@@ -181,11 +220,11 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
         t_hi = max(s_hi / max(f_lo, 1e-3) - 1.0, t_lo * (1 + 1e-9))
         tfree = free(fam, "period_mult", min(max(t0, t_lo), t_hi), t_lo, t_hi, log=True)
         variants.append(("T_mult free", [tfree], {}, {}, {}))
-    elif has_mult and float(x[-1]) >= 2.0 * f_hi:
+    elif has_mult and float(x[-1]) - o_lo >= 2.0 * f_hi:
         # one restart, and the window runs past where a second one of equal length would be:
         # the second period is longer; its multiplier is only bounded below, so it is held at
         # the smallest whole value that fits (2, the common choice, when that is enough)
-        t_lo = (float(x[-1]) - f_hi) / f_hi
+        t_lo = (float(x[-1]) - o_lo - f_hi) / f_hi
         mult = float(max(math.ceil(t_lo + 1e-9), 2))
         why = (
             f"only one restart in the window: the period multiplier is at least {t_lo:.3g} "
@@ -212,6 +251,12 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
             )
         )
     out = []
+    if shifted:
+        label_of = "from the warmup end "
+        for _, _, fixed, _, _ in variants:
+            fixed["start_step"] = num(o_hi)  # tied to the fitted warmup length by build()
+    else:
+        label_of = ""
     for label, extra, fixed, derived, held in variants:
         # the restart lies somewhere in (x[r1 - 1], x[r1]]: start at its end (and in its middle)
         starts = (f_hi, (f_lo + f_hi) / 2) if f_hi - f_lo > 1 else (f_hi,)
@@ -221,7 +266,7 @@ def b_cosine_restarts(fam: Family, ctx: Ctx) -> list[Candidate]:
                 fam,
                 fixed,
                 [*fr, *extra, decay],
-                f"cosine_restarts {label} F0={f_start:g}",
+                f"cosine_restarts {label_of}{label} F0={f_start:g}",
                 n_structural=0,
             )
             c.held = dict(held)

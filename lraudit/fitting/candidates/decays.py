@@ -19,6 +19,7 @@ from lraudit.curves import TINY
 from lraudit.curves import levels as _medians
 from lraudit.fitting.candidates.common import (
     LR_SCALE_MIN,
+    OVERLAID,
     SHORT_SERIES,
     Builder,
     Ctx,
@@ -255,6 +256,10 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
         d0 = float(ctx.x[ctx.st.tail_flat_from]) - (flat if flat is not None else s0)
     d0 = max(d0, 1.0)
     starts = [flat if flat is not None else s0]
+    if flat is None and s0 > 0 and has(fam, "start_step"):
+        # the warmup laid over a cosine that runs from step 0 (detectron2 WarmupCosineLR, timm):
+        # the cosine's clock does not restart where the warmup ends
+        starts.append(0.0)
     for st0 in starts:
         fixed: dict[str, Any] = {}
         frees = [
@@ -267,9 +272,11 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
                 frees.append(free(fam, "start_step", st0, 0.0, float(ctx.x[-1]), log=True))
             else:
                 fixed["start_step"] = num(round(st0))
+        label = ""
         if st0 == 0.0 and s0 > 0:
             frees[2] = replace(frees[2], init=frees[2].init + s0)
-        out.append(make(fam, fixed, frees))
+            label = f"{fam.name} {OVERLAID}"
+        out.append(make(fam, fixed, frees, label=label))
     return out
 
 

@@ -14,8 +14,15 @@ import math
 import numpy as np
 
 from lraudit.curves import TINY
-from lraudit.fitting.candidates.common import LR_REL_MIN, LR_SCALE_MIN, STEP_LOG_MIN, Ctx, polyfit
-from lraudit.fitting.engine import FreeParam
+from lraudit.fitting.candidates.common import (
+    LR_REL_MIN,
+    LR_SCALE_MIN,
+    OVERLAID,
+    STEP_LOG_MIN,
+    Ctx,
+    polyfit,
+)
+from lraudit.fitting.engine import Candidate, FreeParam
 
 #: A way to model the start: ``(shape or None, free params, fixed warmup values, n_structural)``.
 WarmupOption = tuple[str | None, list[FreeParam], dict[str, float], int]
@@ -110,6 +117,21 @@ def warmup_options(ctx: Ctx) -> list[WarmupOption]:
             )
         opts.append((sh, frees, {}, 0))
     return opts or [(None, [], {}, 0)]
+
+
+def overlaid_shapes(c: Candidate, shape: str | None) -> list[str]:
+    """Further warmup shapes for candidate ``c`` with warmup ``shape``: a decay running from step 0
+    under a linear rise may be scaled by the rise instead of replaced by it.
+
+    Replaced (``linear``): :math:`a + (F(W) - a) s / W`, fvcore ``WarmupParamScheduler``
+    (detectron2 ``WarmupCosineLR`` / ``WarmupMultiStepLR`` since 2021). Scaled
+    (``linear_factor``): :math:`F(s) (r_0 + (1 - r_0) s / W)`, detectron2's original
+    ``WarmupCosineLR`` (``base_lr * warmup_factor(s) * cosine(s)``), torch ``LinearLR`` chained
+    with a ``CosineAnnealingLR``. Both start at the same LR, so the same free values serve.
+    """
+    if shape == "linear" and c.label.endswith(OVERLAID):
+        return ["linear_factor"]
+    return []
 
 
 def _log_like(xs: np.ndarray, ys: np.ndarray) -> bool:
