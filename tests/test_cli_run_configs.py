@@ -31,6 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_each_run_is_audited_against_its_own_config(capsys, project: Path) -> None:
     code, out, _ = run(capsys, "check", str(project), "--steps-per-epoch", "50", "--format", "json")
     report = json.loads(out)
@@ -44,6 +45,7 @@ def test_each_run_is_audited_against_its_own_config(capsys, project: Path) -> No
     assert "configs:" in out and "train2/args.yaml" in out
 
 
+@pytest.mark.slow
 def test_one_config_for_all_is_still_applied_to_every_run(capsys, project: Path) -> None:
     # the 100-epoch schedule of 'train' does not describe the 20- and 15-epoch runs
     cfg = str(project / "detect" / "train" / "args.yaml")
@@ -64,6 +66,7 @@ def test_one_config_for_all_is_still_applied_to_every_run(capsys, project: Path)
     assert bad == {"detect/train2", "detect/train3"}
 
 
+@pytest.mark.slow
 def test_a_pinned_run_config_wins_and_the_others_are_discovered(capsys, project: Path) -> None:
     other = str(project / "detect" / "train" / "args.yaml")
     code, out, _ = run(
@@ -84,6 +87,7 @@ def test_a_pinned_run_config_wins_and_the_others_are_discovered(capsys, project:
     assert bad == {"detect/train2"} and code == 1
 
 
+@pytest.mark.slow
 def test_no_config_audits_the_logs_alone(capsys, project: Path) -> None:
     code, out, _ = run(capsys, "report", str(project), "--no-config", "--format", "json")
     report = json.loads(out)

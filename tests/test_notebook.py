@@ -8,6 +8,7 @@ from conftest import REPO
 NOTEBOOK = REPO / "notebooks" / "tour.ipynb"
 
 
+@pytest.mark.slow
 def test_tour_notebook_runs() -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -54,6 +54,7 @@ def test_import_cycles_script_finds_a_cycle_through_a_function_level_import(tmp_
     assert ic.report(pkg)[0] == 0
 
 
+@pytest.mark.slow
 def test_lraudit_has_no_import_cycle():
     """No cycle between lraudit modules, function-level imports included (issue 9)."""
     from pathlib import Path

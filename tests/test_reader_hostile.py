@@ -191,6 +191,7 @@ def _damaged_logdir(root: Path, runs: int = 12, bad: tuple[int, ...] = (2, 7)) -
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_unreadable_runs_are_named_with_their_reason_in_every_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str

@@ -24,6 +24,7 @@ def _check_html():
     return mod
 
 
+@pytest.mark.slow
 def test_html_renders_in_chromium(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     check_html = _check_html()

@@ -74,6 +74,7 @@ def test_chart_data_is_plain_and_bounded() -> None:
     assert len(chart_data(dataclasses.replace(run, series=big))["logged"]) <= MAX_POINTS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("embed", [False, True])
 def test_html_is_interactive_in_chromium(tmp_path: Path, embed: bool) -> None:
     check_html = _check_html()
