@@ -136,7 +136,7 @@ def judge_run(
         if it is None or not any(f.severity is Severity.ERROR for f in found):
             # with a config, an error already says the LR differs there (a schedule run
             # twice as fast reaches its final 0 halfway): the zero stretch is its consequence
-            found += zero_findings(a.zero_stretches, it)
+            found += zero_findings(a.zero_stretches, it, s)
         if mismatch is not None and intended is not None:
             found.append(config_mismatch(mismatch, intended))
         out.append(

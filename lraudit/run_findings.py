@@ -180,8 +180,16 @@ def _reset(a: SegmentAudit, b: SegmentAudit, x: np.ndarray, y: np.ndarray) -> Fi
     )
 
 
-def zero_findings(stretches: Sequence[object], intended: IntendedSchedule | None) -> list[Finding]:
-    """``zero_lr`` for each stretch of LR 0 that the config does not ask for."""
+def zero_findings(
+    stretches: Sequence[object],
+    intended: IntendedSchedule | None,
+    series: LRSeries | None = None,
+) -> list[Finding]:
+    """``zero_lr`` for each stretch of LR 0 that the config does not ask for.
+
+    Without a config it is an error when the LR comes back after the stretch (``series``): a
+    pause in the middle of training is not a schedule that ended; a stretch that runs to the
+    end may be a schedule decayed to 0, a warning then."""
     out: list[Finding] = []
     for z in stretches:
         first = int(getattr(z, "first_step"))  # noqa: B009 (duck-typed ZeroStretch)
@@ -189,6 +197,14 @@ def zero_findings(stretches: Sequence[object], intended: IntendedSchedule | None
         n = int(getattr(z, "n_points"))  # noqa: B009
         sev: Severity | None = Severity.WARNING
         tail = "; pass --config to check whether the schedule asks for it"
+        back = None if series is None else _comes_back(series, last)
+        if back is not None:
+            sev = Severity.ERROR
+            tail = (
+                f"; the LR comes back to {fmt_lr(back[1])} at step {_step(back[0])}, so this is "
+                "a pause in training, not a schedule that ended (a scheduler or optimizer left "
+                "at 0, an LR multiplied by 0 for a while)"
+            )
         if intended is not None:
             want = np.asarray(intended.evaluate(np.array([first, last], dtype=np.float64)))
             peak = _peak(intended)
@@ -210,6 +226,22 @@ def zero_findings(stretches: Sequence[object], intended: IntendedSchedule | None
             )
         )
     return out
+
+
+def _comes_back(series: LRSeries, last: int) -> tuple[int, float] | None:
+    """The first (step, LR) after ``last`` where the LR is back above 1e-3 of the series' peak,
+    or None when the stretch runs to the end."""
+    x = np.asarray(series.steps, dtype=np.float64)
+    y = np.asarray(series.values, dtype=np.float64)
+    ok = np.isfinite(y)
+    if not ok.any():
+        return None
+    peak = float(np.max(y[ok]))
+    after = np.flatnonzero((x > last) & ok & (y > 1e-3 * peak))
+    if peak <= 0 or after.size == 0:
+        return None
+    i = int(after[0])
+    return int(x[i]), float(y[i])
 
 
 def _peak(intended: IntendedSchedule) -> float:

@@ -200,7 +200,9 @@ def test_zero_lr_pause_is_one_schedule_with_a_zero_stretch(capsys):
     zero = [f for f in run["findings"] if f["name"] == "zero_lr"]
     assert [f["step"] for f in zero] == [300]
     assert "300 to 440" in zero[0]["message"]
-    assert run["status"] != "ok"
+    # the LR comes back at 450: a pause, not a schedule that ended (issue 10: error)
+    assert zero[0]["severity"] == "error" and "comes back to 0.1 at step 450" in zero[0]["message"]
+    assert run["status"] == "error"
     fit = run["fit"]
     assert fit["family"] == "piecewise" and fit["rmse_log"] < EXACT_RMSE
     assert {600, 900} <= set(fit["params"]["boundaries"])
@@ -231,3 +233,20 @@ def test_pause_rule_on_arrays():
     # a cosine that reached 0, two points at 0, then a new training at the peak
     cos = np.where(x < 500, 0.05 * (1 + np.cos(np.pi * np.minimum(x, 480) / 480)), 0.1)
     assert [g.first_step for g in segment_arrays(x, cos).segments] == [0, 500]
+
+
+def test_zero_stretch_to_the_end_is_a_warning_without_a_config(tmp_path):
+    """A schedule decayed to 0 for its last points may be meant: a warning, not an error."""
+    import numpy as np
+
+    from lraudit.testing import write_scalars
+
+    steps = np.arange(0, 1000, 10)
+    lr = np.where(steps < 800, 0.1 * (1 - steps / 800), 0.0).astype(np.float32)
+    write_scalars(tmp_path / "run", "lr", steps, lr)
+    import lraudit
+
+    rep = lraudit.audit(tmp_path, jobs=1)
+    zero = [f for r in rep.runs for f in r.findings if f.name == "zero_lr"]
+    assert zero and all(f.severity.value == "warning" for f in zero)
+    assert all("comes back" not in f.message for f in zero)
