@@ -150,6 +150,36 @@ def _value_at(x: np.ndarray, y: np.ndarray, step: int) -> float | None:
     return float(y[i[-1]]) if i.size else None
 
 
+def _new_horizon(a: FitResult | None, b: FitResult | None) -> str | None:
+    """What a jump means when the schedule after it is the one before it on the same step
+    clock (same family, same levels and start) with another horizon: the resume kept the step
+    count but changed the training length (detectron2 MAX_ITER, HF max_steps, epochs)."""
+    from lraudit.schedules import get_family
+
+    if a is None or b is None or a.schedule.family != b.schedule.family:
+        return None
+    if b.offset < -1 or a.offset < -1:  # fitted on its own clock: a restart, not this
+        return None
+    fam = get_family(a.schedule.family)
+    pa, pb = a.schedule.params, b.schedule.params
+    changed = [h for h in fam.horizon if h in pa and h in pb and _differs(pa[h], pb[h], 0.02)]
+    levels = [p.name for p in fam.params if p.role == "level" and p.name in pa and p.name in pb]
+    if not changed or any(_differs(pa[k], pb[k], 0.05) for k in levels if k.startswith("peak")):
+        return None
+    h = changed[0]
+    return (
+        f"the schedule went on counting the same steps with another horizon ({h} "
+        f"{_step(float(pa[h]))} before, {_step(float(pb[h]))} after): a resume that changed the "
+        "training length (MAX_ITER, max_steps, epochs) rather than one that restarted the schedule"
+    )
+
+
+def _differs(u: object, v: object, rtol: float) -> bool:
+    if not isinstance(u, (int, float)) or not isinstance(v, (int, float)):
+        return False
+    return abs(float(u) - float(v)) > rtol * max(abs(float(u)), abs(float(v)), 1e-12)
+
+
 def _reset(a: SegmentAudit, b: SegmentAudit, x: np.ndarray, y: np.ndarray) -> Finding:
     before, after = _value_at(x, y, a.last_step), _value_at(x, y, b.first_step)
     lr = ""
@@ -161,7 +191,8 @@ def _reset(a: SegmentAudit, b: SegmentAudit, x: np.ndarray, y: np.ndarray) -> Fi
     what = (
         "a new training was written into the same run from scratch"
         if scratch
-        else "a resume restarted the schedule instead of continuing it"
+        else _new_horizon(a.fit, b.fit)
+        or "a resume restarted the schedule instead of continuing it"
     )
     msg = (
         f"a new training starts at step {_step(b.first_step)}{lr}: {why}; before it the run "

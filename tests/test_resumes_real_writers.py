@@ -144,6 +144,10 @@ def test_d2_resume_with_changed_max_iter(capsys):
     _, run = _report("d2_resume_max_iter", capsys)
     assert _segments(run) == [(19, 999, "start", False), (1019, 2999, "restart", False)]
     assert _names(run, "error", "warning") == [("schedule_reset", 1019)]
+    (reset,) = [f for f in run["findings"] if f["name"] == "schedule_reset"]
+    # the steps kept counting, the horizon changed: said so, not "restarted the schedule"
+    assert "another horizon (decay_steps 2,000 before, 3,000 after)" in reset["message"]
+    assert "restarted the schedule instead" not in reset["message"]
     assert run["status"] == "error"
     # the config beside the run is the second launch's: compared with the segment it describes
     assert run["config"]["found"] == "beside_run" and run["config"]["format"] == "detectron2"
