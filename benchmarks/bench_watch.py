@@ -36,6 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's lraudit, not an installed one
 
+from lraudit.reader.wire import encode_varint  # noqa: E402
 from lraudit.testing import frame, write_scalars  # noqa: E402
 
 
@@ -43,18 +44,8 @@ def _event(step: int, value: float, wall: float, tag: bytes) -> bytes:
     """An Event with one simple_value, encoded by hand (a million protos would take minutes)."""
     val = b"\x0a" + bytes([len(tag)]) + tag + b"\x15" + struct.pack("<f", value)
     summ = b"\x0a" + bytes([len(val)]) + val
-    v = step
-    varint = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            varint.append(b | 0x80)
-        else:
-            varint.append(b)
-            break
     return (
-        b"\x09" + struct.pack("<d", wall) + b"\x10" + bytes(varint) + b"\x2a" + bytes([len(summ)])
+        b"\x09" + struct.pack("<d", wall) + b"\x10" + encode_varint(step) + b"\x2a" + bytes([len(summ)])
         + summ
     )  # fmt: skip
 

@@ -38,6 +38,7 @@ import google_crc32c
 
 from lraudit.reader.decode import FileData, concat_filedata
 from lraudit.reader.framing import Framing, Stop, masked_crc32c, scan, trunc_detail
+from lraudit.reader.wire import WireError, encode_varint, read_varint
 
 #: bytes read (and framed, decoded) at a time
 WINDOW = 8 * 1024 * 1024
@@ -229,26 +230,12 @@ def _head(f: IO[bytes], at: int, end: int) -> tuple[int, int, int, int, int]:
 
 
 def _varint(raw: bytes, i: int) -> tuple[int, int]:
-    val, shift = 0, 0
-    for j in range(i, min(i + 10, len(raw))):
-        b = raw[j]
-        val |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return val, j - i + 1
-        shift += 7
-    raise _Odd
-
-
-def _encode_varint(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+    """(value, length in bytes) of the varint at ``raw[i]``."""
+    try:
+        val, nxt = read_varint(raw, i, len(raw))
+    except WireError:
+        raise _Odd from None
+    return val, nxt - i
 
 
 def _copy(f: IO[bytes], at: int, n: int) -> bytes:
@@ -278,7 +265,7 @@ def _walk(f: IO[bytes], at: int, end: int, limit: int, summary: bool) -> tuple[b
             dropped = True
             if not summary and num == 5:
                 sub, _, sub_keeps = _walk(f, body, stop, limit, True)
-                out += _copy(f, at, kn) + _encode_varint(len(sub)) + sub
+                out += _copy(f, at, kn) + encode_varint(len(sub)) + sub
                 keeps |= sub_keeps
             elif not summary:
                 out += _copy(f, at, kn) + b"\x00"

@@ -133,8 +133,9 @@ _F32 = struct.Struct("<f")
 _F64 = struct.Struct("<d")
 
 
-def _varint(buf: bytes, p: int, end: int) -> tuple[int, int]:
-    """(value mod 2**64, next position) of the varint at ``p``."""
+def read_varint(buf: bytes, p: int, end: int) -> tuple[int, int]:
+    """(value mod 2**64, next position) of the varint at ``p``; :class:`WireError` when it is
+    truncated or longer than 10 bytes."""
     result = shift = 0
     for i in range(10):
         if p + i >= end:
@@ -147,6 +148,22 @@ def _varint(buf: bytes, p: int, end: int) -> tuple[int, int]:
     raise WireError("varint longer than 10 bytes")
 
 
+def encode_varint(v: int) -> bytes:
+    """The varint encoding of ``v >= 0``.
+
+    >>> encode_varint(300)
+    b'\\xac\\x02'
+    """
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if not v:
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
+
+
 def _fields(buf: bytes, p: int, end: int, depth: int, group: int | None = None):  # noqa: ANN202
     """Yield ``(field, wire_type, value, start, stop)`` over ``buf[p:end]`` (one message).
 
@@ -156,12 +173,12 @@ def _fields(buf: bytes, p: int, end: int, depth: int, group: int | None = None):
     if depth > MAX_DEPTH:
         raise WireError("nesting too deep")
     while p < end:
-        key, p = _varint(buf, p, end)
+        key, p = read_varint(buf, p, end)
         num, wt = key >> 3, key & 7
         if num == 0 or num > 0x1FFFFFFF:
             raise WireError("invalid field number")
         if wt == _VARINT:
-            v, p = _varint(buf, p, end)
+            v, p = read_varint(buf, p, end)
             yield num, wt, v, p, p
         elif wt == _I64:
             if p + 8 > end:
@@ -174,7 +191,7 @@ def _fields(buf: bytes, p: int, end: int, depth: int, group: int | None = None):
             yield num, wt, int.from_bytes(buf[p : p + 4], "little"), p, p + 4
             p += 4
         elif wt == _LEN:
-            n, p = _varint(buf, p, end)
+            n, p = read_varint(buf, p, end)
             if n > end - p:
                 raise WireError("length past the end of the message")
             yield num, wt, None, p, p + n
@@ -198,7 +215,7 @@ def _skip_group(buf: bytes, p: int, end: int, num: int, depth: int) -> int:
     while True:
         if p >= end:
             raise WireError("unterminated group")
-        key, p = _varint(buf, p, end)
+        key, p = read_varint(buf, p, end)
         n, wt = key >> 3, key & 7
         if n > 0x1FFFFFFF:  # field 0 is accepted inside a skipped group, as upb does
             raise WireError("invalid field number")
@@ -207,13 +224,13 @@ def _skip_group(buf: bytes, p: int, end: int, num: int, depth: int) -> int:
                 raise WireError("unmatched end of group")
             return p
         if wt == _VARINT:
-            _, p = _varint(buf, p, end)
+            _, p = read_varint(buf, p, end)
         elif wt in (_I64, _I32):
             p += 8 if wt == _I64 else 4
             if p > end:
                 raise WireError("truncated fixed field")
         elif wt == _LEN:
-            ln, p = _varint(buf, p, end)
+            ln, p = read_varint(buf, p, end)
             if ln > end - p:
                 raise WireError("length past the end of the message")
             p += ln
@@ -251,7 +268,7 @@ def _packed(buf: bytes, s: int, e: int, kind: str, want: bool = True) -> list[in
     if kind == "pv":
         out, p = [], s
         while p < e:
-            v, p = _varint(buf, p, e)
+            v, p = read_varint(buf, p, e)
             if want:
                 out.append(v)
         return out
