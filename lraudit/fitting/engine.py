@@ -29,6 +29,7 @@ from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
 from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
+from lraudit.fitting.batch import Rows, residual_rows
 from lraudit.schedules import REGISTRY, Family, Schedule, Warmup, fast_evaluate
 from lraudit.schedules.schedule import compose
 
@@ -248,14 +249,15 @@ def _residuals(
     x: np.ndarray,
     ly: np.ndarray,
     eps: float,
+    ascending: bool = False,
 ) -> np.ndarray:
     """:func:`residuals` of a schedule given by its parts (under ``np.errstate(all="ignore")``,
-    which the caller holds)."""
+    which the caller holds); ``ascending``: ``x`` is sorted (see :func:`compose`)."""
     for a, b in ordering:
         if a in params and b in params and not float(params[a]) <= float(params[b]):
             return np.full(x.shape[0], BAD_RESIDUAL)
     try:
-        m = compose(x, fam, params, warmup, min_lr)
+        m = compose(x, fam, params, warmup, min_lr, ascending)
     except (ScheduleError, ValueError, TypeError, ZeroDivisionError, OverflowError):
         return np.full(x.shape[0], BAD_RESIDUAL)
     return _log_ratio(m, ly, eps)
@@ -299,6 +301,7 @@ def refine(
 
     plan = _Plan(cand)
     relaxed = residual_fn(cand, xs, ly, eps, plan)
+    rows = residual_rows(cand, plan, xs, ly, eps)
 
     def sched_of(z: np.ndarray, exact: bool = True) -> Schedule:
         params, warmup, min_lr = plan.parts(plan.values(z), exact)
@@ -322,7 +325,7 @@ def refine(
         # the residuals at ``z`` were just computed by ``fun`` (trf asks for the Jacobian at the
         # point it accepted): reuse them
         f0 = last[1] if last and np.array_equal(last[0], z) else fun(z)
-        return forward_jacobian(fun, z, f0, lo, hi)
+        return forward_jacobian(fun, z, f0, lo, hi, rows)
 
     def rexact(z: np.ndarray) -> np.ndarray:
         # residuals of the reported schedule (integer params rounded)
@@ -330,7 +333,7 @@ def refine(
 
     if quick:
         with np.errstate(all="ignore"):
-            zq, status = screen(fun, z0, lo, hi, max_nfev)
+            zq, status = screen(fun, z0, lo, hi, max_nfev, rows=rows)
         msg = SCREEN_MESSAGES[status]
         return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, msg, ())
     try:
@@ -385,10 +388,11 @@ def residual_fn(
 
         return unknown
     ordering = _ordering(fam)
+    ascending = bool(xs.size < 2 or np.all(xs[1:] >= xs[:-1]))
 
     def fun(z: np.ndarray) -> np.ndarray:
         params, warmup, min_lr = plan.parts(plan.values(z), False)
-        return _residuals(fam, ordering, params, warmup, min_lr, xs, ly, eps)
+        return _residuals(fam, ordering, params, warmup, min_lr, xs, ly, eps, ascending)
 
     return fun
 
@@ -443,6 +447,7 @@ def screen(
     hi: np.ndarray,
     max_nfev: int,
     tol: float = 1e-10,
+    rows: Rows | None = None,
 ) -> tuple[np.ndarray, int]:
     r"""A few Levenberg-Marquardt steps on ``sum(fun(z)**2)`` inside the box ``[lo, hi]``.
 
@@ -467,7 +472,7 @@ def screen(
     nfev = 1
     lam = 1e-3
     while nfev < max_nfev:
-        jac = forward_jacobian(fun, z, r, lo, hi)
+        jac = forward_jacobian(fun, z, r, lo, hi, rows)
         g = jac.T @ r
         held = ((z <= lo_in) & (g > 0)) | ((z >= hi_in) & (g < 0))
         f = ~held
@@ -519,8 +524,12 @@ def forward_jacobian(
     f0: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
+    rows: Rows | None = None,
 ) -> np.ndarray:
     """Forward-difference Jacobian of ``fun`` at ``z`` (``f0 = fun(z)``) inside ``[lo, hi]``.
+
+    ``rows`` (:func:`lraudit.fitting.batch.residual_rows`) evaluates every perturbed point in one
+    vectorised call, with the same values; without it, or when it declines, one call per column.
 
     The steps are SciPy's ``'2-point'`` scheme (``sqrt(eps) * sign(z) * max(1, |z|)``, reversed
     or shrunk at a bound as ``scipy.optimize._numdiff`` does), so the optimiser's path is the
@@ -528,6 +537,9 @@ def forward_jacobian(
     on a few hundred points.
     """
     jac = np.empty((f0.size, z.size))
+    zs = np.empty((z.size, z.size))
+    zp = np.empty(z.size)
+    dxs = np.empty(z.size)
     # per coordinate in Python floats (a handful of them: numpy's per-call cost would dominate);
     # the same IEEE operations as the vectorised scheme, NaN propagating as in np.maximum
     for i, (zv, lv, hv) in enumerate(zip(z.tolist(), lo.tolist(), hi.tolist(), strict=True)):
@@ -543,10 +555,20 @@ def forward_jacobian(
             h = upper
         elif upper < lower:
             h = -lower
-        zi = z.copy()
+        zi = zs[i]
+        zi[:] = z
         zi[i] = zv + h
-        dx = float(zi[i]) - zv
-        jac[:, i] = (fun(zi) - f0) / dx
+        zp[i] = zi[i]
+        dxs[i] = float(zi[i]) - zv
+    many = rows(z, zp) if rows is not None and z.size > 1 else None
+    if many is not None:
+        # column i is (f(z + h_i e_i) - f(z)) / h_i, the same operations as one at a time
+        many -= f0
+        many /= dxs[:, None]
+        jac[:] = many.T
+        return jac
+    for i in range(z.size):
+        jac[:, i] = (fun(zs[i].copy()) - f0) / float(dxs[i])
     return jac
 
 

@@ -90,7 +90,11 @@ class Family:
     * ``monotone``: never rises after it starts to fall; ``floorable``: a ``min_lr`` clamp may
       make its tail; ``own_rise``: it models an initial rise itself (no separate warmup);
     * ``per_step_rate`` / ``rate_expr`` and ``hidden``: what a window cannot identify beyond what
-      the Jacobian shows (see :data:`PerStepRate`, :data:`Hidden`).
+      the Jacobian shows (see :data:`PerStepRate`, :data:`Hidden`);
+    * ``elementwise``: ``fn`` is elementwise numpy in its float parameters too (no branch on
+      them, no reduction over the steps): parameters given as ``(k, 1)`` columns with a
+      ``(k, n)`` step array give ``k`` schedules, each value the same as one at a time (the
+      fitter evaluates a Jacobian's points in one call, :mod:`lraudit.fitting.batch`).
     """
 
     name: str
@@ -113,6 +117,7 @@ class Family:
     per_step_rate: PerStepRate | None = None
     rate_expr: str = ""
     hidden: Hidden | None = None
+    elementwise: bool = False
     _by_name: dict[str, ParamSpec] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -93,6 +93,7 @@ def _describe_cosine(p: Mapping[str, Any], w: Steps = BARE) -> str:
 COSINE = Family(
     name="cosine",
     fn=cosine,
+    elementwise=True,
     params=(
         ParamSpec(
             "peak_lr", "float", (0.0, None), log=True, doc="LR at the decay start", role="level"

@@ -128,6 +128,7 @@ def _describe_cyclic(p: Mapping[str, Any], w: Steps = BARE) -> str:
 CYCLIC = Family(
     name="cyclic",
     fn=cyclic,
+    elementwise=True,
     params=(
         ParamSpec(
             "base_lr", "float", (0.0, None), log=True, doc="LR at each cycle start", role="level"

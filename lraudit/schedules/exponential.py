@@ -251,6 +251,7 @@ def _rate_inverse_time(p: Mapping[str, Any]) -> tuple[float, float] | None:
 INVERSE_TIME = Family(
     name="inverse_time",
     fn=inverse_time,
+    elementwise=True,
     params=(
         ParamSpec("init_lr", "float", (0.0, None), log=True, doc="LR at step 0", role="level"),
         ParamSpec(
@@ -351,6 +352,7 @@ def _hidden_inverse_sqrt(
 INVERSE_SQRT = Family(
     name="inverse_sqrt",
     fn=inverse_sqrt,
+    elementwise=True,
     params=(
         ParamSpec(
             "peak_lr", "float", (0.0, None), log=True, doc="LR for s <= timescale", role="level"

@@ -117,6 +117,7 @@ def _describe_polynomial(p: Mapping[str, Any], w: Steps = BARE) -> str:
 POLYNOMIAL = Family(
     name="polynomial",
     fn=polynomial,
+    elementwise=True,
     params=(
         ParamSpec(
             "init_lr", "float", (0.0, None), log=True, doc="LR at the decay start", role="level"
@@ -250,6 +251,7 @@ def _wsd_marks(p: Mapping[str, Any], w: float) -> list[float]:
 WSD = Family(
     name="warmup_stable_decay",
     fn=warmup_stable_decay,
+    elementwise=True,
     params=(
         ParamSpec(
             "peak_lr", "float", (0.0, None), log=True, doc="LR of the stable phase", role="level"

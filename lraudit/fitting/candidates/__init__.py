@@ -78,6 +78,9 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
     if st.rises and _rise_size(ctx) > 0.01:
         # the curve goes back up after falling: a monotone decay cannot explain that
         wanted = [n for n in wanted if not fams[n].monotone]
+    # the ways to model the start depend on the curve only: read them once for every family
+    # (the options' FreeParams are shared, never mutated: candidates replace them)
+    wopts = warmup_options(ctx) if any(not fams[n].own_rise for n in wanted) else []
     for name in wanted:
         fam = fams[name]
         builder = BUILDERS.get(name)
@@ -89,7 +92,7 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
             continue
         if whole_rise and name != "constant":
             continue
-        for shape, wfree, wfixed, nstruct in warmup_options(ctx):
+        for shape, wfree, wfixed, nstruct in wopts:
             sub = ctx
             if shape is None and st.fall_end is not None:
                 # no warmup: the family explains the initial fall too
