@@ -501,7 +501,9 @@ def screen(
             nfev += 1
             cn = float(rn @ rn)
             if cn < cost:
-                small = float(np.linalg.norm(zn - z)) <= tol * (tol + float(np.linalg.norm(z)))
+                # np.linalg.norm of a vector, without its per-call cost: sqrt(x @ x)
+                dz = zn - z
+                small = math.sqrt(float(dz @ dz)) <= tol * (tol + math.sqrt(float(z @ z)))
                 done = small or cost - cn <= tol * cost
                 z, r, cost = zn, rn, cn
                 lam = max(lam / 3.0, 1e-12)

@@ -19,6 +19,8 @@ def constant(steps: np.ndarray, lr: float) -> np.ndarray:
     >>> constant(np.array([0, 10]), lr=0.1).tolist()
     [0.1, 0.1]
     """
+    if isinstance(lr, np.ndarray):  # one LR per row (``Family.elementwise``)
+        return np.broadcast_to(lr, np.shape(steps)).astype(np.float64)
     return np.full(np.shape(steps), float(lr))
 
 
@@ -34,6 +36,7 @@ def _describe(p: Mapping[str, Any], w: Steps = BARE) -> str:
 CONSTANT = Family(
     name="constant",
     fn=constant,
+    elementwise=True,
     params=(
         ParamSpec("lr", "float", (0.0, None), log=True, doc="the learning rate", role="level"),
     ),

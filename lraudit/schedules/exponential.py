@@ -55,7 +55,14 @@ def exponential(
     t /= decay_steps
     if staircase:
         np.floor(t, out=t)
-    if decay_rate > 0:
+    if isinstance(decay_rate, np.ndarray):
+        # one rate per row (a batched evaluation, ``Family.elementwise``): the same math.log
+        # of each, so each row is the one-at-a-time value
+        if not np.all(decay_rate > 0):
+            raise ValueError("batched rows need decay_rate > 0")
+        t *= np.array([math.log(v) for v in decay_rate.ravel().tolist()]).reshape(decay_rate.shape)
+        np.exp(t, out=t)
+    elif decay_rate > 0:
         t *= math.log(decay_rate)
         np.exp(t, out=t)
     else:
@@ -128,6 +135,7 @@ def _rate_exponential(p: Mapping[str, Any]) -> tuple[float, float] | None:
 EXPONENTIAL = Family(
     name="exponential",
     fn=exponential,
+    elementwise=True,
     params=(
         ParamSpec(
             "init_lr", "float", (0.0, None), log=True, doc="LR before the decay", role="level"

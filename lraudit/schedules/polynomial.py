@@ -49,7 +49,14 @@ def polynomial(
     np.clip(t, 0.0, decay_steps, out=t)
     t /= -decay_steps
     t += 1.0
-    if power != 1.0:
+    if isinstance(power, np.ndarray):
+        # one power per row (a batched evaluation, ``Family.elementwise``): row by row with a
+        # scalar power, so each row is the one-at-a-time value (numpy's power with an array
+        # exponent can differ in the last bit)
+        for row, pw in zip(t, np.broadcast_to(power, (t.shape[0], 1))[:, 0].tolist(), strict=True):
+            if pw != 1.0:
+                np.power(row, pw, out=row)
+    elif power != 1.0:
         np.power(t, power, out=t)
     t *= init_lr - end_lr
     t += end_lr
