@@ -448,6 +448,92 @@ def evaluate_case(case: Case) -> dict[str, Any]:
     }
 
 
+def multi_segment_section(n: int, seed: int) -> dict[str, float]:
+    """Resumed and restarted runs through the real pipeline's per-series analysis
+    (:func:`lraudit.analysis.analyse`: segment, then fit each segment), on ``bench_segments``'
+    multi-segment series (resets by a jump up or a fall to a new warmup, stray segments of
+    another training, zero stretches at the end; half with the reader's restarts, half without).
+
+    Scores: the share of true segment starts with a predicted start within one logging
+    interval; the share of stray segments marked stray; per true training found, the fitted
+    family is the true one or the same curve (:func:`_same` at its logged steps, zero stretch
+    excluded, and :func:`_same_between`)."""
+    from bench_segments import make_multi
+
+    from lraudit.analysis import analyse
+    from lraudit.errors import ScheduleError
+    from lraudit.types import LRSeries, Restart
+
+    rng = np.random.default_rng(seed)
+    tot = Counter()
+    for _ in range(n):
+        try:
+            m = make_multi(rng)
+        except ScheduleError:  # a drawn schedule outside its family's bounds: not a case
+            tot["rejected"] += 1
+            continue
+        rs = tuple(
+            r if isinstance(r, Restart) else Restart("later", int(r), int(m.steps[-1]), r - 1)
+            for r in m.restarts
+        )
+        x = m.steps.astype(np.int64)
+        series = LRSeries("run", "lr", x, m.values, x.astype(np.float64), restarts=rs)
+        a = analyse(series)
+        segs = a.segments or ()
+        firsts = [g.first_step for g in segs[1:]]
+        tot["starts"] += len(m.starts)
+        tot["found"] += sum(any(abs(g - t) <= m.cadence for g in firsts) for t in m.starts)
+        tot["extra"] += sum(not any(abs(g - t) <= m.cadence for t in m.starts) for g in firsts)
+        tot["stray"] += len(m.stray)
+        tot["stray_ok"] += sum(any(g.stray and g.first_step == f for g in segs) for f in m.stray)
+        zero = np.zeros(x.size, bool)
+        for a0, b0 in m.zeros:
+            zero |= (x >= a0) & (x <= b0)
+        bounds = [t for t, _ in m.truth] + [int(x[-1]) + 1]
+        for k, (t0, sched) in enumerate(m.truth):
+            tot["trainings"] += 1
+            if k == 0 and not segs:
+                fit = a.fit
+            else:
+                g = next(
+                    (g for g in segs if not g.stray and abs(g.first_step - t0) <= m.cadence), None
+                )
+                fit = None if g is None else g.fit
+            if fit is None:
+                tot["unfitted"] += 1
+                continue
+            sel = (x >= t0) & (x < bounds[k + 1]) & ~zero
+            xs = x[sel].astype(np.float64)
+            if xs.size < 2:
+                continue
+            tot["fitted"] += 1
+            truth = lambda s, t0=t0, sched=sched: sched.evaluate(np.asarray(s) - t0)  # noqa: E731
+            same = _same(fit.evaluate(xs), truth(xs)) and _same_between(xs, fit.evaluate, truth)
+            tot["family_ok"] += fit.schedule.family == sched.family or same
+    out = {
+        "found": 100 * tot["found"] / max(tot["starts"], 1),
+        "extra_per_series": tot["extra"] / max(n, 1),
+        "stray": 100 * tot["stray_ok"] / max(tot["stray"], 1),
+        "family": 100 * tot["family_ok"] / max(tot["fitted"], 1),
+    }
+    print(
+        f"\nmulti-segment series (bench_segments, analysed as the pipeline does): {n} series, "
+        f"{tot['starts']} true segment starts, {tot['stray']} stray segments "
+        f"({tot['rejected']} drawn schedules rejected by their family's bounds)"
+    )
+    print(
+        f"  segment starts found (+-1 interval): {out['found']:.1f} %  "
+        f"({tot['found']}/{tot['starts']}; extra cuts {tot['extra']})"
+    )
+    print(f"  stray segments marked stray       : {out['stray']:.1f} %")
+    print(
+        f"  per-segment family accuracy       : {out['family']:.1f} %  "
+        f"({tot['family_ok']}/{tot['fitted']} trainings fitted; {tot['unfitted']} of "
+        f"{tot['trainings']} not found or too short to fit)"
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=550, help="number of accuracy cases (default 550)")
@@ -459,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--multistep", type=int, default=200, help="two-drop MultiStep cases (default 200)"
     )
+    ap.add_argument("--segments", type=int, default=200, help="multi-segment series (default 200)")
     args = ap.parse_args(argv)
     n_cases, n_timing = (120, 20) if args.quick else (args.n, args.timing)
     n_multi = 50 if args.quick else args.multistep
@@ -577,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"      true {c.schedule.to_dict()}")
             print(f"      fit  {r['result'].schedule.to_dict()}")
+    if args.segments:
+        multi_segment_section(50 if args.quick else args.segments, args.seed + 3)
     return 0
 
 

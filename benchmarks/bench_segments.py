@@ -73,6 +73,8 @@ class Multi:
     zeros: list[tuple[int, int]] = field(default_factory=list)
     restarts: list[int | Restart] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    #: each training's first step and its schedule on its own clock (``lr(s - first)``)
+    truth: list[tuple[int, Schedule]] = field(default_factory=list)
 
 
 def _f32(x: np.ndarray) -> np.ndarray:
@@ -109,6 +111,7 @@ def make_multi(rng: np.random.Generator) -> Multi:
     y_all: list[np.ndarray] = []
     starts: list[int] = []
     kinds: list[str] = []
+    truth: list[tuple[int, Schedule]] = []
     pos = 0
     prev_lr: float | None = None
     peak = float(np.exp(rng.uniform(np.log(1e-4), np.log(0.5))))
@@ -142,6 +145,7 @@ def make_multi(rng: np.random.Generator) -> Multi:
             stop = int(rng.choice(ok))
         x_all.append(pos + local[:stop].astype(np.int64))
         y_all.append(y[:stop])
+        truth.append((int(pos), sched))
         if k > 0:
             starts.append(int(pos))
         prev_lr = float(y[stop - 1])
@@ -151,7 +155,7 @@ def make_multi(rng: np.random.Generator) -> Multi:
     kinds = kinds[: len(starts)]
     x = np.concatenate(x_all)
     yv = np.concatenate(y_all)
-    m = Multi(x, yv, cadence, starts, kinds=kinds)
+    m = Multi(x, yv, cadence, starts, kinds=kinds, truth=truth)
     r = rng.random()
     if rng.random() < 0.5:
         m.restarts = list(m.starts)
@@ -173,6 +177,7 @@ def _add_stray(rng: np.random.Generator, m: Multi) -> None:
     m.starts = [n, *(t + n for t in m.starts)]
     m.stray = [0]
     m.kinds = ["stray_end", *m.kinds]
+    m.truth = [(t + n, sc) for t, sc in m.truth]
     # the stray run is a newer file of the folder: the reader records it as a restart
     stray_file = Restart("stray", 0, n - 1, int(m.steps[-1]), 0, None)
     m.restarts = [stray_file, *(t + n for t in m.restarts)]  # type: ignore[list-item]

@@ -11,6 +11,7 @@ from conftest import FIXTURES
 from lraudit.configs import load_config
 from lraudit.errors import ConfigError
 from lraudit.schedules import families
+from lraudit.types import IntendedSchedule
 from lraudit.vocab import FAMILY_PARAMS
 
 NDIR = FIXTURES / "configs" / "lraudit"
@@ -32,11 +33,65 @@ def test_cosine_warmup_example() -> None:
 
 
 def test_epoch_schedule_logged_per_iteration() -> None:
+    # units.step is what the schedule counts, units.log_step the logged axis: with the steps
+    # per epoch the epoch schedule is put on the iteration axis (stepped once per epoch)
     it = load_config(NDIR / "step_epochs.yaml")
-    assert (it.unit, it.log_unit, it.steps_per_epoch, it.horizon) == ("epoch", "iteration", 390, 90)
+    assert (it.unit, it.log_unit, it.steps_per_epoch, it.horizon) == (
+        "iteration",
+        "iteration",
+        390,
+        90 * 390,
+    )
     assert any("390 iterations per epoch" in a for a in it.assumptions)
-    if "piecewise" in families():
-        np.testing.assert_allclose(it.evaluate([0, 29, 30, 85]), [0.1, 0.1, 0.01, 0.0001])
+    np.testing.assert_allclose(
+        it.evaluate([0, 29 * 390, 30 * 390 - 1, 30 * 390, 85 * 390]),
+        [0.1, 0.1, 0.1, 0.01, 0.0001],
+    )
+
+
+def _native(tmp_path: Path, units: str, **kw: int) -> IntendedSchedule:
+    p = tmp_path / "lr.yaml"
+    p.write_text(
+        "schedule: {family: exponential, params: {init_lr: 0.1, decay_rate: 0.5, "
+        "decay_steps: 2, staircase: true, start_step: 0}}\n"
+        f"units: {units}\nhorizon: 10\n"
+    )
+    return load_config(p, **kw)
+
+
+def test_units_log_axis_explicit(tmp_path: Path) -> None:
+    # an epoch schedule logged per epoch stays in epochs, whatever the steps per epoch
+    it = _native(tmp_path, "{step: epoch, log_step: epoch, steps_per_epoch: 50}")
+    assert (it.unit, it.log_unit, it.horizon) == ("epoch", "epoch", 10)
+    np.testing.assert_allclose(it.evaluate([0, 1, 2, 4]), [0.1, 0.1, 0.05, 0.025])
+    # an iteration schedule logged per epoch: epoch e shows iteration e * spe
+    it = _native(tmp_path, "{step: iteration, log_step: epoch, steps_per_epoch: 2}")
+    assert (it.unit, it.log_unit, it.horizon) == ("epoch", "epoch", 5)
+    np.testing.assert_allclose(it.evaluate([0, 1, 2]), [0.1, 0.05, 0.025])
+    # without the steps per epoch nothing converts and the assumption says what to pass
+    it = _native(tmp_path, "{step: epoch, log_step: iteration}")
+    assert (it.unit, it.log_unit) == ("epoch", "iteration")
+    assert any("--steps-per-epoch" in a for a in it.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("units", "kw", "match"),
+    [
+        # the ambiguous case that used to mean "logged per epoch" silently
+        ("{step: epoch, steps_per_epoch: 40}", {}, "units.log_step is not set"),
+        ("{step: epoch}", {"steps_per_epoch": 40}, "units.log_step is not set"),
+        ("{step: epoch, log_step: iteration, steps_per_epoch: 0}", {}, "must be a whole number"),
+        ("{step: epoch, log_step: iteration, steps_per_epoch: 2.5}", {}, "whole number"),
+        ("{step: epoch, log: iteration}", {}, r"unknown key\(s\) \['log'\]"),
+        ("{step: iteration, log_step: batch}", {}, "units.log_step: 'batch'"),
+        ("[epoch]", {}, "units: expected a mapping"),
+    ],
+)
+def test_bad_units(tmp_path: Path, units: str, kw: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match) as exc:
+        _native(tmp_path, units, **kw)
+    msg = str(exc.value)
+    assert str(tmp_path / "lr.yaml") in msg and "\n" not in msg
 
 
 def test_json_seed_case_and_overrides() -> None:

@@ -9,8 +9,9 @@ The file states the schedule in the contract vocabulary directly, so nothing is 
       min_lr: null                   # optional floor
     units:
       step: iteration                # what the schedule counts: iteration | epoch
-      log_step: iteration            # optional; the x-axis the LR is logged against
-      steps_per_epoch: 100           # optional
+      log_step: iteration            # the x-axis the LR is logged against (default: step;
+                                     # required when step is epoch and steps_per_epoch is set)
+      steps_per_epoch: 100           # optional; converts the schedule to the logged axis
     horizon: 10000                   # optional, planned run length in `step` units
     tags: [learning_rate]            # optional, the LR tags to audit, preferred first
 
@@ -25,8 +26,10 @@ from typing import Any
 
 from lraudit.configs._intent import (
     Notes,
+    held_per_epoch,
     intended,
     read_mapping,
+    scale_time,
     to_bool,
     to_number,
     try_mapping,
@@ -132,6 +135,93 @@ def _warmup(notes: Notes, raw: Any) -> Warmup | None:
     return Warmup(steps=steps, start_lr=float(start), shape=shape)
 
 
+def _units(notes: Notes, raw: Any, units: Units) -> tuple[str, str, int | None]:
+    """``(step, log_step, steps_per_epoch)`` from the ``units`` mapping, validated.
+
+    ``step`` is the unit the schedule's step counts are written in, ``log_step`` the x-axis the
+    LR is logged against. ``log_step`` defaults to ``step``, except when the schedule counts
+    epochs and iterations per epoch are known (from the file or ``--steps-per-epoch``): then
+    the log may be per epoch or per iteration, and taking one silently would hide a scheduler
+    stepped in the other (an epoch schedule stepped every iteration logs exactly the epoch
+    curve against iterations), so ``log_step`` must be stated.
+    """
+    u = raw if raw is not None else {}
+    if not isinstance(u, dict):
+        raise ConfigError(f"{notes.where('units')}: expected a mapping, got {u!r}")
+    unknown = sorted(set(u) - {"step", "log_step", "steps_per_epoch"})
+    if unknown:
+        raise ConfigError(
+            f"{notes.where('units')}: unknown key(s) {unknown}; use step, log_step, steps_per_epoch"
+        )
+    unit = u.get("step", "iteration")
+    log_unit: Any = u.get("log_step", unit)
+    for key, val in (("units.step", unit), ("units.log_step", log_unit)):
+        if val not in _UNITS:
+            raise ConfigError(f"{notes.where(key)}: {val!r} is not one of {', '.join(_UNITS)}")
+    spe = notes.number(u, "steps_per_epoch", None, prefix="units.", integer=True)
+    if spe is not None and spe < 1:
+        raise ConfigError(
+            f"{notes.where('units.steps_per_epoch')}: must be a whole number >= 1 "
+            f"(optimizer steps per epoch), got {spe}"
+        )
+    if units.steps_per_epoch is not None:
+        if spe is not None and spe != units.steps_per_epoch:
+            notes.assume(
+                f"steps_per_epoch {units.steps_per_epoch} given by the caller replaces "
+                f"units.steps_per_epoch {spe} from the file."
+            )
+        spe = units.steps_per_epoch
+    if unit == "epoch" and spe is not None and "log_step" not in u:
+        raise ConfigError(
+            f"{notes.where('units')}: the schedule counts epochs and {spe} steps per epoch are "
+            "given, but units.log_step is not set: add `log_step: iteration` if the LR is "
+            "logged per optimizer step or `log_step: epoch` if it is logged once per epoch"
+        )
+    return unit, log_unit, spe
+
+
+def _on_log_axis(
+    notes: Notes,
+    sched: Schedule,
+    unit: str,
+    log_unit: str,
+    spe: int | None,
+    horizon: float | None,
+) -> tuple[Schedule, float | None, str]:
+    """``(schedule, horizon, unit)`` on the logged axis when the units differ and the steps per
+    epoch convert them; unchanged otherwise (then the comparison is skipped and says why).
+
+    An epoch schedule logged per iteration is the scheduler stepped once per epoch and held in
+    between: ``lr(s) = sched(floor(s / spe))`` (:func:`held_per_epoch`). An iteration schedule
+    logged per epoch shows at epoch ``e`` the LR at iteration ``e * spe``."""
+    if unit == log_unit:
+        return sched, horizon, unit
+    if not spe:
+        notes.assume(
+            f"The schedule counts {unit}s but the LR is logged per {log_unit}; "
+            "pass --steps-per-epoch (or set units.steps_per_epoch) to convert between them."
+        )
+        return sched, horizon, unit
+    if unit == "epoch":
+        held = held_per_epoch(sched, spe, horizon, notes)
+        if held is None:
+            notes.assume(
+                f"{sched.family} held per epoch over an unknown or very long run: compared as "
+                "if it moved every iteration (time-scaled), which differs inside each epoch."
+            )
+            held = scale_time(sched, spe)
+        notes.assume(
+            f"The schedule counts epochs, stepped once per epoch; {spe} iterations per epoch "
+            f"place epoch e at iteration e*{spe} on the logged axis."
+        )
+        return held, None if horizon is None else horizon * spe, "iteration"
+    notes.assume(
+        f"The schedule counts iterations and the LR is logged per epoch: the value logged at "
+        f"epoch e is taken as the LR at iteration e*{spe} ({spe} iterations per epoch)."
+    )
+    return scale_time(sched, 1.0 / spe), None if horizon is None else horizon / spe, "epoch"
+
+
 def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     data = read_mapping(path, text)
     notes = Notes(path)
@@ -163,40 +253,17 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     except ScheduleError as exc:
         raise ConfigError(f"{notes.where('schedule')}: {exc}") from None
 
-    u = data.get("units") or {}
-    if not isinstance(u, dict):
-        raise ConfigError(f"{notes.where('units')}: expected a mapping, got {u!r}")
-    unit = u.get("step", "iteration")
-    log_unit: Any = u.get("log_step", unit)
-    for key, val in (("units.step", unit), ("units.log_step", log_unit)):
-        if val not in _UNITS:
-            raise ConfigError(f"{notes.where(key)}: {val!r} is not one of {', '.join(_UNITS)}")
-    spe = notes.number(u, "steps_per_epoch", None, prefix="units.", integer=True)
-    if units.steps_per_epoch is not None:
-        if spe is not None and spe != units.steps_per_epoch:
-            notes.assume(
-                f"steps_per_epoch {units.steps_per_epoch} given by the caller replaces "
-                f"units.steps_per_epoch {spe} from the file."
-            )
-        spe = units.steps_per_epoch
     horizon = notes.number(data, "horizon", None)
     if units.num_steps is not None:
         notes.assume(f"horizon {units.num_steps} given by the caller replaces the file's.")
         horizon = units.num_steps
+    unit, log_unit, spe = _units(notes, data.get("units"), units)
+    sched, horizon, unit = _on_log_axis(notes, sched, unit, log_unit, spe, horizon)
     tags = data.get("tags") or ()
     if isinstance(tags, str):
         tags = (tags,)
     if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
         raise ConfigError(f"{notes.where('tags')}: expected a list of tag names, got {tags!r}")
-    if unit != log_unit:
-        notes.assume(
-            f"The schedule counts {unit}s but the LR is logged per {log_unit}; "
-            + (
-                f"{spe} iterations per epoch convert between them."
-                if spe
-                else "pass --steps-per-epoch to convert between them."
-            )
-        )
     return intended(
         sched,
         notes,

@@ -16,6 +16,7 @@ from lraudit.diagnose.curve import (
     decay_end,
     explains,
     interval,
+    observed_warmup_end,
     rel_range,
     relerr,
 )
@@ -80,9 +81,19 @@ def time_scale(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
     if x.size < 3 or rel_range(ctx.sched.evaluate(x)) <= REL_TOL and rel_range(y) <= (REL_TOL):
         return False
     nowarm = Schedule(ctx.sched.family, ctx.sched.params, None, ctx.sched.min_lr)
-    post = x[x >= ctx.w_int]
-    if post.size < 2 or rel_range(nowarm.evaluate(post)) <= REL_TOL:
-        return False  # only the warmup moves: a different warmup, not a different clock
+    after = x >= ctx.w_int
+    post = x[after]
+    if post.size < 2:
+        return False
+    if rel_range(nowarm.evaluate(post)) <= REL_TOL:
+        # the config is flat over the window after its warmup: only a log that still moves
+        # after its own rise can be a different clock (an epoch schedule stepped every
+        # iteration brings the first milestones into the window); otherwise only the warmup
+        # moves: a different warmup, not a different clock
+        w_log, to_end = observed_warmup_end(x, y)
+        rest = y[x > max(w_log or 0.0, ctx.w_int)]
+        if to_end or rest.size < 2 or rel_range(rest) <= REL_TOL:
+            return False
     spe = ctx.it.steps_per_epoch
     # spe + 1: stepped every iteration on top of the framework's own per-epoch step
     prefer = (float(spe), 1.0 / spe, float(spe + 1)) if spe and spe > 1 else ()

@@ -152,7 +152,7 @@ def search(
             best = pol
             outs[0] = pol
     best = _polish_dense(best, data)
-    return _try_offsets(best, data, max_offset), outs
+    return _try_offsets(best, data, max_offset, outs, families), outs
 
 
 #: Outcomes checked, best first, for one whose curve stays inside the data's range.
@@ -292,18 +292,71 @@ def _polish_dense(best: Outcome, data: Data) -> Outcome:
     return pol if pol.rss < best.rss else best
 
 
-def _try_offsets(best: Outcome, data: Data, max_offset: int) -> Outcome:
-    """The best refit with a step offset in ``-max_offset..max_offset``, kept only when it wins
-    by more than one parameter's BIC penalty."""
+#: Ranked offset-0 outcomes whose candidates are refitted from their seeds at each offset.
+OFFSET_SEEDS = 6
+
+
+def _try_offsets(
+    best: Outcome,
+    data: Data,
+    max_offset: int,
+    outs: list[Outcome] | None = None,
+    families: list[str] | None = None,
+) -> Outcome:
+    """The best fit with a step offset ``d`` in ``-max_offset..max_offset`` (the value logged at
+    step ``s`` is the schedule's ``lr(s + d)``: HF Trainer >= 4.51 logs at ``global_step`` s the
+    LR update ``s - 1`` used, ``d = -1``), kept only when it wins by more than one parameter's
+    BIC penalty, so offset 0 wins every tie.
+
+    A best offset-0 fit at float32 precision is kept as it is; one within :data:`PRECISE_RMSE`
+    is only refitted from its values at each offset. A fit that misses gets, per offset (``-1,
+    +1, -2, ...``): that refit; the first :data:`OFFSET_SEEDS` ranked candidates refitted from
+    their seeds (the offset-0 winner can sit in another basin: a warmup's first points force a
+    wrong warmup end and restart phase); and, when those beat offset 0 without reaching float32
+    precision, the whole search on the shifted steps (its seeds are read off the shifted curve).
+    Among equal scores the earlier offset in that order wins, so the choice is deterministic."""
     if max_offset <= 0 or select.rmse(best) <= NOISE_FLOOR:
         return best
     b0 = select.bic(best)
     penalty = math.log(max(best.n, 2))
+    chosen, bc = best, b0 - penalty
+    # a fit within PRECISE_RMSE is the right curve on a clock at most a rounding away: only
+    # its own refit is tried (the seeds and the shifted search are for a fit that misses)
+    near = select.rmse(best) <= PRECISE_RMSE
+    seeds = [] if near else [o.candidate for o in (outs or [])[:OFFSET_SEEDS] if o.candidate.free]
     for off in [o for k in range(1, max_offset + 1) for o in (-k, k)]:
-        o = data.refit(engine.start_from(best.candidate, best.values), offset=off, max_nfev=30)
-        if select.bic(o) + penalty < b0:
-            best, b0 = o, select.bic(o)
-    return best
+        o = _at_offset(best, seeds, data, off, families, b0 - penalty)
+        if round(select.bic(o), 6) < round(bc, 6):
+            chosen, bc = o, select.bic(o)
+    return chosen
+
+
+def _at_offset(
+    best: Outcome,
+    seeds: list[Candidate],
+    data: Data,
+    off: int,
+    families: list[str] | None,
+    to_beat: float,
+) -> Outcome:
+    """The best fit found at step offset ``off`` (see :func:`_try_offsets`). Without ``seeds``
+    only the best's own refit; the shifted search runs only when the refits at ``off`` already
+    beat ``to_beat`` (BIC) without reaching float32 precision."""
+    trials = [data.refit(engine.start_from(best.candidate, best.values), offset=off, max_nfev=30)]
+    if not seeds:
+        return trials[0]
+    trials += [data.refit(c, offset=off) for c in seeds]
+    top = min(trials, key=select.rank_key)
+    if select.rmse(top) > NOISE_FLOOR and top.candidate.free:
+        pol = data.refit(engine.start_from(top.candidate, top.values), offset=off)
+        top = pol if pol.rss < top.rss else top
+    if select.rmse(top) > NOISE_FLOOR and select.bic(top) < to_beat and data.x_all[0] + off >= 0:
+        xs = data.x_all + off
+        shifted = Data.of(xs, data.y_all, data.budget)
+        sb, _ = search(shifted, cands_mod.make_ctx(xs, data.y_all, shifted.st), families, 0)
+        alt = data.refit(engine.start_from(sb.candidate, sb.values), offset=off)
+        top = min((top, alt), key=select.rank_key)
+    return top
 
 
 def reduce(c: Candidate, n: int) -> Candidate | None:
