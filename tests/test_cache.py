@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lraudit import pipeline
-from lraudit.cache import RunCache, default_dir
+from lraudit.cache import MAGIC, RunCache, default_dir
 from lraudit.cli import main
 from lraudit.testing import frame, scalar_event, write_scalars
 
@@ -39,6 +40,20 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(pipeline, "_fit", counting)
     return seen
+
+
+def read_entry(p: Path) -> tuple[dict, bytes]:
+    """An entry's JSON header and the bytes of its arrays (layout: lraudit.cache._doc)."""
+    data = p.read_bytes()
+    assert data.startswith(MAGIC)
+    (n,) = struct.unpack_from("<Q", data, len(MAGIC))
+    start = len(MAGIC) + 8
+    return json.loads(data[start : start + n]), data[start + n :]
+
+
+def write_entry(p: Path, doc: dict, blob: bytes) -> None:
+    head = json.dumps(doc).encode()
+    p.write_bytes(MAGIC + struct.pack("<Q", len(head)) + head + blob)
 
 
 def report(logdir: Path, cache: Path, capsys, *extra: str) -> str:
@@ -100,13 +115,14 @@ def test_a_damaged_or_hostile_entry_is_a_miss(
 ) -> None:
     logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
     first = report(logdir, cache, capsys)
-    entries = list(cache.glob("*/*.json"))
-    assert len(entries) == len(RUNS) + 1
+    entries = list(cache.glob("*/*.lrc"))
+    assert len(entries) == 2 * (len(RUNS) + 1)  # per run: series and fits; its audits
     for p in entries:
         if content is None:
-            doc = json.loads(p.read_text())
-            doc["series"] = [{"$c": "os.system", "f": {"command": "echo pwned"}}]
-            p.write_text(json.dumps(doc))
+            doc, blob = read_entry(p)
+            hostile = [{"$c": "os.system", "f": {"command": "echo pwned"}}]
+            doc["audits" if "audits" in doc else "series"] = hostile
+            write_entry(p, doc, blob)
         else:
             p.write_bytes(content)
     fits.clear()
@@ -120,9 +136,9 @@ def test_the_cache_is_trimmed_to_its_size_cap(tmp_path: Path) -> None:
     c = RunCache(tmp_path / "cache")
     for i in range(5):
         assert c.store(f"{i:064x}", ([], [], {f"r{i}": ("x" * 1000,)}))
-    sizes = [p.stat().st_size for p in (tmp_path / "cache").glob("*/*.json")]
+    sizes = [p.stat().st_size for p in (tmp_path / "cache").glob("*/*.lrc")]
     c.trim(limit=2 * max(sizes))
-    assert len(list((tmp_path / "cache").glob("*/*.json"))) == 2
+    assert len(list((tmp_path / "cache").glob("*/*.lrc"))) == 2
 
 
 def test_default_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
