@@ -151,3 +151,104 @@ def test_default_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "h"))
     assert default_dir() == tmp_path / "h" / ".cache" / "lraudit"
     assert os.fspath(default_dir()).endswith(os.path.join(".cache", "lraudit"))
+
+
+# ---------------------------------------------------------------- whole audits (issue 13)
+
+
+def cosine_config(path: Path, peak: float) -> Path:
+    path.write_text(
+        f"schedule: {{family: cosine, params: {{peak_lr: {peak}, end_lr: 0, decay_steps: 600}}}}\n"
+    )
+    return path
+
+
+def test_a_changed_config_is_judged_again_from_the_cached_fits(
+    tmp_path: Path, fits: list[str], capsys
+) -> None:
+    logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
+    cfg = cosine_config(tmp_path / "lr.yaml", 0.1)  # run "a"'s schedule; not b's or c's
+    first = report(logdir, cache, capsys, "--config", str(cfg))
+    fits.clear()
+    assert report(logdir, cache, capsys, "--config", str(cfg)) == first and fits == []
+    cosine_config(cfg, 0.2)  # same size: only the content tells
+    second = report(logdir, cache, capsys, "--config", str(cfg))
+    assert fits == []  # the series and fits came from the cache; the comparison did not
+    assert second != first
+    assert second == report(logdir, cache, capsys, "--config", str(cfg), "--no-cache")
+    # a run pinned to another config (its own schedule): only its comparison changes
+    own = cosine_config(tmp_path / "c.yaml", 0.3)
+    fits.clear()
+    pinned = report(logdir, cache, capsys, "--config", str(cfg), "--config", f"c={own}")
+    assert pinned != second and fits == []
+    assert pinned == report(
+        logdir, cache, capsys, "--config", str(cfg), "--config", f"c={own}", "--no-cache"
+    )
+    fits.clear()
+    no_config = report(logdir, cache, capsys, "--no-config")
+    assert no_config != second and fits == []
+    assert no_config == report(logdir, cache, capsys, "--no-config", "--no-cache")
+
+
+@pytest.mark.parametrize(
+    "option", [["--world-size", "2"], ["--steps-per-epoch", "7"], ["--tag", "loss"]]
+)
+def test_an_option_that_changes_the_audit_is_a_miss(
+    tmp_path: Path, capsys, option: list[str]
+) -> None:
+    logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
+    cfg = cosine_config(tmp_path / "lr.yaml", 0.2)
+    base = ["--config", str(cfg)]
+    first = report(logdir, cache, capsys, *base)
+    second = report(logdir, cache, capsys, *base, *option)
+    assert second == report(logdir, cache, capsys, *base, *option, "--no-cache")
+    assert json.loads(second) != json.loads(first)
+
+
+def test_a_damaged_array_or_an_entry_of_another_format_is_a_miss(
+    tmp_path: Path, fits: list[str], capsys
+) -> None:
+    logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
+    first = report(logdir, cache, capsys)
+    for i, p in enumerate(sorted(cache.glob("*/*.lrc"))):
+        doc, blob = read_entry(p)
+        if i % 3 == 0:
+            write_entry(p, doc, blob[: len(blob) // 2])  # arrays cut short
+        elif i % 3 == 1:
+            p.write_bytes(b"LRAUDIT-CACHE-1\n" + p.read_bytes()[len(MAGIC) :])  # another format
+        else:
+            write_entry(p, doc, blob[:-1])  # an array of a partial item
+    fits.clear()
+    assert report(logdir, cache, capsys) == first
+    assert sorted(fits) == sorted(RUNS)
+
+
+HIT_PATH = """
+import sys
+from lraudit.cli import main
+code = main(sys.argv[1:])
+heavy = ("scipy", "lraudit.fitting", "lraudit.diagnose", "lraudit.run_findings", "yaml")
+print(sorted({m.split(".")[0] if m.startswith("scipy") else m for m in sys.modules
+              if m.startswith(heavy)}))
+sys.exit(code)
+"""
+
+
+def test_a_report_whose_runs_all_come_from_the_cache_imports_no_fitter(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
+    args = ["report", str(logdir), "--isolated", "-q", "--jobs", "1", "--cache", str(cache)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", HIT_PATH, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout.splitlines()[-1]
+        for _ in range(2)
+    ]
+    assert "lraudit.fitting" in runs[0]  # the first fits: the check can see an import
+    assert runs[1] == "[]"
