@@ -49,6 +49,10 @@ FORMAT = 2
 #: the first bytes of an entry of this format, and its file name's ending
 MAGIC = b"LRAUDIT-CACHE-2\n"
 SUFFIX = ".lrc"
+#: the file (in the cache directory) of config discovery's scans of event files, and its bounds
+PROBES = "args-probes.json"
+MAX_PROBES = 100_000
+MAX_PROBES_BYTES = 64 * 1024 * 1024
 #: Largest entry written or read (bytes).
 MAX_ENTRY = 256 * 1024 * 1024
 #: The cache directory is trimmed to this many bytes (least recently used entries go first).
@@ -371,6 +375,58 @@ class RunCache:
 
     # ------------------------------------------------------------------ the pipeline's hook
 
+    def _load_probes(self) -> dict[str, Any]:
+        """What config discovery's scan of event files for the HF ``args`` text found in earlier
+        processes (:data:`lraudit.configs.discover.ARGS_SEEN`, per file with its identity, size
+        and mtime: a file that changed is scanned again), put back where discovery looks."""
+        from lraudit.configs.discover import ARGS_SEEN
+
+        try:
+            with open(self.dir / PROBES, "rb") as f:
+                doc = json.loads(f.read(MAX_PROBES_BYTES + 1))
+            if not isinstance(doc, dict) or doc.get("code") != [FORMAT, self._code]:
+                return {}
+            seen = {
+                path: (tuple(v[:4]), v[4])
+                for path, v in doc["seen"].items()
+                if isinstance(v, list)
+                and len(v) == 5
+                and all(type(x) is int for x in v[:4])
+                and type(v[4]) is bool
+            }
+        except _DAMAGE:
+            return {}
+        for path, got in seen.items():
+            ARGS_SEEN.setdefault(path, got)  # type: ignore[arg-type]
+        return seen
+
+    def _save_probes(self, before: Mapping[str, Any]) -> None:
+        """Write :data:`~lraudit.configs.discover.ARGS_SEEN` back when it learnt something (the
+        most recent :data:`MAX_PROBES` files; never raises)."""
+        from lraudit.configs.discover import ARGS_SEEN
+
+        if all(before.get(k) == v for k, v in ARGS_SEEN.items()):
+            return
+        seen = {**before, **ARGS_SEEN}
+        keep = list(seen.items())[-MAX_PROBES:]
+        doc = {
+            "code": [FORMAT, self._code],
+            "seen": {path: [*ident, found] for path, (ident, found) in keep},
+        }
+        try:
+            data = json.dumps(doc).encode()
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, self.dir / PROBES)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except (OSError, ValueError, TypeError):
+            pass
+
     def audit_key(self, files_key: str, resolved: Any) -> str | None:
         """The key of a run's audits: its files' key (:meth:`key`) and the config it is compared
         with (``resolved``, :meth:`lraudit.run_configs.ConfigPlan.for_run`: the intended schedule
@@ -455,6 +511,7 @@ class RunCache:
         fkeys = {name: self.key(tag, name, files) for name, files in runs.items()}
         akeys: dict[str, str | None] = {}
         done: dict[str, AuditResult] = {}
+        probes = self._load_probes()
         for name in runs:
             fk, akeys[name] = fkeys[name], None
             if fk is None:
@@ -467,6 +524,7 @@ class RunCache:
             hit = self.load_audits(ak) if ak is not None else None
             if hit is not None:
                 done[name] = hit
+        self._save_probes(probes)
         self.hits += len(done)
         self.audit_hits += len(done)
         todo = {r: runs[r] for r in runs if r not in done}

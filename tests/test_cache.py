@@ -252,3 +252,35 @@ def test_a_report_whose_runs_all_come_from_the_cache_imports_no_fitter(tmp_path:
     ]
     assert "lraudit.fitting" in runs[0]  # the first fits: the check can see an import
     assert runs[1] == "[]"
+
+
+def test_the_hf_args_scan_of_an_event_file_is_kept_while_the_file_does_not_change(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SummaryWriter = pytest.importorskip("tensorboardX").SummaryWriter
+    from lraudit.configs import discover
+
+    logdir, cache = make_logdir(tmp_path / "logs"), tmp_path / "cache"
+    scanned: list[str] = []
+    scan = discover._scan_args_text
+    monkeypatch.setattr(discover, "_scan_args_text", lambda p: scanned.append(p.name) or scan(p))
+    monkeypatch.setattr(discover, "ARGS_SEEN", {})
+    first = report(logdir, cache, capsys)
+    assert len(scanned) == len(RUNS) + 1  # each run's event file, once
+    scanned.clear()
+    monkeypatch.setattr(discover, "ARGS_SEEN", {})  # as a new process would start
+    assert report(logdir, cache, capsys) == first and scanned == []
+    # the HF callback's args text appended to run c's event file: scanned again, and found
+    w = SummaryWriter(str(tmp_path / "hf"))
+    w.add_text("args", '{"learning_rate": 0.3, "lr_scheduler_type": "cosine", "max_steps": 600}')
+    w.close()
+    (hf,) = (tmp_path / "hf").glob("*tfevents*")
+    (ev,) = (logdir / "c").glob("*tfevents*")
+    with open(ev, "ab") as f:
+        f.write(hf.read_bytes())
+    monkeypatch.setattr(discover, "ARGS_SEEN", {})
+    got = json.loads(report(logdir, cache, capsys))
+    assert scanned == [ev.name]
+    (c,) = [r for r in got["runs"] if r["run"] == "c"]
+    assert c["config"]["format"] == "hf", c["config"]
+    assert got == json.loads(report(logdir, cache, capsys, "--no-cache"))

@@ -224,8 +224,35 @@ def _event_files(d: Path) -> list[Path]:
     return [p for p in _listing(d) if "tfevents" in p.name and p.is_file()]
 
 
+#: event file path -> ((device, inode, size, mtime ns), whether it holds the HF ``args`` text):
+#: what :func:`_has_args_text` found, so that a file that did not change is not scanned again
+#: (in this process, e.g. ``lraudit watch``; :mod:`lraudit.cache` keeps it between processes)
+ARGS_SEEN: dict[str, tuple[tuple[int, int, int, int], bool]] = {}
+
+
+def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
+    """``(device, inode, size, mtime ns)`` of ``path``, None when it cannot be stat'ed."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def _has_args_text(path: Path) -> bool:
-    """True when the first :data:`EVENT_SCAN_BYTES` of ``path`` hold a text summary ``args``."""
+    """True when the first :data:`EVENT_SCAN_BYTES` of ``path`` hold a text summary ``args``
+    (remembered in :data:`ARGS_SEEN` while the file's identity, size and mtime stay)."""
+    ident = file_identity(path)
+    seen = ARGS_SEEN.get(str(path))
+    if ident is not None and seen is not None and seen[0] == ident:
+        return seen[1]
+    found = _scan_args_text(path)
+    if ident is not None and file_identity(path) == ident:  # not written meanwhile
+        ARGS_SEEN[str(path)] = (ident, found)
+    return found
+
+
+def _scan_args_text(path: Path) -> bool:
     try:
         with path.open("rb") as f:
             head = f.read(EVENT_SCAN_BYTES)
