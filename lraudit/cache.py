@@ -163,10 +163,17 @@ def _enc(o: Any, blob: _Blob) -> Any:
     raise _Unsupported(type(o).__name__)
 
 
+#: JSON values that decode to themselves (skipped without a call: most of an entry's values)
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+#: class -> {field name: whether ``__init__`` takes it}
+_FIELDS: dict[type, dict[str, bool]] = {}
+
+
 def _dec(o: Any, blob: memoryview) -> Any:
-    if isinstance(o, list):
-        return [_dec(x, blob) for x in o]
-    if not isinstance(o, dict):
+    t = type(o)
+    if t is list:
+        return [x if type(x) in _LEAVES else _dec(x, blob) for x in o]
+    if t is not dict:
         return o
     if "$a" in o:
         dt = np.dtype(_DTYPES[o["$a"]])
@@ -185,21 +192,24 @@ def _dec(o: Any, blob: memoryview) -> Any:
             raise ValueError(o["$e"])
         return Severity(o["v"])
     if "$t" in o:
-        return tuple(_dec(x, blob) for x in o["$t"])
+        return tuple(_dec(o["$t"], blob))
     if "$d" in o:
         return {_dec(k, blob): _dec(v, blob) for k, v in o["$d"]}
     if "$c" in o:
         cls = _class(o["$c"])
         if cls is None:
             raise ValueError(f"{o['$c']}: not a class the cache stores")
-        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fs = dataclasses.fields(cls)  # type: ignore[arg-type]
+            fields = _FIELDS[cls] = {f.name: f.init for f in fs}
         got = o["f"]
-        if set(got) != set(fields):
+        if type(got) is not dict or got.keys() != fields.keys():
             raise ValueError(f"{o['$c']}: fields differ")
-        vals = {k: _dec(v, blob) for k, v in got.items()}
-        obj = cls(**{k: v for k, v in vals.items() if fields[k].init})
+        vals = {k: v if type(v) in _LEAVES else _dec(v, blob) for k, v in got.items()}
+        obj = cls(**{k: v for k, v in vals.items() if fields[k]})
         for k, v in vals.items():
-            if not fields[k].init:
+            if not fields[k]:
                 object.__setattr__(obj, k, v)
         return obj
     raise ValueError("unknown object")
