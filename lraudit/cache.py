@@ -1,25 +1,40 @@
-"""On-disk cache of each run's series and analysis, so that ``report``/``check`` on a logdir
-where few runs changed re-read and re-fit only those.
+"""On-disk cache of each run's audit, so that ``report``/``check`` on a logdir where few runs
+changed re-read, re-fit and re-judge only those.
 
-What is cached, per run: the LR series the reader merged from the run's event files and the
-analysis of each (segments and fits, :class:`lraudit.analysis.Analysis`), or the scalar tags of
-a run that has no LR tag. The comparison with the config (``diagnose``) is not cached: it is
-cheap and depends on the config, so a changed or different config needs no invalidation.
+Two entries per run:
 
-Key (SHA-256 of): the cache format, the lraudit version and the identity of its code (path,
-size and modification time of every module, so an edited development install never serves an
-old answer), the ``--tag`` option, the run's name, and for every event file of the run its path
-as discovered, device, inode, size and modification time (ns). A file appended to, replaced or
-touched changes the key; a run whose files did not change hits.
+- **series and fits**: the LR series the reader merged from the run's event files and the
+  analysis of each (segments and fits, :class:`lraudit.analysis.Analysis`), or the scalar tags
+  of a run that has no LR tag. Key (SHA-256 of): the cache format, the lraudit version and the
+  identity of its code (path, size and modification time of every module, so an edited
+  development install never serves an old answer), the ``--tag`` option, the run's name, and
+  for every event file of the run its path as discovered, device, inode, size and modification
+  time (ns). A file appended to, replaced or touched changes the key.
+- **audits**: the run's :class:`~lraudit.types.RunAudit` list, whole (findings included). Key:
+  the key above and the config the run is compared with, as
+  :meth:`lraudit.run_configs.ConfigPlan.for_run` resolves it: the intended schedule *as
+  parsed*, with ``--steps-per-epoch`` / ``--world-size`` applied, the path and format of the
+  file and how it was found (given, pinned, beside the run, none), and the notes of the search.
+  Keying on the parsed config rather than on the file's bytes also catches a change in a file
+  it includes (a ``_base_``, ``_BASE_``); the config is still found and parsed on every report.
 
-Safety: entries are JSON (never pickle: a cache directory may be shared or writable by someone
-else, and unpickling runs code). Decoding rebuilds only the dataclasses listed in
-:data:`_CLASSES`, arrays only as int64/float64/bool, and checks the stored key; an entry larger
-than :data:`MAX_ENTRY` is neither written nor read. Anything unexpected in an entry (bad JSON,
-unknown class, wrong fields, truncated file) makes it a miss: no traceback, the run is read
-again and the entry rewritten. Writes go to a temporary file renamed into place (a reader never
-sees half an entry). The directory is kept under :data:`MAX_TOTAL` bytes by removing the
-least recently used entries.
+A run whose files and config did not change comes whole from the cache: it is not read, fitted
+or judged, and a report of only such runs imports neither the fitter (SciPy) nor the rules. A
+run whose files did not change but whose config did is judged again from its cached series and
+fits. Config discovery's scan of each event file for the HF ``args`` text is kept too (file
+:data:`PROBES`, per file with its identity, size and mtime).
+
+Safety: entries are a JSON header and raw array bytes (never pickle: a cache directory may be
+shared or writable by someone else, and unpickling runs code). Decoding rebuilds only the
+dataclasses of :mod:`lraudit.types`, the schedules, the segmenter and the analysis, arrays only
+as 1-d int64/float64/bool within the entry's bytes, and checks the stored key; an entry larger
+than :data:`MAX_ENTRY` is neither written nor read. Anything unexpected in an entry (another
+format, bad JSON, unknown class, wrong fields, arrays outside the entry, truncated file) makes
+it a miss: no note, no traceback, the run is audited again and the entry rewritten. Writes go
+to a temporary file renamed into place (a reader never sees half an entry), and only when the
+run's files did not change while it was audited. The directory is kept under
+:data:`MAX_TOTAL` bytes by removing the least recently used entries (entries of format 1,
+``*.json``, included).
 
 Location: ``--cache DIR``; else ``$LRAUDIT_CACHE_DIR`` (tests point it at a temporary
 directory); else ``$XDG_CACHE_HOME/lraudit``; else ``~/.cache/lraudit``. ``--no-cache`` turns it
