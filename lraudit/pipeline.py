@@ -55,12 +55,14 @@ from lraudit.run_audit import (
 )
 from lraudit.run_audit import fit_series as _fit
 from lraudit.run_audit import judge as _judge
+from lraudit.run_audit import judge_run as _judge_run
 from lraudit.run_audit import read_run as _read_run
 from lraudit.run_audit import timed as _timed
 from lraudit.run_configs import ConfigPlan
 from lraudit.types import (
     AuditReport,
     LRSeries,
+    RunAudit,
 )
 
 __all__ = ["Progress", "RunOutcome", "audit", "audit_run", "comparison_starts"]
@@ -121,10 +123,10 @@ def audit(
         bare = dict(tags)
         if not runs:
             _nothing_audited(os.fspath(path), tag, run, failed)
+    elif (got := _cached_audits(path, tag, run, n_jobs, progress, plan, cache)) is not None:
+        runs, bare = got
     else:
-        series, analyses, bare = _read_and_fit(
-            path, tag, run, n_jobs, progress, auto=auto, cache=cache
-        )
+        series, analyses, bare = _read_and_fit(path, tag, run, n_jobs, progress, auto=auto)
         with _timed("diagnose"):
             runs = _judge(series, analyses, plan)
     given = plan.shared
@@ -216,6 +218,42 @@ def _runs_to_read(path: str, run: str | None, min_runs: int = 2) -> list[str] | 
     return chosen if len(chosen) >= max(min_runs, 1) else None
 
 
+def _must_exist(p: str) -> None:
+    from lraudit.reader import fs
+    from lraudit.reader.mlflow_tracking import is_tracking
+
+    if not is_tracking(p) and not fs.exists(p):
+        more = " (or no such bucket)" if fs.is_url(p) else ""
+        raise LogReadError(f"{p}: no such file or directory{more}")
+
+
+def _cached_audits(
+    path: str | os.PathLike[str],
+    tag: str | None,
+    run: str | None,
+    jobs: int,
+    progress: Progress | None,
+    plan: ConfigPlan,
+    cache: Any,
+) -> tuple[list[RunAudit], Bare] | None:
+    """The audits of a logdir with ``cache`` (:meth:`lraudit.cache.RunCache.audit_runs`: a run
+    whose files and config did not change is neither read, fitted nor judged again); None
+    without a cache, or when no run has a series (then audited as usual, which says why)."""
+    if cache is None:
+        return None
+    p = os.fspath(path)
+    _must_exist(p)
+    got = cache.audit_runs(
+        p,
+        tag,
+        run,
+        plan,
+        lambda names: _runs_read_and_fit(p, tag, names, jobs, progress),
+        _judge_run,
+    )
+    return got if got is not None and got[0] else None
+
+
 def _read_and_fit(
     path: str | os.PathLike[str],
     tag: str | None,
@@ -223,24 +261,11 @@ def _read_and_fit(
     jobs: int,
     progress: Progress | None,
     auto: bool = False,
-    cache: Any = None,
 ) -> tuple[list[LRSeries], list[Analysis], Bare]:
     """Series and their fits in (run, tag) order, and the runs without an LR tag; ``auto``:
-    ``jobs`` is an upper bound used only when the work is big enough (module docstring);
-    ``cache``: runs whose files did not change come from it (:mod:`lraudit.cache`)."""
-    from lraudit.reader import fs
-    from lraudit.reader.mlflow_tracking import is_tracking
-
+    ``jobs`` is an upper bound used only when the work is big enough (module docstring)."""
     p = os.fspath(path)
-    if not is_tracking(p) and not fs.exists(p):
-        more = " (or no such bucket)" if fs.is_url(p) else ""
-        raise LogReadError(f"{p}: no such file or directory{more}")
-    if cache is not None:
-        got = cache.read_and_fit(
-            p, tag, run, lambda names: _runs_read_and_fit(p, tag, names, jobs, progress)
-        )
-        if got is not None and got[0]:
-            return got  # type: ignore[no-any-return]
+    _must_exist(p)
     if jobs > 1:
         try:
             return _read_and_fit_jobs(p, tag, run, jobs, progress, auto)

@@ -25,19 +25,8 @@ from typing import Any
 import numpy as np
 
 from lraudit.analysis import Analysis, described_segment, restarted_clock
-from lraudit.diagnose import diagnose, explains, observed_warmup_end, relerr, sort_findings
 from lraudit.errors import TagNotFoundError
 from lraudit.run_configs import ConfigPlan, Resolved
-from lraudit.run_findings import (
-    FIT_SHAPED,
-    config_mismatch,
-    explained,
-    merge_findings,
-    segment_findings,
-    segment_unexplained,
-    unexplained,
-    zero_findings,
-)
 from lraudit.types import (
     FitResult,
     IntendedSchedule,
@@ -87,8 +76,21 @@ def judge_run(
 ) -> list[RunAudit]:
     """Diagnose the series of one run against the config ``resolved`` for it
     (:meth:`ConfigPlan.for_run`), in the order given."""
+    # judging needs the rules and the fitter: imported here, not by a report whose every run
+    # comes whole from the cache (lraudit.cache), which needs neither
     from lraudit.analysis import sub_series
     from lraudit.configs.fits_logs import config_describes
+    from lraudit.diagnose import diagnose, sort_findings
+    from lraudit.run_findings import (
+        FIT_SHAPED,
+        config_mismatch,
+        explained,
+        merge_findings,
+        segment_findings,
+        segment_unexplained,
+        unexplained,
+        zero_findings,
+    )
 
     mains = [
         s if a.main is None else sub_series(s, *a.main)
@@ -285,6 +287,8 @@ def comparison_starts(
 
 
 def _warmup_end(s: LRSeries, f: FitResult | None) -> float | None:
+    from lraudit.diagnose import observed_warmup_end
+
     x = np.asarray(s.steps, dtype=np.float64)
     y = np.asarray(s.values, dtype=np.float64)
     ok = np.isfinite(y)
@@ -302,6 +306,8 @@ def _falls_at_start(s: LRSeries) -> bool:
 
 def _follows(s: LRSeries, ref: LRSeries, ref_end: float | None) -> bool:
     """Whether ``s`` equals ``ref`` at the common steps after ``ref``'s warmup."""
+    from lraudit.diagnose import explains, relerr
+
     if ref_end is None:
         return False
     common, i, j = np.intersect1d(s.steps, ref.steps, return_indices=True)

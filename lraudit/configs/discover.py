@@ -29,6 +29,7 @@ Cheap by construction: only the named files of each level are looked at (files o
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -100,13 +101,35 @@ def _mtime(d: Path) -> int:
 
 
 def _probe_level(d: Path, dist: int) -> tuple[Path, str, str] | None:
-    """The first config a probe finds in the directory ``d`` (``dist`` levels above the run)."""
-    for probe in _PROBES:
-        for path, how in probe(d, dist):
-            fmt = _format(path)
-            if fmt is not None:
-                return path, fmt, how
-    return None
+    """The first config a probe finds in the directory ``d`` (``dist`` levels above the run).
+
+    ``d`` is listed once: a named file that is not in the listing is not stat'ed (a report on
+    100 runs asked the file system ~3,000 questions for files that were not there)."""
+    try:
+        _LISTED[d] = _casefolded(d)
+        for probe in _PROBES:
+            for path, how in probe(d, dist):
+                fmt = _format(path)
+                if fmt is not None:
+                    return path, fmt, how
+        return None
+    finally:
+        _LISTED.clear()
+
+
+#: directory -> the case-folded names it holds (None: it could not be listed), while
+#: :func:`_probe_level` probes it
+_LISTED: dict[Path, frozenset[str] | None] = {}
+
+
+def _casefolded(d: Path) -> frozenset[str] | None:
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return None  # then each named file is stat'ed, as it may still be readable
+    if len(names) > MAX_LISTING:
+        return None
+    return frozenset(n.casefold() for n in names)
 
 
 def _levels(run: Path, root: Path) -> Iterator[Path]:
@@ -135,6 +158,9 @@ Probe = Callable[[Path, int], Iterator[tuple[Path, str]]]
 
 
 def _file(d: Path, name: str) -> Path | None:
+    names = _LISTED.get(d)
+    if names is not None and name.casefold() not in names:
+        return None  # case-folded: a case-insensitive file system finds "Opt.yaml" as well
     p = d / name
     return p if p.is_file() else None
 
@@ -224,8 +250,35 @@ def _event_files(d: Path) -> list[Path]:
     return [p for p in _listing(d) if "tfevents" in p.name and p.is_file()]
 
 
+#: event file path -> ((device, inode, size, mtime ns), whether it holds the HF ``args`` text):
+#: what :func:`_has_args_text` found, so that a file that did not change is not scanned again
+#: (in this process, e.g. ``lraudit watch``; :mod:`lraudit.cache` keeps it between processes)
+ARGS_SEEN: dict[str, tuple[tuple[int, int, int, int], bool]] = {}
+
+
+def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
+    """``(device, inode, size, mtime ns)`` of ``path``, None when it cannot be stat'ed."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def _has_args_text(path: Path) -> bool:
-    """True when the first :data:`EVENT_SCAN_BYTES` of ``path`` hold a text summary ``args``."""
+    """True when the first :data:`EVENT_SCAN_BYTES` of ``path`` hold a text summary ``args``
+    (remembered in :data:`ARGS_SEEN` while the file's identity, size and mtime stay)."""
+    ident = file_identity(path)
+    seen = ARGS_SEEN.get(str(path))
+    if ident is not None and seen is not None and seen[0] == ident:
+        return seen[1]
+    found = _scan_args_text(path)
+    if ident is not None and file_identity(path) == ident:  # not written meanwhile
+        ARGS_SEEN[str(path)] = (ident, found)
+    return found
+
+
+def _scan_args_text(path: Path) -> bool:
     try:
         with path.open("rb") as f:
             head = f.read(EVENT_SCAN_BYTES)
