@@ -173,6 +173,42 @@ def test_resume_newest_write_wins_and_keeps_replaced(tmp_path: Path) -> None:
     assert [os.path.basename(f) for f in s.files] == [a, b]
 
 
+def test_new_training_from_the_start_supersedes_the_older_tail(tmp_path: Path) -> None:
+    a = "events.out.tfevents.1000.host.1.0"
+    b = "events.out.tfevents.2000.host.2.0"
+    lt.write_scalars(tmp_path, "lr", range(0, 200), [1.0] * 200, name=a)
+    lt.write_scalars(tmp_path, "lr", range(0, 150), [2.0] * 150, name=b, wall_time0=2e9)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    # b relaunched from step 0 with another LR and ended at 149: a's steps 150-199 were written
+    # before it started, by the training it superseded, and are left out (TensorBoard's purge)
+    assert s.steps.tolist() == list(range(150)) and set(s.values.tolist()) == {2.0}
+    rewritten, tail = s.replaced
+    assert os.path.basename(tail.file) == a and tail.steps.tolist() == list(range(150, 200))
+    assert any(n.startswith(f"superseded: 50 point(s) of {a} at steps 150-199") for n in s.notes)
+
+
+def test_new_training_that_reproduces_the_schedule_keeps_the_older_tail(tmp_path: Path) -> None:
+    a = "events.out.tfevents.1000.host.1.0"
+    b = "events.out.tfevents.2000.host.2.0"
+    lt.write_scalars(tmp_path, "lr", range(0, 200), [1.0] * 200, name=a)
+    lt.write_scalars(tmp_path, "lr", range(0, 150), [1.0] * 150, name=b, wall_time0=2e9)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == list(range(200))
+    assert not any(n.startswith("superseded") for n in s.notes)
+
+
+def test_concurrent_writer_tail_is_kept(tmp_path: Path) -> None:
+    # the older file's points past the newer file's end were written after the newer file
+    # started: two writers at once, not a superseded training
+    a = "events.out.tfevents.1000.host.1.0"
+    b = "events.out.tfevents.2000.host.2.0"
+    lt.write_scalars(tmp_path, "lr", range(0, 200), [1.0] * 200, name=a, wall_time0=1e9)
+    lt.write_scalars(tmp_path, "lr", range(0, 150), [2.0] * 150, name=b, wall_time0=1e9 + 20)
+    (s,) = lraudit.read_lr_series(tmp_path)
+    assert s.steps.tolist() == list(range(200))
+    assert not any(n.startswith("superseded") for n in s.notes)
+
+
 def test_files_ordered_by_timestamp_not_name(tmp_path: Path) -> None:
     # "…99.…" sorts after "…100.…" by name but was started first
     lt.write_scalars(tmp_path, "lr", [0, 1], [1.0, 1.0], name="events.out.tfevents.99.h.1.0")

@@ -6,8 +6,14 @@ file order; when a step was written more than once, the last write is kept and e
 write goes to ``LRSeries.replaced`` (one :class:`ReplacedSegment` per file the stale points came
 from), with a note ``"resume at step N in FILE replaced M points from FILE"``. The merged series
 is in step order, so a schedule that jumps back after a restart stays visible. Steps the newer
-file did not rewrite are kept from the older file (nothing is dropped because of a restart);
-``SessionLog`` START records and file boundaries are noted, never acted on.
+file did not rewrite are kept from the older file, with one exception: when a restart rewrote
+the steps it overlaps with *different* LR values from the older file's first step on (a new
+training launched into the same folder) and ended before the older file's last step, the older
+file's points after the restart's last step belong to the training the restart superseded; they are moved to
+``LRSeries.replaced`` and noted ("superseded ..."), as TensorBoard purges the orphaned steps of an
+out-of-order restart. Otherwise the merged series would splice the old training's tail after the
+new one's, and its jump would read as a new training starting there. ``SessionLog`` START records
+and file boundaries are noted, never acted on.
 
 Every later file that holds the tag is also recorded as a structured :class:`Restart` in
 ``LRSeries.restarts`` (its first and last step, the previous file's last step, how many points it
@@ -26,6 +32,10 @@ from lraudit.reader.decode import FileData
 from lraudit.types import LRSeries, ReplacedSegment, Restart
 
 _SESSION_STATUS = {1: "START", 2: "STOP", 3: "CHECKPOINT"}
+
+#: A rewrite farther than this (relative) from the value it replaced is another schedule: well
+#: above float32 rounding and the printing of a logger that rounds, well below any real change.
+REWRITE_RTOL = 1e-3
 
 
 def _name(path: str) -> str:
@@ -129,6 +139,9 @@ def merge_tag(
         return LRSeries(run, tag, e.astype(np.int64), e, e, tuple(files), tuple(notes), (), source)
     steps, vals, walls, fidx = cols
     keep, replaced, rewrites = _newest_wins(steps, vals, walls, fidx, files, notes)
+    keep, replaced = _drop_superseded(
+        steps, vals, walls, fidx, files, keep, replaced, spans, rewrites, notes
+    )
     for fi, fd in enumerate(data):
         for step, status in fd.sessions:
             if status == 1:
@@ -177,3 +190,46 @@ def _rewrites(
         m = new_file == f
         out[int(f)] = (int(m.sum()), float(rel[m].max()))
     return out
+
+
+def _drop_superseded(
+    steps: np.ndarray,
+    vals: np.ndarray,
+    walls: np.ndarray,
+    fidx: np.ndarray,
+    files: Sequence[str],
+    keep: np.ndarray,
+    replaced: list[ReplacedSegment],
+    spans: Sequence[tuple[int, int, int, int]],
+    rewrites: dict[int, tuple[int, float]],
+    notes: list[str],
+) -> tuple[np.ndarray, list[ReplacedSegment]]:
+    """Move out of ``keep`` the points of earlier files after the last step of a restart that
+    rewrote them differently (module docstring); each file's superseded tail is noted."""
+    for fi, first, last, prev in spans:
+        n_rew, diff = rewrites.get(fi, (0, None))
+        if first > prev or not n_rew or diff is None or diff <= REWRITE_RTOL:
+            continue
+        # written by an earlier file, past this file's end, before this file's first write
+        # (a writer still running beside it is another process, not a superseded training)
+        t0 = float(walls[fidx == fi].min())
+        k = keep[(fidx[keep] < fi) & (steps[keep] > last) & (walls[keep] <= t0)]
+        if k.size == 0:
+            continue
+        for src in np.unique(fidx[k]).tolist():
+            if first > int(steps[fidx == src].min()):
+                # a resume in the middle of that training (perhaps still being written): its
+                # tail stays, and segmentation reads the jump back to it
+                continue
+            sel = k[fidx[k] == src]
+            keep = np.setdiff1d(keep, sel, assume_unique=True)
+            replaced.append(
+                ReplacedSegment(files[src], steps[sel].copy(), vals[sel].copy(), walls[sel].copy())
+            )
+            notes.append(
+                f"superseded: {len(sel)} point(s) of {_name(files[src])} at steps "
+                f"{int(steps[sel].min())}-{int(steps[sel].max())} come after the last step {last} "
+                f"of {_name(files[fi])}, which restarted at step {first} with a different LR; "
+                f"they belong to the earlier training and are left out of the series"
+            )
+    return keep[np.argsort(steps[keep], kind="stable")], replaced

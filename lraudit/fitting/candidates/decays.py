@@ -170,6 +170,15 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
         elif has_start:
             fixed["start_step"] = num(round(float(ctx.x[ctx.i0]))) if ctx.i0 > 0 else 0
         out.append(make(fam, fixed, frees, "exponential continuous"))
+        if has_start and flat is None and ctx.i0 > 0:
+            # the decay running from step 0 under the warmup (torch ChainedScheduler of LinearLR
+            # and ExponentialLR): its clock does not restart where the warmup ends, and init_lr
+            # is the decay extrapolated back to step 0
+            s0 = float(ctx.x[ctx.i0])
+            init0 = top * math.exp(min(-k * s0, 50.0))
+            frees0 = [free(fam, "init_lr", init0, log=True), *frees[1:]]
+            fixed0 = {**fixed, "start_step": 0}
+            out.append(make(fam, fixed0, frees0, f"{fam.name} {OVERLAID}"))
     return out
 
 
