@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 SHARED = REPO.parent / "shared"
+
+# The text report wraps to ``COLUMNS`` when it is set (lraudit.cli_output.text_width): tests see
+# the default width whatever the caller's terminal, and pytest-xdist workers, which run with
+# COLUMNS=80 LINES=24, give what a serial run gives. Tests of the width set it themselves.
+for _var in ("COLUMNS", "LINES"):
+    os.environ.pop(_var, None)
 
 
 def shared_path(*parts: str) -> Path:
