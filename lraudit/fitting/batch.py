@@ -31,6 +31,8 @@ from lraudit.schedules.warmups import SHAPES
 if TYPE_CHECKING:
     from lraudit.fitting.engine import Candidate, _Plan
 
+#: Residual used where a candidate cannot be evaluated (invalid parameter combination).
+BAD_RESIDUAL = 30.0
 #: Warmup shapes whose ramp is elementwise in its start, target and length.
 BATCHED_SHAPES = frozenset({"linear", "constant"})
 #: ``(z, zp) -> residuals (m, n)``: row ``i`` at ``z`` with coordinate ``i`` set to ``zp[i]``
@@ -109,8 +111,6 @@ def _le(a: Any, b: Any) -> Any:
 
 
 def _bad() -> float:
-    from lraudit.fitting.engine import BAD_RESIDUAL
-
     return BAD_RESIDUAL
 
 

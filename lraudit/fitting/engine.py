@@ -29,14 +29,12 @@ from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
 from lraudit.curves import TINY
 from lraudit.errors import ScheduleError
-from lraudit.fitting.batch import Rows, residual_rows
+from lraudit.fitting.batch import BAD_RESIDUAL, Rows, residual_rows
 from lraudit.schedules import REGISTRY, Family, Schedule, Warmup, fast_evaluate
 from lraudit.schedules.schedule import compose
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
-#: Residual used where a candidate cannot be evaluated (invalid parameter combination).
-BAD_RESIDUAL = 30.0
 #: Outcome messages of the screening optimiser by status (:func:`screen`).
 SCREEN_MESSAGES = {
     0: "screening pass: stopped on its evaluation budget",
