@@ -79,6 +79,7 @@ def _run_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProces
     return proc, out_file, summary
 
 
+@pytest.mark.slow  # a subprocess per case: the default suite runs it
 def test_action_step_on_the_demo(tmp_path: Path) -> None:
     proc, out_file, summary = _run_step(
         tmp_path,

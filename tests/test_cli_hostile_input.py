@@ -129,6 +129,7 @@ def test_ascii_safe_text() -> None:
     assert ascii_safe("日本").isascii()
 
 
+@pytest.mark.slow  # a subprocess per case: the default suite runs it
 @pytest.mark.parametrize("command", [["report"], ["check", "--format", "markdown"]])
 def test_an_ascii_terminal_gets_ascii_text_not_a_traceback(command) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "COLUMNS")}

@@ -48,6 +48,7 @@ def test_base_dependencies_are_what_the_package_imports() -> None:
     assert (ROOT / "LICENSE").read_text().startswith(" " * 33 + "Apache License")
 
 
+@pytest.mark.slow  # a subprocess per case: the default suite runs it
 def test_runs_without_tensorboard_tbparse_and_pandas(tmp_path: Path) -> None:
     demo = ROOT / "fixtures" / "demo"
     if not demo.is_dir():
