@@ -325,7 +325,9 @@ def _try_offsets(
     near = select.rmse(best) <= PRECISE_RMSE
     seeds = [] if near else [o.candidate for o in (outs or [])[:OFFSET_SEEDS] if o.candidate.free]
     for off in [o for k in range(1, max_offset + 1) for o in (-k, k)]:
-        o = _at_offset(best, seeds, data, off, families, b0 - penalty)
+        # the seeds and the shifted search only at -1, the offset a real writer has (HF Trainer
+        # >= 4.51 logs update s - 1 at step s); other offsets get the best's own refit
+        o = _at_offset(best, seeds if off == -1 else [], data, off, families, b0 - penalty)
         if round(select.bic(o), 6) < round(bc, 6):
             chosen, bc = o, select.bic(o)
     return chosen
