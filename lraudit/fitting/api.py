@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lraudit.curves import TINY
+from lraudit.errors import ScheduleError
 from lraudit.fitting import honesty, select
 from lraudit.fitting.candidates import make_ctx
 from lraudit.fitting.engine import Outcome
@@ -198,7 +199,10 @@ def _result(
         if fam in seen:
             continue
         seen.add(fam)
-        rm_o = rmse_log(o.schedule, data.x, data.y, o.offset)
+        try:
+            rm_o = rmse_log(o.schedule, data.x, data.y, o.offset)
+        except ScheduleError:
+            continue  # the optimiser left this family outside its valid set: no alternative
         alts.append(Alternative(o.schedule, rm_o, round(select.bic(o) - b0, 3)))
     n_all = int(data.x_all.size)
     rm = rmse_log(best.schedule, data.x_all, data.y_all, best.offset)
