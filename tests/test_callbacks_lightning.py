@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lraudit.callbacks import LightningAuditCallback, LRScheduleError
+from lraudit.callbacks import LRScheduleError
 from lraudit.types import Severity
 
 STEPS = 300
@@ -33,6 +33,13 @@ def _frameworks() -> tuple[Any, Any]:
             reason="lightning is not installed (pip install 'lraudit-tb[lightning]')",
         )
     return torch, pl
+
+
+def _callback(config: Path, **kw: Any) -> Any:
+    _frameworks()  # skips the test without them; the callback class needs Lightning
+    from lraudit.callbacks import LightningAuditCallback
+
+    return LightningAuditCallback(config, **kw)
 
 
 def tiny_model(step_the_scheduler: bool) -> Any:
@@ -89,7 +96,7 @@ def config(tmp_path: Path) -> Path:
 
 def test_a_correct_run_produces_no_error(tmp_path: Path, config: Path) -> None:
     _frameworks()[0].manual_seed(0)
-    cb = LightningAuditCallback(config, fail_fast=True)
+    cb = _callback(config, fail_fast=True)
     trainer = _fit(tmp_path, tiny_model(step_the_scheduler=True), cb)
     assert trainer.global_step == STEPS
     assert cb.failure is None
@@ -101,7 +108,7 @@ def test_a_scheduler_never_stepped_is_caught_in_the_first_5_percent(
     tmp_path: Path, config: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _frameworks()[0].manual_seed(0)
-    cb = LightningAuditCallback(config, fail_fast=True)
+    cb = _callback(config, fail_fast=True)
     with (
         caplog.at_level(logging.WARNING, logger="lraudit.callbacks"),
         pytest.raises(LRScheduleError, match="constant_lr") as err,
@@ -118,7 +125,7 @@ def test_without_fail_fast_the_run_completes_and_the_finding_is_kept(
     tmp_path: Path, config: Path
 ) -> None:
     _frameworks()[0].manual_seed(0)
-    cb = LightningAuditCallback(config)
+    cb = _callback(config)
     trainer = _fit(tmp_path, tiny_model(step_the_scheduler=False), cb)
     assert trainer.global_step == STEPS
     assert [f.name for f in cb.findings] == ["constant_lr"]  # once, not again at the end
