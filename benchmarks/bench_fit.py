@@ -575,6 +575,15 @@ def main(argv: list[str] | None = None) -> int:
     mrng = np.random.default_rng(args.seed + 2)
     multi = [evaluate_case(make_multistep(mrng)) for _ in range(n_multi)]
 
+    if rows:
+        single_family_report(rows, fams, missing, times, cpus, multi, args)
+    if args.segments:
+        multi_segment_section(50 if args.quick else args.segments, args.seed + 3)
+    return 0
+
+
+def single_family_report(rows, fams, missing, times, cpus, multi, args) -> None:  # noqa: C901
+    """Print the single-schedule section: accuracy, per family, confusion, timing, failures."""
     acc = np.mean([r["correct"] for r in rows])
     n_par = sum(r["n_par"] for r in rows)
     n_ok = sum(r["n_ok"] for r in rows)
@@ -664,9 +673,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"      true {c.schedule.to_dict()}")
             print(f"      fit  {r['result'].schedule.to_dict()}")
-    if args.segments:
-        multi_segment_section(50 if args.quick else args.segments, args.seed + 3)
-    return 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Multi-segment series (the truth is known by construction; every value is rounded
   lraudit's registry) is resumed at a random step where its LR has come down to at most 70 %
   of its peak, and the resumed run starts a schedule of its own from step 0: either straight at
   a peak at least 1.3x the LR it resumed from (a jump up after a decrease), or with a linear
-  warmup from at most 30 % of it (a fall to a new warmup). Up to three resets per series; half
+  warmup from at most 30 % of it (a fall to a new warmup; a family that models its own rise,
+  one-cycle, takes no separate warmup: its initial LR is lowered to at most 30 % instead). Up to three resets per series; half
   of the series pass the reset steps as reader restarts, half pass nothing (the LR alone
   must tell).
 * **stray**: 1-10 points of another training (a test run logged every iteration at another LR
@@ -48,6 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_fit import GENERATORS, make_case  # noqa: E402
 
 from lraudit.schedules import Schedule, Warmup  # noqa: E402
+from lraudit.schedules.registry import REGISTRY  # noqa: E402
 from lraudit.segments import segment_arrays  # noqa: E402
 from lraudit.types import Restart  # noqa: E402
 
@@ -125,6 +127,11 @@ def make_multi(rng: np.random.Generator) -> Multi:
                 if sched.evaluate(np.array([0.0]))[0] < 1.3 * prev_lr:
                     sched = _schedule(rng, "cosine", h, max(top, 2.0 * prev_lr))
                 kinds.append("jump")
+            elif REGISTRY[sched.family].own_rise:  # its own rise is the new warmup
+                p = dict(sched.params)
+                p["init_lr"] = min(p["init_lr"], 0.3 * prev_lr * float(rng.uniform(0.01, 1)))
+                sched = Schedule(sched.family, p)
+                kinds.append("warmup")
             else:  # a new linear warmup from <= 30 % of the LR it resumed from
                 w = int(cadence * rng.integers(3, 20))
                 tgt = float(sched.evaluate(np.array([float(w)]))[0])
@@ -136,10 +143,11 @@ def make_multi(rng: np.random.Generator) -> Multi:
                 kinds.append("warmup")
         local = np.arange(0, h, cadence, dtype=np.float64)
         y = sched.evaluate(local)
-        # resume where the LR has come down to <= 70 % of its peak, after >= 20 points
+        # resume where the LR has come down (after its peak) to <= 70 % of it, after >= 20 points
         stop = local.size
         if k < n_seg - 1:
-            ok = np.flatnonzero((y <= 0.7 * y.max()) & (np.arange(local.size) >= 20))
+            i = np.arange(local.size)
+            ok = np.flatnonzero((y <= 0.7 * y.max()) & (i >= 20) & (i > np.argmax(y)))
             if ok.size == 0:
                 break
             stop = int(rng.choice(ok))
