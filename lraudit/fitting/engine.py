@@ -163,7 +163,9 @@ class _Plan:
         for i, n in self.fam_idx:
             params[n] = vals[i]
         if c.derived:
-            known = {**params, **dict(zip(self.names, vals, strict=True))}
+            # a held warmup value stays known to the derived params (identification holds one)
+            held = {f"warmup.{k}": v for k, v in c.warmup_fixed.items()}
+            known = {**params, **held, **dict(zip(self.names, vals, strict=True))}
             for name, fn in c.derived.items():
                 params[name] = fn(known)
         warmup = None

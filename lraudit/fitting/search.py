@@ -24,6 +24,7 @@ from lraudit.curves import TINY
 from lraudit.fitting import candidates as cands_mod
 from lraudit.fitting import engine, honesty, select, structure
 from lraudit.fitting.candidates import Ctx
+from lraudit.fitting.candidates.warmup import held_peak
 from lraudit.fitting.engine import Candidate, Outcome
 from lraudit.fitting.select import NOISE_FLOOR
 from lraudit.schedules import REGISTRY
@@ -35,8 +36,10 @@ FIT_BUDGET = 300
 STAGE1_NFEV = 5
 STAGE2_TOP = 2
 STAGE2_MARGIN = 10.0
-#: While no candidate fits to float32 precision, up to this many get the second pass.
+#: While no candidate fits to float32 precision, up to this many get the second pass (after the
+#: careful first pass; after the cheap one, up to ``QUICK_STAGE2``).
 STAGE2_MAX = 5
+QUICK_STAGE2 = 2
 #: Once a candidate fits to float32 precision, a simpler one whose first pass is still further
 #: off than this (RMS log error) is not converged: it would have to fall by five orders of
 #: magnitude to matter (on the 550 benchmark cases this never happened; it saves ~8 % CPU).
@@ -136,8 +139,15 @@ def search(
 ) -> tuple[Outcome, list[Outcome]]:
     """The best outcome (polished and step-aligned) and every outcome ranked, best first."""
     cands = _candidates(data, ctx, families)
-    outs = _converge(cands, data)
+    outs, own = _converge(cands, data, max_offset)
     if select.rmse(outs[0]) > NOISE_FLOOR:
+        outs.extend(_held(outs, data))
+        outs.sort(key=select.rank_key)
+    if not own.of(outs[0]):
+        own = _OwnRefits(outs[0], data, max_offset)
+    if select.rmse(outs[0]) > NOISE_FLOOR and not own.exact():
+        # the right family on a clock a step off (a writer's logging offset) is exact at that
+        # offset: no second-chance candidates needed
         outs.extend(_fallback(ctx, families, data))
     if data.sub:
         outs = [data.score(o) for o in outs]
@@ -151,8 +161,10 @@ def search(
         if pol.rss < best.rss:
             best = pol
             outs[0] = pol
-    best = _polish_dense(best, data)
-    return _try_offsets(best, data, max_offset, outs, families), outs
+    if select.rmse(best) > NOISE_FLOOR and not (own.of(best) and own.exact()):
+        # (a best exact at a step offset is refitted there instead)
+        best = _polish_dense(best, data)
+    return _try_offsets(best, data, max_offset, outs, families, own), outs
 
 
 #: Outcomes checked, best first, for one whose curve stays inside the data's range.
@@ -203,15 +215,33 @@ def _candidates(data: Data, ctx: Ctx, families: list[str] | None) -> list[Candid
     return cands
 
 
-def _converge(cands: list[Candidate], data: Data) -> list[Outcome]:
+def _converge(
+    cands: list[Candidate], data: Data, max_offset: int
+) -> tuple[list[Outcome], _OwnRefits]:
     """Stage 1, a few iterations for every candidate; stage 2, converge the promising ones.
 
-    Returns the outcomes ranked (:func:`lraudit.fitting.select.rank_key`)."""
+    When nothing fits after the cheap first pass, its best few are converged, given a hold at
+    the peak (:func:`_held`) and refitted at each step offset; only when none of that fits to
+    float32 precision does the careful first pass (SciPy's trf, which ranks better) run.
+    Returns the outcomes ranked (:func:`lraudit.fitting.select.rank_key`) and the best's
+    refits at each offset (computed when asked)."""
     outs = _screen(cands, data, quick=True)
     if select.rmse(min(outs, key=select.rmse)) > NOISE_FLOOR:
-        # nothing fits after the cheap pass: the careful one (SciPy's trf) ranks better
+        first = _stage2(outs, data, QUICK_STAGE2)
+        if select.rmse(first[0]) > NOISE_FLOOR:
+            first = sorted([*first, *_held(first, data)], key=select.rank_key)
+        own = _OwnRefits(first[0], data, max_offset)
+        if select.rmse(first[0]) <= NOISE_FLOOR or own.exact():
+            return first, own
         outs = _screen(cands, data, quick=False)
-    outs.sort(key=select.rank_key)
+    outs = _stage2(outs, data, STAGE2_MAX)
+    return outs, _OwnRefits(outs[0], data, max_offset)
+
+
+def _stage2(outs: list[Outcome], data: Data, most: int) -> list[Outcome]:
+    """Converge the promising first-pass outcomes (at most ``most`` while nothing fits to
+    float32 precision); returns them all ranked."""
+    outs = sorted(outs, key=select.rank_key)
     b1 = select.bic(outs[0])
     solved: tuple[int, float] | None = None
     for o in outs:
@@ -224,7 +254,7 @@ def _converge(cands: list[Candidate], data: Data) -> list[Outcome]:
         near = i < STAGE2_TOP or select.bic(o) - b1 < STAGE2_MARGIN * math.log(max(o.n, 2))
         # nothing fits yet: keep converging the next ones (a short first pass can rank the right
         # candidate low when its start is far from the optimum)
-        near = near or (solved is None and done < STAGE2_MAX)
+        near = near or (solved is None and done < most)
         if near and o.candidate.free and o.status == 0 and select.rmse(o) > NOISE_FLOOR:
             if solved is not None and select.rmse(o) > STAGE2_HOPELESS:
                 # a simpler candidate this far off cannot beat one already at float32 precision
@@ -250,6 +280,27 @@ def _screen(cands: list[Candidate], data: Data, quick: bool) -> list[Outcome]:
         if select.rmse(o) <= NOISE_FLOOR:
             break
     return outs
+
+
+#: Ranked outcomes given a hold at the peak after their warmup (:func:`_held`), and how far off
+#: (RMS log error) one may be: a hold of a step or two moves a good fit, not a wrong family.
+HELD_TOP = 3
+HELD_NEAR = 0.05
+#: Evaluations of that refit (it starts next to the optimum).
+HELD_NFEV = 60
+
+
+def _held(outs: list[Outcome], data: Data) -> list[Outcome]:
+    """The best few outcomes whose decay starts where their warmup ends, refitted with a short
+    hold at the peak in between (:func:`lraudit.fitting.candidates.warmup.held_peak`)."""
+    found = []
+    for o in outs[:HELD_TOP]:
+        if not select.rmse(o) <= HELD_NEAR:
+            continue
+        c = held_peak(o.candidate, o.values)
+        if c is not None:
+            found.append(data.refine(c, max_nfev=HELD_NFEV))
+    return found
 
 
 def _fallback(ctx: Ctx, families: list[str] | None, data: Data) -> list[Outcome]:
@@ -296,12 +347,43 @@ def _polish_dense(best: Outcome, data: Data) -> Outcome:
 OFFSET_SEEDS = 6
 
 
+def _offsets(max_offset: int) -> list[int]:
+    """The step offsets tried, in order of preference: ``-1, +1, -2, +2, ...``."""
+    return [o for k in range(1, max_offset + 1) for o in (-k, k)]
+
+
+class _OwnRefits:
+    """An outcome refitted from its own values at each step offset, computed once when asked."""
+
+    def __init__(self, base: Outcome, data: Data, max_offset: int) -> None:
+        self.base, self.data, self.max_offset = base, data, max_offset
+        self._at: dict[int, Outcome] = {}
+
+    def at(self, off: int) -> Outcome:
+        if off not in self._at:
+            c = engine.start_from(self.base.candidate, self.base.values)
+            self._at[off] = self.data.refit(c, offset=off, max_nfev=30)
+        return self._at[off]
+
+    def of(self, o: Outcome) -> bool:
+        """Whether these are refits of outcome ``o`` (the same candidate and values)."""
+        b = self.base
+        return o.candidate is b.candidate and o.values == b.values and o.offset == b.offset
+
+    def exact(self) -> bool:
+        """Whether a refit at some offset fits to float32 precision."""
+        if not self.base.candidate.free:
+            return False
+        return any(select.rmse(self.at(o)) <= NOISE_FLOOR for o in _offsets(self.max_offset))
+
+
 def _try_offsets(
     best: Outcome,
     data: Data,
     max_offset: int,
     outs: list[Outcome] | None = None,
     families: list[str] | None = None,
+    own: _OwnRefits | None = None,
 ) -> Outcome:
     """The best fit with a step offset ``d`` in ``-max_offset..max_offset`` (the value logged at
     step ``s`` is the schedule's ``lr(s + d)``: HF Trainer >= 4.51 logs at ``global_step`` s the
@@ -314,37 +396,42 @@ def _try_offsets(
     their seeds (the offset-0 winner can sit in another basin: a warmup's first points force a
     wrong warmup end and restart phase); and, when those beat offset 0 without reaching float32
     precision, the whole search on the shifted steps (its seeds are read off the shifted curve).
-    Among equal scores the earlier offset in that order wins, so the choice is deterministic."""
+    Among equal scores the earlier offset in that order wins, so the choice is deterministic.
+    When the best's own refit is exact at some offset, the seeds are not tried (``own``: those
+    refits when already computed for ``best``)."""
     if max_offset <= 0 or select.rmse(best) <= NOISE_FLOOR:
         return best
     b0 = select.bic(best)
     penalty = math.log(max(best.n, 2))
     chosen, bc = best, b0 - penalty
-    # a fit within PRECISE_RMSE is the right curve on a clock at most a rounding away: only
-    # its own refit is tried (the seeds and the shifted search are for a fit that misses)
-    near = select.rmse(best) <= PRECISE_RMSE
+    if own is None or not own.of(best):
+        own = _OwnRefits(best, data, max_offset)
+    # a fit within PRECISE_RMSE is the right curve on a clock at most a rounding away, and one
+    # exact at an offset is that offset: only its own refits are tried (the seeds and the
+    # shifted search are for a fit that misses everywhere)
+    near = select.rmse(best) <= PRECISE_RMSE or own.exact()
     seeds = [] if near else [o.candidate for o in (outs or [])[:OFFSET_SEEDS] if o.candidate.free]
-    for off in [o for k in range(1, max_offset + 1) for o in (-k, k)]:
+    for off in _offsets(max_offset):
         # the seeds and the shifted search only at -1, the offset a real writer has (HF Trainer
         # >= 4.51 logs update s - 1 at step s); other offsets get the best's own refit
-        o = _at_offset(best, seeds if off == -1 else [], data, off, families, b0 - penalty)
+        o = _at_offset(own.at(off), seeds if off == -1 else [], data, off, families, b0 - penalty)
         if round(select.bic(o), 6) < round(bc, 6):
             chosen, bc = o, select.bic(o)
     return chosen
 
 
 def _at_offset(
-    best: Outcome,
+    refit: Outcome,
     seeds: list[Candidate],
     data: Data,
     off: int,
     families: list[str] | None,
     to_beat: float,
 ) -> Outcome:
-    """The best fit found at step offset ``off`` (see :func:`_try_offsets`). Without ``seeds``
-    only the best's own refit; the shifted search runs only when the refits at ``off`` already
-    beat ``to_beat`` (BIC) without reaching float32 precision."""
-    trials = [data.refit(engine.start_from(best.candidate, best.values), offset=off, max_nfev=30)]
+    """The best fit found at step offset ``off`` (see :func:`_try_offsets`), from the best's own
+    ``refit`` at ``off``. Without ``seeds`` only that refit; the shifted search runs only when
+    the refits at ``off`` already beat ``to_beat`` (BIC) without reaching float32 precision."""
+    trials = [refit]
     if not seeds:
         return trials[0]
     trials += [data.refit(c, offset=off) for c in seeds]
