@@ -6,7 +6,10 @@ short first pass for each, stopping as soon as one fits to float32 precision (no
 can score better), then a full second pass for the best few. Long series are fitted on
 :data:`FIT_BUDGET` points that keep every point near structure
 (:func:`lraudit.fitting.structure.keep_mask`) and scored on all (or :data:`SCORE_BUDGET`)
-points. When no candidate reaches float32 precision, **fallback** candidates
+points. When nothing fits after the cheap first pass, its best few are converged, given a short
+hold at the peak after their warmup (:func:`_held`) and refitted one step off (a writer's
+logging offset) before the careful first pass runs. When no candidate reaches float32
+precision, **fallback** candidates
 (:func:`lraudit.fitting.candidates.fallback`) are refined too, and kept only when they fit to
 :data:`PRECISE_RMSE`: they can imitate many curves, so an imprecise fit is no evidence for their
 family. A winner that stopped between :data:`POLISH_RMSE` and the noise floor is converged once
