@@ -1,7 +1,8 @@
 """Benchmark: end-to-end ``lraudit report`` on many runs, with each backend, and memory cases.
 
     python benchmarks/bench_scale.py [--runs 10 100] [--points 2000]
-                                     [--backends serial,local,dask] [--memory] [--keep]
+                                     [--backends serial,local,dask] [--per-series]
+                                     [--memory] [--keep]
 
 For each ``--runs`` N, writes (once, cached in ``benchmarks/.cache/scale_<N>x<points>``) a logdir
 of N runs, each one event file with ``train/lr`` (~``--points`` points) and 4 other scalars
@@ -25,6 +26,10 @@ summed over processes where the work is reported back: in-process and Dask; the 
 workers do not report theirs; render = the JSON and text formatters) and peak RSS (maxrss of
 the audit process, and the largest of its finished worker processes).
 
+``--per-series`` adds, in one fresh process, the median CPU time per series to read a run
+(:func:`lraudit.read_lr_series`) and to segment and fit it (:func:`lraudit.analysis.analyse`),
+and their ratio (issue 14 asks for a fit median at most 5x the read median).
+
 ``--memory`` adds two cases that only measure RSS of a serial audit: a logdir whose bytes are
 > 90 % image summaries (10 runs of ~25 MB), and a single ~1 GB image-heavy event file.
 
@@ -42,6 +47,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -226,6 +233,45 @@ def measure(path: Path, backend: str) -> dict[str, float]:
     return data
 
 
+_PER_SERIES = """
+import json, sys, time
+from pathlib import Path
+from lraudit import read_lr_series
+from lraudit.analysis import analyse
+runs = sorted(p.parent for p in Path(sys.argv[1]).rglob("events.out.tfevents.*"))
+read, fit = [], []
+analyse(read_lr_series(runs[0])[0])  # imports and caches warm
+for d in runs:
+    t0 = time.process_time()
+    series = read_lr_series(d)
+    t1 = time.process_time()
+    for s in series:
+        analyse(s)
+    t2 = time.process_time()
+    read.append((t1 - t0) / len(series))
+    fit.append((t2 - t1) / len(series))
+print(json.dumps({"read": read, "fit": fit}))
+"""
+
+
+def per_series(path: Path) -> str:
+    """Median CPU ms per series to read a run and to segment + fit its series (the issue 14
+    target: the fit median at most 5x the read median), in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    got = subprocess.run(
+        [sys.executable, "-c", _PER_SERIES, str(path)], capture_output=True, text=True, env=env
+    )
+    if got.returncode != 0:
+        raise SystemExit(f"per-series timing on {path} failed:\n{got.stderr[-3000:]}")
+    t = json.loads(got.stdout.strip().splitlines()[-1])
+    r, f = (1000 * float(np.median(t[k])) for k in ("read", "fit"))
+    mean = 1000 * float(np.mean(t["fit"]))
+    return (
+        f"per series (CPU, one process): read median {r:.2f} ms, segment + fit median {f:.1f} ms"
+        f" (mean {mean:.1f} ms): fit / read {f / r:.1f}x (target <= 5x)"
+    )
+
+
 def _row(label: str, n: int, m: dict) -> str:
     ph = m["phases"]
     split = " ".join(
@@ -245,6 +291,11 @@ def main() -> None:
         "--backends", default="serial,local,dask", help="comma list of serial,local,dask"
     )
     ap.add_argument("--memory", action="store_true", help="also the image-heavy memory cases")
+    ap.add_argument(
+        "--per-series",
+        action="store_true",
+        help="also the median CPU time per series to read and to fit, in one process",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the memory cases' temp logdirs")
     args = ap.parse_args()
     backends = [b for b in args.backends.split(",") if b]
@@ -257,6 +308,8 @@ def main() -> None:
         print(head)
         for b in backends:
             print(_row(b, n, measure(path, b)), flush=True)
+        if args.per_series:
+            print(per_series(path), flush=True)
     if args.memory:
         tmp = Path(tempfile.mkdtemp(prefix="lraudit_mem_"))
         cases = [
