@@ -118,6 +118,11 @@ def fmt_num(x: Any) -> str:
     return fmt(float(x)) if is_number(x) else repr(x)
 
 
+#: Parameters a parser may leave out (the family's default applies): extensions of the contract
+#: vocabulary that only some frameworks set.
+OPTIONAL: dict[str, tuple[str, ...]] = {"cosine": ("after_end",)}
+
+
 def schedule(
     family: str,
     params: dict[str, Any],
@@ -128,9 +133,10 @@ def schedule(
     names = FAMILY_PARAMS.get(family)
     if names is None:  # a parser bug, not a user error
         raise ValueError(f"family {family!r} is not in the vocabulary")
-    if set(params) != set(names):
+    optional = OPTIONAL.get(family, ())
+    if not set(names) - set(optional) <= set(params) <= set(names):
         raise ValueError(f"family {family!r} takes {names}, got {sorted(params)}")
-    ordered = {k: _clean(params[k]) for k in names}
+    ordered = {k: _clean(params[k]) for k in names if k in params}
     return Schedule(family, ordered, warmup, min_lr)
 
 

@@ -122,12 +122,9 @@ def _exponential_lr(a: _Args, base: float) -> _Built:
 
 def _cosine_annealing_lr(a: _Args, base: float) -> _Built:
     t_max, eta = a.num("T_max"), a.num("eta_min", 0.0)
-    a.notes.assume(
-        "CosineAnnealingLR is not clamped: past T_max the torch curve rises again (period 2*T_max)."
-    )
-    return schedule(
-        "cosine", {"peak_lr": base, "end_lr": eta, "decay_steps": t_max, "start_step": 0}
-    ), t_max
+    # torch's closed form is not clamped: past T_max the LR rises again (period 2 * T_max)
+    params = {"peak_lr": base, "end_lr": eta, "decay_steps": t_max, "start_step": 0}
+    return schedule("cosine", {**params, "after_end": "rise"}), t_max
 
 
 def _cosine_warm_restarts(a: _Args, base: float) -> _Built:

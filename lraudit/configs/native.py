@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lraudit.configs._intent import (
+    OPTIONAL,
     Notes,
     held_per_epoch,
     intended,
@@ -42,7 +43,7 @@ from lraudit.vocab import FAMILY_PARAMS
 _UNITS = ("iteration", "epoch")
 _SHAPES = ("linear", "constant", "exponential", "linear_factor")
 _BOOL_PARAMS = {"staircase", "three_phase"}
-_STR_PARAMS = {"mode", "anneal", "decay_shape"}
+_STR_PARAMS = {"mode", "anneal", "decay_shape", "after_end"}
 _LIST_PARAMS = {"boundaries", "values"}
 
 
@@ -72,6 +73,8 @@ def _params(notes: Notes, family: str, raw: Any) -> dict[str, Any]:
     for name in allowed:
         where = notes.where(f"schedule.params.{name}")
         value = raw.get(name)
+        if value is None and name in OPTIONAL.get(family, ()):
+            continue  # an extension of the vocabulary: the family default, silently
         if value is None:
             default = _family_default(family, name)
             if default is None:

@@ -76,7 +76,11 @@ def never_moves(ctx: Ctx, w: Window) -> Window | None:
 def before_reset(ctx: Ctx, w: Window) -> Window | None:
     """A reset is reported and the points before it are compared (a periodic schedule rises
     by design)."""
-    if is_periodic(ctx.sched):
+    if is_periodic(ctx.sched, float(w.x[-1])):
+        return w
+    fit = ctx.fit
+    if fit is not None and fit.explained and is_periodic(fit.schedule, float(w.x[-1])):
+        # one schedule that rises by design explains every point: its rises are no resumes
         return w
     resets = find_resets(w.x, w.y, ctx.it)
     if not resets:

@@ -166,9 +166,14 @@ def peak_of(sched: Schedule, end: float) -> float:
     return float(np.max(sched.evaluate(np.linspace(0.0, end, 4001))))
 
 
-def is_periodic(s: Schedule) -> bool:
+def is_periodic(s: Schedule, until: float | None = None) -> bool:
+    """Whether ``s`` rises again by design (restarts, cycles, a cosine past its end) before
+    step ``until`` (any step when None)."""
     if s.family in PERIODIC:
         return True
+    if s.family == "cosine" and s.params.get("after_end") == "rise":
+        end = float(s.params.get("start_step", 0) or 0) + float(s.params["decay_steps"])
+        return until is None or end < until
     if s.family == "piecewise":
         v = [float(a) for a in s.params.get("values", ())]
         return any(b > a for a, b in zip(v, v[1:], strict=False))

@@ -94,7 +94,9 @@ def rules_without_config(
                 observed=float(y[0]),
             )
         )
-    periodic = fit is not None and fit.status != "failed" and is_periodic(fit.schedule)
+    periodic = (
+        fit is not None and fit.status != "failed" and is_periodic(fit.schedule, float(x[-1]))
+    )
     if not periodic:
         out += reset_findings(x, y, None, notes)
     if n >= 3:

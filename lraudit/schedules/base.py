@@ -112,6 +112,9 @@ class Family:
     smooth: bool = True
     describe: Callable[[Mapping[str, Any], Steps], str] | None = None
     monotone: bool = False
+    #: fixed params under which a ``monotone`` family rises again after it has fallen (cosine
+    #: ``after_end="rise"``): its candidates for a curve that goes back up
+    rising: Mapping[str, Any] | None = None
     floorable: bool = False
     own_rise: bool = False
     per_step_rate: PerStepRate | None = None

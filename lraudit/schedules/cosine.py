@@ -22,6 +22,7 @@ def cosine(
     end_lr: float,
     decay_steps: float,
     start_step: float = 0.0,
+    after_end: str = "hold",
 ) -> np.ndarray:
     """Cosine decay, clamped (TF ``cosine_decay``, Keras ``CosineDecay``, torch
     ``CosineAnnealingLR`` up to ``T_max``, HF ``cosine``, OD API ``cosine_decay_with_warmup``).
@@ -36,17 +37,27 @@ def cosine(
         \\end{cases}
 
     with :math:`lr_p` = ``peak_lr``, :math:`lr_e` = ``end_lr``, :math:`D` = ``decay_steps``,
-    :math:`s_0` = ``start_step`` (the end of a warmup plus any hold at the peak). torch's
-    ``CosineAnnealingLR`` and HF's ``cosine`` rise again after :math:`s_0 + D`; this family
-    stays at ``end_lr`` (as TF, Keras, OD API and timm do).
+    :math:`s_0` = ``start_step`` (the end of a warmup plus any hold at the peak). With
+    ``after_end="hold"`` (the default: TF, Keras, OD API, timm) the LR stays at ``end_lr`` after
+    :math:`s_0 + D`; with ``after_end="rise"`` the middle case holds for every
+    :math:`s \\ge s_0`: the cosine climbs back to ``peak_lr`` at :math:`s_0 + 2D` and keeps
+    oscillating with period :math:`2D`, as torch's ``CosineAnnealingLR`` does past ``T_max``
+    (a run longer than ``T_max``, or ``T_max`` in epochs with the scheduler stepped every
+    iteration).
 
     >>> s = np.array([0, 9, 10, 60, 109, 110, 200])
     >>> cosine(s, peak_lr=1.0, end_lr=0.1, decay_steps=100, start_step=10).round(6).tolist()
     [1.0, 1.0, 1.0, 0.55, 0.100222, 0.1, 0.1]
+    >>> s = np.array([60, 110, 160, 210])
+    >>> cosine(s, 1.0, 0.1, 100, 10, after_end="rise").round(6).tolist()
+    [0.55, 0.1, 0.55, 1.0]
     """
     t = np.array(steps, dtype=np.float64)
     t -= start_step
-    np.clip(t, 0.0, decay_steps, out=t)
+    if after_end == "rise":
+        np.maximum(t, 0.0, out=t)
+    else:
+        np.clip(t, 0.0, decay_steps, out=t)
     t *= np.pi / decay_steps
     np.cos(t, out=t)
     t += 1.0
@@ -87,7 +98,10 @@ def _guess_cosine(steps: np.ndarray, values: np.ndarray) -> dict[str, Any]:
 
 def _describe_cosine(p: Mapping[str, Any], w: Steps = BARE) -> str:
     peak, end = fmt_lr(param(p, "peak_lr")), fmt_lr(param(p, "end_lr", 0.0))
-    return f"cosine {peak}→{end} over {decay_span(p, w)}"
+    text = f"cosine {peak}→{end} over {decay_span(p, w)}"
+    if param(p, "after_end", "hold") == "rise":
+        text += ", then rising again (period 2x that: torch CosineAnnealingLR past T_max)"
+    return text
 
 
 COSINE = Family(
@@ -125,15 +139,26 @@ COSINE = Family(
             role="step",
             snap=WHOLE_STEP,
         ),
+        ParamSpec(
+            "after_end",
+            "choice",
+            choices=("hold", "rise"),
+            default="hold",
+            doc="past start_step + decay_steps: hold end_lr, or rise again along the cosine "
+            "(torch CosineAnnealingLR past T_max)",
+            role="choice",
+        ),
     ),
     guess=_guess_cosine,
-    summary="half cosine from peak_lr to end_lr over decay_steps from start_step, then flat",
+    summary="half cosine from peak_lr to end_lr over decay_steps from start_step, then flat "
+    "(or rising again)",
     check=_check_cosine,
     simplicity=6,
     horizon=("decay_steps",),
     key_steps=decay_end_marks,
     describe=_describe_cosine,
     monotone=True,
+    rising={"after_end": "rise"},
     floorable=True,
 )
 

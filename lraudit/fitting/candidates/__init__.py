@@ -31,6 +31,8 @@ from lraudit.schedules import FAMILIES, Family, families
 BUILDERS: dict[str, Builder] = {**decays.BUILDERS, **cycles.BUILDERS}
 #: Second-chance builders by family name (see :func:`fallback`).
 FALLBACKS: dict[str, Builder] = {**cycles.FALLBACKS, **decays.FALLBACKS}
+#: Builders of the variants of monotone families that rise again (``Family.rising``).
+RISING: dict[str, Builder] = dict(decays.RISING)
 
 #: Families simplest first (by ``Family.simplicity``); ties in the selection score are broken in
 #: this order.
@@ -75,15 +77,19 @@ def build(ctx: Ctx, names: Iterable[str] | None = None) -> list[Candidate]:
     if st.constant:
         wanted = [n for n in wanted if n == "constant"] or wanted[:1]
     whole_rise = st.rise_end is not None and st.rise_end >= ctx.x.size - 1
+    builders = dict(BUILDERS)
     if st.rises and _rise_size(ctx) > 0.01:
-        # the curve goes back up after falling: a monotone decay cannot explain that
-        wanted = [n for n in wanted if not fams[n].monotone]
+        # the curve goes back up after falling: a monotone decay cannot explain that, unless it
+        # rises again past its end (torch's cosine past T_max): its rising variant only
+        rising = {n: RISING[n] for n in wanted if fams[n].rising and n in RISING}
+        wanted = [n for n in wanted if not fams[n].monotone or n in rising]
+        builders.update(rising)
     # the ways to model the start depend on the curve only: read them once for every family
     # (the options' FreeParams are shared, never mutated: candidates replace them)
     wopts = warmup_options(ctx) if any(not fams[n].own_rise for n in wanted) else []
     for name in wanted:
         fam = fams[name]
-        builder = BUILDERS.get(name)
+        builder = builders.get(name)
         if fam.own_rise:
             # the family models the initial rise itself: no separate warmup
             sub = ctx.from_start()

@@ -130,8 +130,11 @@ def make(
     label: str = "",
     n_structural: int = 0,
 ) -> Candidate:
-    """A candidate of ``fam``: defaults, then ``fixed``, with the ``frees`` left to the fit."""
-    base = fam.defaults()
+    """A candidate of ``fam``: defaults, then ``fixed``, with the ``frees`` left to the fit.
+
+    The switches of the family's rising variant (``Family.rising``) are left out unless fixed:
+    a candidate that never rises keeps the contract's parameters."""
+    base = {k: v for k, v in fam.defaults().items() if k not in (fam.rising or {})}
     base.update(fixed)
     names = {p.name for p in frees}
     base = {k: v for k, v in base.items() if k not in names}

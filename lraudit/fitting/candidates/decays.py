@@ -289,6 +289,34 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
     return out
 
 
+def b_cosine_rising(fam: Family, ctx: Ctx) -> list[Candidate]:
+    """The cosine that rises again past its end (``after_end="rise"``, torch
+    ``CosineAnnealingLR`` past ``T_max``): the half period read off the first valley, the
+    lowest point before the first rise after the decay starts."""
+    st = ctx.st
+    rises = [r for r in st.rises if r > ctx.i0 + 1]
+    if not rises or not has(fam, "after_end"):
+        return []
+    r = rises[0]
+    s0 = float(ctx.x[ctx.i0]) if ctx.i0 > 0 else 0.0
+    v = ctx.i0 + int(np.argmin(ctx.y[ctx.i0 : r]))
+    # the valley lies within a logging interval of its lowest logged point
+    lo = max(float(ctx.x[max(v - 1, ctx.i0)]) - s0, 1.0)
+    hi = max(float(ctx.x[min(v + 1, r)]) - s0, lo * 1.001)
+    d0 = min(max(float(ctx.x[v]) - s0, lo), hi)
+    top = ctx.top
+    low = float(np.min(ctx.y[ctx.i0 :]))
+    frees = [
+        free(fam, "peak_lr", top, log=True),
+        free(fam, "end_lr", low, 0.0, top, log=False, scale=max(top, LR_SCALE_MIN)),
+        free(fam, "decay_steps", d0, lo, hi, log=True),
+    ]
+    fixed: dict[str, Any] = {"after_end": "rise"}
+    if has(fam, "start_step"):
+        fixed["start_step"] = num(round(s0))
+    return [make(fam, fixed, frees, label=f"{fam.name} rising again")]
+
+
 def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     if not ctx.st.smooth_possible:
         return []
@@ -523,3 +551,6 @@ BUILDERS: dict[str, Builder] = {
 
 #: Second-chance builders (see :func:`lraudit.fitting.candidates.fallback`) by family name.
 FALLBACKS: dict[str, Builder] = {"exponential": fb_exponential}
+
+#: Builders of a monotone family's variant that rises again (``Family.rising``).
+RISING: dict[str, Builder] = {"cosine": b_cosine_rising}
