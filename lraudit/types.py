@@ -373,6 +373,10 @@ class IntendedSchedule:
     logged_values: tuple[LoggedValues, ...] = ()
     peak_unknown: str | None = None
     peak_rule: str | None = None
+    #: when the config steps its scheduler once per epoch and ``schedule`` is that held per
+    #: epoch on the iteration axis: the scheduler's own schedule, in its steps (epochs): what
+    #: the LR follows if the scheduler is stepped every iteration instead
+    stepped_per_epoch: Schedule | None = None
 
     def evaluate(self, steps: Any) -> np.ndarray:
         """The intended LR at ``steps`` (in ``unit``)."""

@@ -249,3 +249,13 @@ def test_matches_fvcore_reference_curves(name: str):
 def test_schedule_library_file_names_its_candidates(zoo: Path):
     with pytest.raises(ConfigError, match=r"defines lr_multiplier_1x, lr_multiplier_2x"):
         load_config(zoo / "common" / "coco_schedule.py")
+
+
+def test_lazy_num_updates_zero_is_a_clear_error(tmp_path: Path):
+    """fvcore places milestones as fractions of num_updates: 0 updates cannot place them (the
+    fuzzer's case, which divided by zero)."""
+    text = (FIX / "lazy_saved_config.yaml").read_text()
+    bad = tmp_path / "config.yaml"
+    bad.write_text(text.replace("milestones: [300000, 375000]", "milestones: [300000, 0]"))
+    with pytest.raises(ConfigError, match=r"num_updates must be a positive count"):
+        load_config(bad)

@@ -58,3 +58,72 @@ def test_its_rises_are_no_resets(tmp_path) -> None:
     assert not run.segments or len(run.segments) == 1
     assert run.fit is not None and run.fit.explained
     assert [f.name for f in run.findings if f.name == "schedule_reset"] == []
+
+
+LIGHTNING = """\
+# lightning.pytorch==2.5.0
+trainer:
+  max_epochs: 30
+optimizer:
+  class_path: torch.optim.SGD
+  init_args:
+    lr: 0.1
+lr_scheduler:
+  class_path: torch.optim.lr_scheduler.CosineAnnealingLR
+  init_args:
+    T_max: 30
+"""
+
+
+def test_t_max_in_epochs_stepped_every_iteration_is_a_step_unit_mismatch(tmp_path) -> None:
+    """The classic bug: CosineAnnealingLR(T_max=30 epochs) stepped in the batch loop. The LR
+    oscillates every 60 iterations; the config (stepped per epoch by Lightning) says a cosine
+    over 3,000 iterations. One step_unit_mismatch, no schedule_reset, exit 1."""
+    from lraudit.cli import main
+
+    x = np.arange(0, 3000, 10)
+    write_scalars(tmp_path / "logs", "lr-SGD", x, _torch_cosine(x.astype(float), 0.1, 30))
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(LIGHTNING)
+    out = tmp_path / "report.json"
+    args = ["check", str(tmp_path / "logs"), "--config", str(cfg), "--steps-per-epoch", "100"]
+    code = main([*args, "--format", "json", "--output", str(out)])
+    import json
+
+    (run,) = json.loads(out.read_text())["runs"]
+    names = [f["name"] for f in run["findings"]]
+    assert code == 1
+    assert names == ["step_unit_mismatch"], names
+    assert run["fit"]["params"]["after_end"] == "rise"
+
+
+def test_a_torch_cosine_run_within_t_max_still_reports_a_reset(tmp_path) -> None:
+    """The rising cosine does not make every torch cosine config periodic: a resume that
+    restarted the schedule inside T_max is still a schedule_reset."""
+    from lraudit import audit
+    from lraudit.configs import load_config
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        LIGHTNING.replace("max_epochs: 30", "max_epochs: 30").replace("T_max: 30", "T_max: 3000")
+    )
+    x = np.arange(0, 3000, 10)
+    y = np.r_[
+        _torch_cosine(x[:150].astype(float), 0.1, 3000),
+        _torch_cosine((x[150:] - 1500).astype(float), 0.1, 3000),
+    ]
+    write_scalars(tmp_path / "logs", "lr-SGD", x, y)
+    it = load_config(cfg)
+    assert it.schedule.params["after_end"] == "rise"
+    (run,) = audit(str(tmp_path / "logs"), config=str(cfg)).runs
+    assert "schedule_reset" in [f.name for f in run.findings]
+
+
+def test_a_rising_cosine_is_periodic_only_once_it_has_ended() -> None:
+    from lraudit.diagnose.curve import is_periodic
+    from lraudit.types import Schedule
+
+    p = {"peak_lr": 0.1, "end_lr": 0.0, "decay_steps": 3000, "start_step": 0}
+    rise = Schedule("cosine", {**p, "after_end": "rise"})
+    assert not is_periodic(rise, 2990.0) and is_periodic(rise, 3010.0)
+    assert not is_periodic(Schedule("cosine", p), 1e9)

@@ -132,6 +132,10 @@ def _multi_step(n: _Node) -> Schedule:
     if n_up is None:
         n_up, ms = ms[-1], ms[:-1]
     n_up = as_int(n_up, f"{path}: {key}.num_updates")
+    if n_up <= 0:
+        raise ConfigError(
+            f"{path}: {key}.num_updates must be a positive count of updates, got {n_up}"
+        )
     if len(ms) != len(vals) - 1:
         raise ConfigError(
             f"{path}: {key}: {len(vals)} values need {len(vals) - 1} milestones, got {ms}"

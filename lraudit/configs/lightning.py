@@ -23,6 +23,7 @@ arguments and code: the parser reads ``lr`` / ``learning_rate`` from ``model`` a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -258,12 +259,13 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
     spe = units.steps_per_epoch
     tag = f"lr-{opt_name}" if opt_name else "lr-Adam"
     tags = (tag, f"{tag}/pg0", f"{tag}/pg1") if opt_name else ()
+    per_epoch = sched if spe and not per_iteration else None
     sched, horizon, unit = _on_axis(
         sched, per_iteration, length, spe, horizon_epochs, horizon_iters, notes
     )
     if heuristic:
         notes.settings["heuristic"] = True
-    return intended(
+    it = intended(
         sched,
         notes,
         "lightning",
@@ -275,6 +277,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         num_steps=units.num_steps,
         expected_tags=tags,
     )
+    return replace(it, stepped_per_epoch=per_epoch)
 
 
 def _from_model(data: dict[str, Any], notes: Notes, base: float | None) -> tuple[Any, float, bool]:

@@ -21,6 +21,7 @@ or families are errors naming the key.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -261,13 +262,14 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         notes.assume(f"horizon {units.num_steps} given by the caller replaces the file's.")
         horizon = units.num_steps
     unit, log_unit, spe = _units(notes, data.get("units"), units)
+    per_epoch = sched if unit == "epoch" and log_unit == "iteration" and spe else None
     sched, horizon, unit = _on_log_axis(notes, sched, unit, log_unit, spe, horizon)
     tags = data.get("tags") or ()
     if isinstance(tags, str):
         tags = (tags,)
     if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
         raise ConfigError(f"{notes.where('tags')}: expected a list of tag names, got {tags!r}")
-    return intended(
+    it = intended(
         sched,
         notes,
         "lraudit",
@@ -278,6 +280,7 @@ def parse(path: Path, text: str, units: Units) -> IntendedSchedule:
         world_size=units.world_size,
         expected_tags=tuple(tags),
     )
+    return dataclasses.replace(it, stepped_per_epoch=per_epoch)
 
 
 PARSER = ConfigParser("lraudit", detect, parse)

@@ -77,6 +77,41 @@ def held_per_epoch(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
     return True
 
 
+def stepped_every_iteration(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
+    """A scheduler the config steps once per epoch, stepped every iteration instead: the log is
+    the scheduler's own schedule (:attr:`IntendedSchedule.stepped_per_epoch`) with each
+    iteration counted as one of its epochs, ``y(s) = sched(s + d)`` (``d`` in -1..1: the step
+    before or after the logging call). Unlike a scaled clock this also holds past the end of
+    the configured run: a cosine whose ``T_max`` counts epochs oscillates with period
+    ``2 T_max`` iterations (torch's closed form rises again), a held staircase would not."""
+    stepped, spe = ctx.it.stepped_per_epoch, ctx.it.steps_per_epoch
+    if stepped is None or not spe or spe < 2 or ctx.unit != "iteration" or x.size < 6:
+        return False
+    with np.errstate(all="ignore"):
+        for d in (0, -1, 1):
+            m = np.asarray(stepped.evaluate(np.maximum(x + d, 0.0)), dtype=np.float64)
+            if explains(relerr(y, m)):
+                break
+        else:
+            return False
+        m_conf = np.asarray(ctx.sched.evaluate(x), dtype=np.float64)
+    j = int(np.argmax(relerr(y, m_conf)))
+    ctx.out.append(
+        finding(
+            "step_unit_mismatch",
+            f"the logged LR is the configured {describe(stepped, 'epoch')} with every iteration "
+            f"counted as an epoch: the scheduler was stepped every iteration instead of once per "
+            f"epoch, so the schedule runs {step_str(spe)}x faster (the {step_str(spe)} iterations "
+            f"per epoch; at iteration {step_str(x[j])} the config gives {lr_str(m_conf[j])}, the "
+            f"log {lr_str(y[j])})",
+            step=x[j],
+            expected=float(m_conf[j]),
+            observed=float(y[j]),
+        )
+    )
+    return True
+
+
 def time_scale(ctx: Ctx, x: np.ndarray, y: np.ndarray) -> bool:
     if x.size < 3 or rel_range(ctx.sched.evaluate(x)) <= REL_TOL and rel_range(y) <= (REL_TOL):
         return False

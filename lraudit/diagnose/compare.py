@@ -14,7 +14,12 @@ from functools import cached_property
 
 import numpy as np
 
-from lraudit.diagnose.clock import held_per_epoch, staircase, time_scale
+from lraudit.diagnose.clock import (
+    held_per_epoch,
+    staircase,
+    stepped_every_iteration,
+    time_scale,
+)
 from lraudit.diagnose.constant import constant
 from lraudit.diagnose.context import Ctx, uncheckable
 from lraudit.diagnose.curve import Match, best_offset, explains, is_periodic
@@ -115,7 +120,9 @@ def warmup_dropped(ctx: Ctx, w: Window) -> Window | None:
 
 def other_clock(ctx: Ctx, w: Window) -> Window | None:
     """Stepped once per epoch, or on a scaled time axis."""
-    return None if held_per_epoch(ctx, w.x, w.y) or time_scale(ctx, w.x, w.y) else w
+    if held_per_epoch(ctx, w.x, w.y) or time_scale(ctx, w.x, w.y):
+        return None
+    return None if stepped_every_iteration(ctx, w.x, w.y) else w
 
 
 def staircase_flipped(ctx: Ctx, w: Window) -> Window | None:

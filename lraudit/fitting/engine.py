@@ -408,6 +408,10 @@ def _box(free: list[FreeParam]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lo, hi, np.minimum(np.maximum(z0, lo + pad), hi - pad)
 
 
+#: A zero-bounded linear parameter below this (in its scale's units) is tried at 0.
+ZERO_SNAP = 1e-5
+
+
 def _outcome(
     cand: Candidate,
     sched_of: Callable[..., Schedule],
@@ -423,10 +427,11 @@ def _outcome(
 ) -> Outcome:
     """The outcome at the optimiser's solution ``z_raw``."""
     # an optimiser stops just inside a bound: a start/end LR of 1e-15 is a 0 the data cannot
-    # tell apart
+    # tell apart, and one of 1e-7 that logged zeros pull towards 0 (trf's strictly feasible
+    # iterates only approach the bound) is a 0 too; the better of the two is kept
     z = z_raw.copy()
     for i, p in enumerate(free):
-        if not p.log and not p.rate and p.lo == 0.0 and 0.0 < z[i] * p.scale < 1e-7 * p.scale:
+        if not p.log and not p.rate and p.lo == 0.0 and 0.0 < z[i] < ZERO_SNAP:
             z[i] = 0.0
     sched = sched_of(z)
     r = rexact(z)
