@@ -77,6 +77,22 @@ def test_jump_into_a_warmup_after_a_cosine_floor_is_cut() -> None:
     assert [g.first_step for g in seg.segments] == [0, 1000]
 
 
+def test_one_cycle_from_a_tiny_lr_starts_at_its_lowest_point() -> None:
+    """A staircase level, then a new training whose one-cycle rises (cosine) from 1e-4 of its
+    peak: the rise is convex, its backward line passes far below 0, yet the lowest point is the
+    new training's first (off the flat level by many of its own changes)."""
+    from lraudit.schedules import Schedule
+
+    one = Schedule(
+        "one_cycle",
+        {"max_lr": 3.4e-4, "total_steps": 118, "pct_start": 0.3, "init_lr": 3.5e-8, "end_lr": 5e-8},
+    )
+    x = np.arange(0, 70)
+    y = np.r_[np.full(40, 1.64e-7), one.evaluate(x.astype(float))]
+    seg = segment_arrays(np.arange(110), _f32(y))
+    assert [g.first_step for g in seg.segments] == [0, 40]
+
+
 def test_exp_range_cyclic_valley_at_a_file_start_is_not_cut() -> None:
     """CyclicLR exp_range (sides bent by gamma ** t) with a reader restart at a valley."""
     y = _torch_lrs(
