@@ -42,7 +42,13 @@ def _linear(sl: np.ndarray) -> bool:
 def triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
     """The valley at ``m`` joins a straight fall from the last peak and a straight rise, and the
     valley point lies on the upper envelope of the two lines (``v = max(fall, rise)``, as a
-    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it."""
+    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it.
+
+    A cycle's amplitude never grows (``triangular2`` halves it, ``exp_range`` shrinks it), so
+    when the fall starts at a peak seen in the window the rise ends no higher (to within one
+    interval's change, where a sampled peak may lie); and the rise's top turns at once into the
+    next straight fall: a rise into a level that holds, or into a curved decay, is a warmup
+    into a new schedule (:func:`_next_side_straight`)."""
     top = m
     while top - 1 >= a and v[top - 1] >= v[top]:
         top -= 1
@@ -56,10 +62,27 @@ def triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
         return False
     fs, rs = -float(fall[-1]), float(rise[0])  # the slopes nearest the valley
     x = s.astype(np.float64)
+    gap = x[m + 1] - x[m]
+    if top > a and v[end] > v[top] + max(fs, rs) * gap + JUMP_RTOL * abs(v[top]):
+        return False
+    if not _next_side_straight(s, v, end, b):
+        return False
     on_fall = v[m - 1] - fs * (x[m] - x[m - 1]) if m - 1 >= a else -np.inf
-    on_rise = v[m + 1] - rs * (x[m + 1] - x[m])
-    tol = 0.25 * max(fs, rs) * (x[m + 1] - x[m]) + JUMP_RTOL * abs(v[m])
+    on_rise = v[m + 1] - rs * gap
+    tol = 0.25 * max(fs, rs) * gap + JUMP_RTOL * abs(v[m])
     return bool(abs(v[m] - max(on_fall, on_rise)) <= tol)
+
+
+def _next_side_straight(s: np.ndarray, v: np.ndarray, end: int, b: int) -> bool:
+    """The points after a rise's top ``end`` (while the LR does not rise, inside ``:b``) fall
+    along a straight (or ``exp_range``-bent) side, as a triangle's next side does; True when
+    too few of them are seen to tell (at most three changes)."""
+    k = end
+    while k + 1 < b and v[k + 1] <= v[k]:
+        k += 1
+    if k - end < 4:
+        return True
+    return _linear(_slopes(s[end : k + 1], v[end : k + 1]))
 
 
 def sgdr_restart(
