@@ -244,7 +244,8 @@ def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
 
 def periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> bool:
     """Two or more jumps of one kind at a constant (or geometric) period, with the same (or
-    geometrically changing) level after them and before them: a cyclic schedule."""
+    geometrically changing) level after them and before them: a cyclic schedule. Jumps up
+    restart cycles whose peaks never grow (:func:`_grows`)."""
     e = np.asarray(ev)
     cyc = np.diff(s[e]).astype(np.float64)
     top = a + int(np.nanargmax(v[a : e[0]])) if e[0] > a else a
@@ -260,4 +261,12 @@ def periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> b
     # first point logged after a restart lands anywhere inside that interval)
     dv = np.abs(np.diff(v[a : e[-1] + 1]))
     atol = _LEVEL_RTOL * float(np.nanmax(np.abs(v[a : e[-1] + 1]))) + float(np.nanmedian(dv))
+    if up and _grows(np.r_[v[top], after] if top > a else after, atol):
+        return False
     return _consistent(after, _LEVEL_RTOL, atol) and _consistent(before, _LEVEL_RTOL, atol)
+
+
+def _grows(peaks: np.ndarray, atol: float) -> bool:
+    """A cycle's peak rises above the one before it by more than ``atol``: no cyclic family
+    does that (SGDR's and CLR's peaks stay or decay), so the jumps are not its restarts."""
+    return bool(np.any(np.diff(peaks) > atol))

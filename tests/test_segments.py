@@ -130,6 +130,38 @@ def test_rise_above_the_last_peak_after_a_valley_is_no_triangle() -> None:
     assert [g.first_step for g in seg.segments] == [0, 14800]
 
 
+def test_resumes_at_a_common_period_with_growing_peaks_are_cut() -> None:
+    """A one-cycle, then two new trainings (a cosine to 0, a polynomial) that start at the
+    same interval after the last peak, each higher than it: the period repeats by chance, but
+    no cyclic family's peaks grow."""
+    from lraudit.schedules import Schedule
+
+    parts = [
+        Schedule(
+            "one_cycle",
+            {
+                "max_lr": 0.0406,
+                "total_steps": 267,
+                "pct_start": 0.196,
+                "init_lr": 8.93e-4,
+                "end_lr": 3.73e-6,
+                "three_phase": True,
+            },
+        ),
+        Schedule("cosine", {"peak_lr": 0.0431, "end_lr": 0.0, "decay_steps": 107}),
+        Schedule(
+            "polynomial",
+            {"init_lr": 0.0505, "end_lr": 5.06e-3, "decay_steps": 77, "power": 0.5},
+        ),
+    ]
+    lengths = [169, 122, 90]
+    y = np.concatenate(
+        [p.evaluate(np.arange(n, dtype=float)) for p, n in zip(parts, lengths, strict=True)]
+    )
+    seg = segment_arrays(np.arange(y.size), _f32(y))
+    assert [g.first_step for g in seg.segments] == [0, 169, 291]
+
+
 def test_exp_range_cyclic_valley_at_a_file_start_is_not_cut() -> None:
     """CyclicLR exp_range (sides bent by gamma ** t) with a reader restart at a valley."""
     y = _torch_lrs(
