@@ -95,3 +95,17 @@ def test_three_phase_one_cycle_whose_last_phase_rises_to_its_end_lr() -> None:
     f = fit_arrays(x, y)
     assert f.schedule.family == "one_cycle" and f.explained
     assert f.schedule.params["three_phase"] is True
+
+
+def test_square_root_decay_seen_to_its_end_is_the_polynomial() -> None:
+    """A polynomial decay of power 0.5 to 0, logged every 5 steps up to past its end (its
+    slope grows without bound there): seeded only at powers 1 and 2 the optimiser settled on
+    a straight line and the fit missed the curve."""
+    truth = Schedule(
+        "polynomial", {"init_lr": 4.2554e-3, "end_lr": 0.0, "decay_steps": 809, "power": 0.5}
+    )
+    x = np.arange(0, 811, 5)
+    y = truth.evaluate(x.astype(float)).astype(np.float32).astype(np.float64)
+    f = fit_arrays(x, y)
+    assert f.schedule.family == "polynomial" and f.explained
+    assert f.schedule.params["power"] == pytest.approx(0.5, rel=1e-6)
