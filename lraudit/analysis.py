@@ -51,22 +51,25 @@ def _fit(series: LRSeries) -> FitResult:
     f = fit(series)
     if f.status == "ok" and not explained(f):
         f = dataclasses.replace(f, status="poor")
-    if f.status != "poor":
+    if f.status == "failed" or f.explained:
         return f
     return _before_zero_tail(series, f)
 
 
 def _before_zero_tail(series: LRSeries, f: FitResult) -> FitResult:
     """The fit of ``series`` without its trailing LR-0 stretch, when that explains the curve
-    and the fit with it (``f``) does not.
+    better than the fit with it (``f``): ``f`` is poor and the other is not, or ``f`` only
+    approximates the curve (within :data:`lraudit.fitting.honesty.MATERIAL_MISS`) and the other
+    reproduces it to float32 precision.
 
     A training whose LR was set to exactly 0 at the end while steps went on (a schedule that
     ended, an OD API run past ``total_steps``) is a schedule followed by a stretch no family
-    reaches: fitted together, the best try is a decay to 0 that misses the schedule. The
-    stretch itself is a ``zero_lr`` fact (:func:`lraudit.segments.find_zero_stretches`);
-    the schedule is the fit of the points before it. A schedule that does decay to 0 and stays
-    there (polynomial or cosine with an end LR of 0) is explained with its zeros and keeps
-    them.
+    reaches: fitted together, the best try is a decay to 0 that misses the schedule, or that
+    comes close (a one-cycle ending at a small LR, taken for a warmup and a linear decay that
+    reaches 0 where the stretch starts). The stretch itself is a ``zero_lr`` fact
+    (:func:`lraudit.segments.find_zero_stretches`); the schedule is the fit of the points
+    before it. A schedule that does decay to 0 and stays there (polynomial or cosine with an
+    end LR of 0) is explained with its zeros and keeps them.
     """
     v = np.asarray(series.values)
     nz = np.flatnonzero(v != 0)
@@ -74,7 +77,7 @@ def _before_zero_tail(series: LRSeries, f: FitResult) -> FitResult:
     if k < 2 or v.size - k < MIN_SEGMENT_POINTS:
         return f
     g = _fit(sub_series(series, 0, v.size - k))
-    if g.status != "ok":
+    if g.status != "ok" or (f.status == "ok" and not g.explained):
         return f
     note = (
         f"fitted on the points before the LR-0 stretch from step {int(series.steps[-k])} "

@@ -505,15 +505,25 @@ def _valleys(v: np.ndarray, a: int, b: int, runmax: np.ndarray) -> list[int]:
 def _ramp_start(s: np.ndarray, v: np.ndarray, i: int, a: int) -> int:
     """Where a new warmup whose first rise ends at ``i`` starts: at ``i-1`` when that point lies
     on the new ramp (its backward line) at least as well as on the old curve (its forward
-    line)."""
+    line), each miss measured in its own curve's change over that logging interval.
+
+    A ramp that rises faster as it goes (a cosine or exponential rise from a tiny LR, a
+    one-cycle's start) passes above its backward line by a fraction of its first rise, an
+    absolute miss that can exceed the whole level of the old curve; a point off a flat or
+    slowly moving old curve by a fall of many of its own changes is not on it."""
     if i - 2 < a or i + 1 >= v.shape[0]:
         return i
     x = s.astype(np.float64)
-    new = v[i] - (v[i + 1] - v[i]) * (x[i] - x[i - 1]) / (x[i + 1] - x[i])
-    old = v[i - 2]
+    rise = (v[i + 1] - v[i]) * (x[i] - x[i - 1]) / (x[i + 1] - x[i])
+    new = v[i] - rise
+    old, move = v[i - 2], 0.0
     if i - 3 >= a:
-        old = v[i - 2] + (v[i - 2] - v[i - 3]) * (x[i - 1] - x[i - 2]) / (x[i - 2] - x[i - 3])
-    return i - 1 if abs(v[i - 1] - new) <= abs(v[i - 1] - old) else i
+        move = (v[i - 2] - v[i - 3]) * (x[i - 1] - x[i - 2]) / (x[i - 2] - x[i - 3])
+        old = v[i - 2] + move
+    floor = JUMP_RTOL * abs(v[i - 1]) + 1e-300
+    miss_new = abs(v[i - 1] - new) / (abs(rise) + floor)
+    miss_old = abs(v[i - 1] - old) / (abs(move) + floor)
+    return i - 1 if miss_new <= miss_old else i
 
 
 def _oscillates(y: np.ndarray) -> bool:

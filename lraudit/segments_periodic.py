@@ -42,7 +42,13 @@ def _linear(sl: np.ndarray) -> bool:
 def triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
     """The valley at ``m`` joins a straight fall from the last peak and a straight rise, and the
     valley point lies on the upper envelope of the two lines (``v = max(fall, rise)``, as a
-    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it."""
+    sampled triangle does): a triangular cycle (CyclicLR), no resume needed to explain it.
+
+    A cycle's amplitude never grows (``triangular2`` halves it, ``exp_range`` shrinks it), so
+    when the fall starts at a peak seen in the window the rise ends no higher (to within one
+    interval's change, where a sampled peak may lie); and the rise's top turns at once into the
+    next straight fall: a rise into a level that holds, or into a curved decay, is a warmup
+    into a new schedule (:func:`_next_side_straight`)."""
     top = m
     while top - 1 >= a and v[top - 1] >= v[top]:
         top -= 1
@@ -56,10 +62,27 @@ def triangle(s: np.ndarray, v: np.ndarray, m: int, a: int, b: int) -> bool:
         return False
     fs, rs = -float(fall[-1]), float(rise[0])  # the slopes nearest the valley
     x = s.astype(np.float64)
+    gap = x[m + 1] - x[m]
+    if top > a and v[end] > v[top] + max(fs, rs) * gap + JUMP_RTOL * abs(v[top]):
+        return False
+    if not _next_side_straight(s, v, end, b):
+        return False
     on_fall = v[m - 1] - fs * (x[m] - x[m - 1]) if m - 1 >= a else -np.inf
-    on_rise = v[m + 1] - rs * (x[m + 1] - x[m])
-    tol = 0.25 * max(fs, rs) * (x[m + 1] - x[m]) + JUMP_RTOL * abs(v[m])
+    on_rise = v[m + 1] - rs * gap
+    tol = 0.25 * max(fs, rs) * gap + JUMP_RTOL * abs(v[m])
     return bool(abs(v[m] - max(on_fall, on_rise)) <= tol)
+
+
+def _next_side_straight(s: np.ndarray, v: np.ndarray, end: int, b: int) -> bool:
+    """The points after a rise's top ``end`` (while the LR does not rise, inside ``:b``) fall
+    along a straight (or ``exp_range``-bent) side, as a triangle's next side does; True when
+    too few of them are seen to tell (at most three changes)."""
+    k = end
+    while k + 1 < b and v[k + 1] <= v[k]:
+        k += 1
+    if k - end < 4:
+        return True
+    return _linear(_slopes(s[end : k + 1], v[end : k + 1]))
 
 
 def sgdr_restart(
@@ -221,7 +244,8 @@ def _consistent(x: np.ndarray, rtol: float, atol: float = 0.0) -> bool:
 
 def periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> bool:
     """Two or more jumps of one kind at a constant (or geometric) period, with the same (or
-    geometrically changing) level after them and before them: a cyclic schedule."""
+    geometrically changing) level after them and before them: a cyclic schedule. Jumps up
+    restart cycles whose peaks never grow (:func:`_grows`)."""
     e = np.asarray(ev)
     cyc = np.diff(s[e]).astype(np.float64)
     top = a + int(np.nanargmax(v[a : e[0]])) if e[0] > a else a
@@ -237,4 +261,12 @@ def periodic(s: np.ndarray, v: np.ndarray, ev: list[int], a: int, up: bool) -> b
     # first point logged after a restart lands anywhere inside that interval)
     dv = np.abs(np.diff(v[a : e[-1] + 1]))
     atol = _LEVEL_RTOL * float(np.nanmax(np.abs(v[a : e[-1] + 1]))) + float(np.nanmedian(dv))
+    if up and _grows(np.r_[v[top], after] if top > a else after, atol):
+        return False
     return _consistent(after, _LEVEL_RTOL, atol) and _consistent(before, _LEVEL_RTOL, atol)
+
+
+def _grows(peaks: np.ndarray, atol: float) -> bool:
+    """A cycle's peak rises above the one before it by more than ``atol``: no cyclic family
+    does that (SGDR's and CLR's peaks stay or decay), so the jumps are not its restarts."""
+    return bool(np.any(np.diff(peaks) > atol))

@@ -72,3 +72,40 @@ def test_scaled_multiplies_the_whole_curve_exactly(name: str, e: int) -> None:
     ok = np.isfinite(want) & (np.abs(want) > 1e-300)  # away from the subnormal range
     assert np.allclose(got[ok], want[ok], rtol=1e-12), name
     assert math.isclose(scaled(scaled(s, e), -e).evaluate(X)[0], base[0], rel_tol=1e-12)
+
+
+def test_three_phase_one_cycle_whose_last_phase_rises_to_its_end_lr() -> None:
+    """A three-phase one-cycle from 4e-4 of its peak whose end_lr is above init_lr: after the
+    fall back to init_lr the last phase rises (slowly, over 2x the window) and the window ends
+    inside it. The rise is the family's own last phase, not a restart."""
+    truth = Schedule(
+        "one_cycle",
+        {
+            "max_lr": 1.49e-4,
+            "total_steps": 28400,
+            "pct_start": 0.1132,
+            "init_lr": 5.89e-8,
+            "end_lr": 6.76e-8,
+            "anneal": "cos",
+            "three_phase": True,
+        },
+    )
+    x = np.arange(0, 14800, 100)
+    y = truth.evaluate(x.astype(float)).astype(np.float32).astype(np.float64)
+    f = fit_arrays(x, y)
+    assert f.schedule.family == "one_cycle" and f.explained
+    assert f.schedule.params["three_phase"] is True
+
+
+def test_square_root_decay_seen_to_its_end_is_the_polynomial() -> None:
+    """A polynomial decay of power 0.5 to 0, logged every 5 steps up to past its end (its
+    slope grows without bound there): seeded only at powers 1 and 2 the optimiser settled on
+    a straight line and the fit missed the curve."""
+    truth = Schedule(
+        "polynomial", {"init_lr": 4.2554e-3, "end_lr": 0.0, "decay_steps": 809, "power": 0.5}
+    )
+    x = np.arange(0, 811, 5)
+    y = truth.evaluate(x.astype(float)).astype(np.float32).astype(np.float64)
+    f = fit_arrays(x, y)
+    assert f.schedule.family == "polynomial" and f.explained
+    assert f.schedule.params["power"] == pytest.approx(0.5, rel=1e-6)

@@ -77,6 +77,91 @@ def test_jump_into_a_warmup_after_a_cosine_floor_is_cut() -> None:
     assert [g.first_step for g in seg.segments] == [0, 1000]
 
 
+def test_one_cycle_from_a_tiny_lr_starts_at_its_lowest_point() -> None:
+    """A staircase level, then a new training whose one-cycle rises (cosine) from 1e-4 of its
+    peak: the rise is convex, its backward line passes far below 0, yet the lowest point is the
+    new training's first (off the flat level by many of its own changes)."""
+    from lraudit.schedules import Schedule
+
+    one = Schedule(
+        "one_cycle",
+        {"max_lr": 3.4e-4, "total_steps": 118, "pct_start": 0.3, "init_lr": 3.5e-8, "end_lr": 5e-8},
+    )
+    x = np.arange(0, 70)
+    y = np.r_[np.full(40, 1.64e-7), one.evaluate(x.astype(float))]
+    seg = segment_arrays(np.arange(110), _f32(y))
+    assert [g.first_step for g in seg.segments] == [0, 40]
+
+
+def test_linear_decay_then_warmup_into_a_level_is_cut() -> None:
+    """A linear decay, then a new training whose linear warmup starts inside the decay's slope
+    (no jump) and rises into a level that holds: two straight sides meet as in a CyclicLR
+    valley, but no triangle turns into a level."""
+    x = np.arange(0, 3000, 50)
+    y1 = 3.38e-3 + (4.7e-6 - 3.38e-3) * x / 3019
+    w = np.arange(0, 3000, 50)
+    y2 = np.where(w < 700, 1.24e-5 + (6.92e-3 - 1.24e-5) * w / 700, 6.92e-3)
+    seg = segment_arrays(np.r_[x, 3000 + w], _f32(np.r_[y1, y2]))
+    assert [g.first_step for g in seg.segments] == [0, 3000]
+
+
+def test_rise_above_the_last_peak_after_a_valley_is_no_triangle() -> None:
+    """A three-phase one-cycle's last phase rising slowly to its end LR, a fall, then a new
+    training's straight warmup 5000x higher: a CyclicLR cycle never grows, so the valley is a
+    reset."""
+    from lraudit.schedules import Schedule
+
+    one = Schedule(
+        "one_cycle",
+        {
+            "max_lr": 1.5e-4,
+            "total_steps": 28400,
+            "pct_start": 0.113,
+            "init_lr": 5.9e-8,
+            "end_lr": 6.8e-8,
+            "three_phase": True,
+        },
+    )
+    x = np.arange(0, 14800, 100)
+    w = np.arange(0, 10000, 100)
+    y2 = np.where(w < 400, 4.1e-9 + (3.2e-4 - 4.1e-9) * w / 400, 3.2e-4 / (1 + w / 5000))
+    y = np.r_[one.evaluate(x.astype(float)), y2]
+    seg = segment_arrays(np.r_[x, 14800 + w], _f32(y), restarts=[14800])
+    assert [g.first_step for g in seg.segments] == [0, 14800]
+
+
+def test_resumes_at_a_common_period_with_growing_peaks_are_cut() -> None:
+    """A one-cycle, then two new trainings (a cosine to 0, a polynomial) that start at the
+    same interval after the last peak, each higher than it: the period repeats by chance, but
+    no cyclic family's peaks grow."""
+    from lraudit.schedules import Schedule
+
+    parts = [
+        Schedule(
+            "one_cycle",
+            {
+                "max_lr": 0.0406,
+                "total_steps": 267,
+                "pct_start": 0.196,
+                "init_lr": 8.93e-4,
+                "end_lr": 3.73e-6,
+                "three_phase": True,
+            },
+        ),
+        Schedule("cosine", {"peak_lr": 0.0431, "end_lr": 0.0, "decay_steps": 107}),
+        Schedule(
+            "polynomial",
+            {"init_lr": 0.0505, "end_lr": 5.06e-3, "decay_steps": 77, "power": 0.5},
+        ),
+    ]
+    lengths = [169, 122, 90]
+    y = np.concatenate(
+        [p.evaluate(np.arange(n, dtype=float)) for p, n in zip(parts, lengths, strict=True)]
+    )
+    seg = segment_arrays(np.arange(y.size), _f32(y))
+    assert [g.first_step for g in seg.segments] == [0, 169, 291]
+
+
 def test_exp_range_cyclic_valley_at_a_file_start_is_not_cut() -> None:
     """CyclicLR exp_range (sides bent by gamma ** t) with a reader restart at a valley."""
     y = _torch_lrs(

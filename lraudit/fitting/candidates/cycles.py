@@ -32,9 +32,21 @@ from lraudit.fitting.engine import Candidate, FreeParam
 from lraudit.schedules import Family
 
 
+def _last_phase_rises(ctx: Ctx) -> bool:
+    """The rises after the peak are one run up to the last point, after the curve fell back:
+    a three-phase one-cycle whose last phase anneals from ``init_lr`` up to an ``end_lr``
+    above it (the two are independent), seen before it ends."""
+    st = ctx.st
+    if not st.rises or st.rise_end is None:
+        return False
+    k = st.rises[0] - 1
+    return bool(k > st.rise_end and np.all(st.direction[k:] >= 0))
+
+
 def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
     st = ctx.st
-    if st.rise_end is None or st.rises:
+    rising_end = has(fam, "three_phase") and _last_phase_rises(ctx)
+    if st.rise_end is None or (st.rises and not rising_end):
         return []
     if st.rise_end >= ctx.x.size - 1:
         return _one_cycle_rise(fam, ctx)
@@ -63,6 +75,8 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
             threes = [t for t in threes if not t] or threes
     elif threes:
         threes = [t for t in threes if not t] or threes
+    if rising_end:
+        threes = [True]
     held: dict[str, str] = {}
     if len(threes) == 1 and x[-1] < x2 and has(fam, "three_phase"):
         held["three_phase"] = (
@@ -79,20 +93,47 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
                 fixed["anneal"] = anneal
             if has(fam, "three_phase"):
                 fixed["three_phase"] = three
-            pct = min(max((float(x[r]) + 1.0) / total0, 0.01), 0.99)
-            if three:
-                pct = pct / 1.0
+            total, end = total0, max(float(y[-1]) * 0.5, peak * LR_REL_MIN)
+            if rising_end:
+                total, end = _rising_last_phase(x, y, st.rises[0] - 1, anneal, x2)
+            pct = min(max((float(x[r]) + 1.0) / total, 0.01), 0.99)
             frees = [
                 free(fam, "max_lr", peak, log=True),
-                free(fam, "total_steps", total0, float(x[-1]) * 0.5 + 1, None, log=True),
+                free(fam, "total_steps", total, float(x[-1]) * 0.5 + 1, None, log=True),
                 free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
                 free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
-                free(fam, "end_lr", max(float(y[-1]) * 0.5, peak * LR_REL_MIN), log=True),
+                free(fam, "end_lr", end, log=True),
             ]
             c = make(fam, fixed, frees, f"one_cycle {anneal} three_phase={three}")
             c.held = dict(held)
             out.append(c)
     return out
+
+
+def _rising_last_phase(
+    x: np.ndarray, y: np.ndarray, k: int, anneal: str, e2: float
+) -> tuple[float, float]:
+    """``(total_steps, end_lr)`` of a three-phase last phase that rises from point ``k`` (the
+    low after the fall, near step ``e2``) towards an ``end_lr`` it has not reached: for each
+    length on a log grid, the anneal's amplitude by least squares; the length whose curve
+    misses the rising points least. Seen over part of its length, the phase's curvature tells
+    where it ends, which a start at the window's end does not."""
+    t, v = x[k:] - e2, y[k:]
+    span = max(float(x[-1]) - e2, 1.0)
+    best = (math.inf, float(x[-1]) + 1.0, float(y[-1]))
+    for mult in np.exp(np.linspace(0.0, math.log(100.0), 64)):
+        u = np.clip(t / (span * mult), 0.0, 1.0)
+        phi = u if anneal == "linear" else 0.5 * (1.0 - np.cos(np.pi * u))
+        phi_c = phi - phi.mean()
+        den = float(phi_c @ phi_c)
+        if den <= 0:
+            continue
+        amp = float(phi_c @ (v - v.mean())) / den
+        base = float(v.mean()) - amp * float(phi.mean())
+        err = float(np.max(np.abs(base + amp * phi - v)))
+        if amp > 0 and err < best[0]:
+            best = (err, e2 + span * mult, base + amp)
+    return best[1], best[2]
 
 
 def _one_cycle_rise(fam: Family, ctx: Ctx) -> list[Candidate]:

@@ -317,6 +317,18 @@ def b_cosine_rising(fam: Family, ctx: Ctx) -> list[Candidate]:
     return [make(fam, fixed, frees, label=f"{fam.name} rising again")]
 
 
+def _steepens(xp: np.ndarray, yp: np.ndarray) -> bool:
+    """The decay falls at least twice as fast (per step) over its last quarter of points as
+    over its first: a power below 1 (``(1 - t/D)^p`` with ``p < 1`` ends with an unbounded
+    slope), which from the seeds 1 and 2 the optimiser does not reach when the end is seen."""
+    q = xp.size // 4
+    if q < 2 or xp[-1] <= xp[0]:
+        return False
+    first = (yp[0] - yp[q]) / max(float(xp[q] - xp[0]), 1.0)
+    last = (yp[-q - 1] - yp[-1]) / max(float(xp[-1] - xp[-q - 1]), 1.0)
+    return bool(first > 0 and last > 2.0 * first)
+
+
 def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     if not ctx.st.smooth_possible:
         return []
@@ -330,7 +342,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     # after a warmup the decay clock starts at W in every framework we know (OD API, HF, optax,
     # Keras, SequentialLR); for a straight line the choice does not matter
     starts = [s0]
-    for power in (1.0, 2.0):
+    for power in (1.0, 2.0, 0.5) if _steepens(xp, yp) else (1.0, 2.0):
         for st0 in starts:
             d0 = _decay_horizon(dctx)
             if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
