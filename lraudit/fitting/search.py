@@ -243,15 +243,16 @@ def _converge(
 
 def _stage2(outs: list[Outcome], data: Data, most: int) -> list[Outcome]:
     """Converge the promising first-pass outcomes (at most ``most`` while nothing fits to
-    float32 precision); returns them all ranked."""
-    outs = sorted(outs, key=select.rank_key)
-    b1 = select.bic(outs[0])
+    float32 precision); returns them all ranked, equal ones in screening order (``outs``'
+    order: simplest first, then the order the candidates were built in)."""
+    items = sorted(enumerate(outs), key=lambda t: (select.rank_key(t[1]), t[0]))
+    b1 = select.bic(items[0][1])
     solved: tuple[int, float] | None = None
-    for o in outs:
+    for _, o in items:
         if select.rmse(o) <= NOISE_FLOOR:
             solved = min(solved or order_key(o.candidate), order_key(o.candidate))
     done = 0
-    for i, o in enumerate(outs):
+    for i, (k, o) in enumerate(items):
         if solved is not None and order_key(o.candidate) > solved:
             continue
         near = i < STAGE2_TOP or select.bic(o) - b1 < STAGE2_MARGIN * math.log(max(o.n, 2))
@@ -265,12 +266,12 @@ def _stage2(outs: list[Outcome], data: Data, most: int) -> list[Outcome]:
             done += 1
             o2 = data.refine(engine.start_from(o.candidate, o.values))
             if o2.rss <= o.rss:
-                outs[i] = o2
+                items[i] = (k, o2)
                 if select.rmse(o2) <= NOISE_FLOOR:
-                    k = order_key(o2.candidate)
-                    solved = k if solved is None else min(solved, k)
-    outs.sort(key=select.rank_key)
-    return outs
+                    key = order_key(o2.candidate)
+                    solved = key if solved is None else min(solved, key)
+    items.sort(key=lambda t: (select.rank_key(t[1]), t[0]))
+    return [o for _, o in items]
 
 
 def _screen(cands: list[Candidate], data: Data, quick: bool) -> list[Outcome]:
