@@ -251,7 +251,7 @@ def test_continuous_exponential_reports_only_the_rate() -> None:
 
 
 def test_screen_converges_inside_the_box_and_reports_its_budget() -> None:
-    from lraudit.fitting.engine import screen
+    from lraudit.fitting.lm import screen
 
     x = np.linspace(0.0, 1.0, 50)
     y = 2.0 * np.exp(-3.0 * x)

@@ -1,5 +1,5 @@
 """Residuals of several parameter vectors of one candidate in one vectorised evaluation: the
-points of a forward-difference Jacobian (:func:`lraudit.fitting.engine.forward_jacobian`).
+points of a forward-difference Jacobian (:func:`lraudit.fitting.lm.forward_jacobian`).
 
 A Jacobian of ``k`` free parameters evaluates the candidate at ``k`` points, each the current
 one with one coordinate moved. On a few hundred fitting points each evaluation costs far more in
