@@ -310,3 +310,28 @@ def test_wsd_whose_decay_ends_at_the_last_point() -> None:
     assert r.schedule.family == "warmup_stable_decay"
     assert r.schedule.params["decay_shape"] == "1-sqrt"
     assert r.rmse_log < 1e-6
+
+
+def test_five_point_three_phase_one_cycle_never_raises() -> None:
+    # a 5-point log of a three-phase one-cycle: an optimum with pct_start > 0.5 (which torch's
+    # three_phase forbids) used to become the best fit and crash fit_arrays in evaluate()
+    s = Schedule(
+        "one_cycle",
+        {
+            "max_lr": 0.0015868846352299546,
+            "total_steps": 387,
+            "pct_start": 0.18146291548548746,
+            "init_lr": 4.562132821876828e-05,
+            "end_lr": 2.8914639472243277e-07,
+            "anneal": "cos",
+            "three_phase": True,
+        },
+    )
+    x = np.arange(0, 129, 32)
+    r = fit_arrays(x, s.evaluate(x).astype(np.float32).astype(np.float64))
+    r.schedule.evaluate(x)  # a valid schedule
+    for a in r.alternatives:
+        a.schedule.evaluate(x)
+    p = r.schedule.params
+    if r.schedule.family == "one_cycle" and p.get("three_phase"):
+        assert p["pct_start"] <= 0.5

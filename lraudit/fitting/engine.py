@@ -32,7 +32,7 @@ from lraudit.errors import ScheduleError
 from lraudit.fitting.batch import BAD_RESIDUAL, residual_rows
 from lraudit.fitting.lm import forward_jacobian, screen
 from lraudit.schedules import REGISTRY, Family, Schedule, Warmup, fast_evaluate
-from lraudit.schedules.schedule import compose
+from lraudit.schedules.schedule import compose, validate
 
 #: Softening of the log residual, relative to the largest logged value (see module docstring).
 EPS_REL = 1e-7
@@ -109,6 +109,13 @@ class Candidate:
     derived: dict[str, Callable[[Mapping[str, float]], float]] = field(default_factory=dict)
     #: params held at a conventional value because the data cannot fix them, with the reason
     held: dict[str, str] = field(default_factory=dict)
+    #: the transform of the LR its curve is a straight line in between its warmup and its flat
+    #: stretches (:mod:`lraudit.fitting.certify`: ``flat``, ``identity``, ``log``, ``inverse``,
+    #: ``inverse_sq``), or ``None``: lets the search skip it on curves that are not
+    straight_in: str | None = None
+    #: monotone after its warmup, the size of its slope rising and falling at most once (a
+    #: smooth decay with its holds and floor): lets the search skip it on a staircase
+    smooth_decay: bool = False
 
     @property
     def n_params(self) -> int:
@@ -286,12 +293,15 @@ def refine(
     eps: float | None = None,
     max_nfev: int = 200,
     quick: bool = False,
+    stall: float | None = None,
 ) -> Outcome:
     """Refine ``cand``'s free parameters on points ``(x, y)`` (observed step ``s`` is evaluated at
     ``s + offset``). Never raises for fit problems; failed evaluations become large residuals.
 
     ``quick`` runs the screening optimiser (:func:`screen`) instead of ``least_squares``; the
     outcome's ``status`` is 0 when it stopped on ``max_nfev``, as ``least_squares`` reports it.
+    ``stall`` (RMS of the residuals, quick only): the screening pass ends once a step above it
+    fails to halve the cost.
     """
     if eps is None:
         eps = EPS_REL * float(np.max(np.abs(y))) if y.size else 1e-30
@@ -334,7 +344,8 @@ def refine(
 
     if quick:
         with np.errstate(all="ignore"):
-            zq, status = screen(fun, z0, lo, hi, max_nfev, rows=rows)
+            give_up = None if stall is None else stall * stall * x.size
+            zq, status = screen(fun, z0, lo, hi, max_nfev, rows=rows, stall=give_up)
         msg = SCREEN_MESSAGES[status]
         return _outcome(cand, sched_of, rexact, free, zq, x.size, offset, None, status, msg, ())
     try:
@@ -441,9 +452,32 @@ def _outcome(
         if float(r_raw @ r_raw) < float(r @ r):
             z, r = z_raw, r_raw
             sched = sched_of(z)
-    return Outcome(
-        cand, sched, _vals(free, z), float(r @ r), n, offset, jac, status, message, active
-    )
+    rss, status, message = _checked(sched, float(r @ r), status, message)
+    return Outcome(cand, sched, _vals(free, z), rss, n, offset, jac, status, message, active)
+
+
+def _checked(sched: Schedule, rss: float, status: int, message: str) -> tuple[float, int, str]:
+    """``rss, status, message`` of an outcome, or ``inf, -1`` and why when ``sched`` breaks a
+    constraint of its family that the parameter box does not express (one-cycle ``three_phase``
+    needs ``pct_start <= 0.5``): not a schedule, ranked last."""
+    if sched.family in REGISTRY:
+        try:
+            validate(sched)
+        except ScheduleError as exc:
+            return math.inf, -1, f"not a valid schedule: {exc}"
+    return rss, status, message
+
+
+def at_start(cand: Candidate, x: np.ndarray, y: np.ndarray, eps: float) -> Outcome:
+    """``cand`` scored at its starting values, not refined: a rough rank for a candidate the
+    search had no need to fit (:mod:`lraudit.fitting.certify`)."""
+    vals = {p.name: min(max(p.init, p.lo), p.hi) for p in cand.free}
+    vals = {p.name: float(round(vals[p.name])) if p.integer else vals[p.name] for p in cand.free}
+    sched = cand.schedule(vals)
+    ly = np.log(np.maximum(y, 0.0) + eps)
+    r = residuals(sched, x.astype(np.float64), ly, eps)
+    rss, status, message = _checked(sched, float(r @ r), 0, "scored at its starting values")
+    return Outcome(cand, sched, vals, rss, x.size, 0, None, status, message, ())
 
 
 def _vals(free: list[FreeParam], z: np.ndarray) -> dict[str, float]:

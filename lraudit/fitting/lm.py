@@ -23,6 +23,7 @@ def screen(
     max_nfev: int,
     tol: float = 1e-10,
     rows: Rows | None = None,
+    stall: float | None = None,
 ) -> tuple[np.ndarray, int]:
     r"""A few Levenberg-Marquardt steps on ``sum(fun(z)**2)`` inside the box ``[lo, hi]``.
 
@@ -36,7 +37,9 @@ def screen(
     ``fun`` outside the Jacobian, as ``least_squares`` does with a callable Jacobian. Returns the
     best point and a status: 1 when it converged (zero gradient, or a vanishing step at a
     negligible cost), else 0, so that the caller converges the promising candidates with
-    ``least_squares``.
+    ``least_squares``. With ``stall``, a pass that is still above that cost after a step that
+    did not halve it ends there (status 0): near an exact fit Gauss-Newton steps cut the cost
+    by orders of magnitude, so such a pass is not about to reach one.
     """
     # strictly inside the box, as for ``least_squares`` (a bound can be an invalid value)
     lo_in = lo + 1e-10 * np.maximum(1.0, np.abs(lo))
@@ -80,11 +83,14 @@ def screen(
                 dz = zn - z
                 small = math.sqrt(float(dz @ dz)) <= tol * (tol + math.sqrt(float(z @ z)))
                 done = small or cost - cn <= tol * cost
+                slow = stall is not None and cn > stall and cn > 0.5 * cost
                 z, r, cost = zn, rn, cn
                 lam = max(lam / 3.0, 1e-12)
                 accepted = True
                 if done and cost <= tol:
                     return z, 1
+                if slow:
+                    return z, 0
                 break
             lam *= 10.0
         if not accepted:

@@ -107,6 +107,14 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     return compose(s, family, params, schedule.warmup, schedule.min_lr).reshape(shape)
 
 
+def validate(schedule: Schedule) -> None:
+    """Raise :class:`~lraudit.errors.ScheduleError` when :func:`evaluate` would refuse
+    ``schedule`` (unknown family, a param outside its bounds or constraints, a bad warmup or
+    floor)."""
+    validate_params(get_family(schedule.family), schedule.params)
+    _validate_extras(schedule)
+
+
 def fast_evaluate(sched: Schedule, x: np.ndarray) -> np.ndarray:
     """:func:`evaluate` without re-validating params (for callers that build them, the fitter)."""
     fam = REGISTRY.get(sched.family)

@@ -96,11 +96,12 @@ def b_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
             total, end = total0, max(float(y[-1]) * 0.5, peak * LR_REL_MIN)
             if rising_end:
                 total, end = _rising_last_phase(x, y, st.rises[0] - 1, anneal, x2)
-            pct = min(max((float(x[r]) + 1.0) / total, 0.01), 0.99)
+            hi = _pct_start_max(three)
+            pct = min(max((float(x[r]) + 1.0) / total, 0.01), 0.99 * hi)
             frees = [
                 free(fam, "max_lr", peak, log=True),
                 free(fam, "total_steps", total, float(x[-1]) * 0.5 + 1, None, log=True),
-                free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
+                free(fam, "pct_start", pct, 1e-6, hi, log=False),
                 free(fam, "init_lr", max(float(y[0]), peak * 1e-6), log=True),
                 free(fam, "end_lr", end, log=True),
             ]
@@ -438,17 +439,24 @@ def fb_one_cycle(fam: Family, ctx: Ctx) -> list[Candidate]:
                     fixed["anneal"] = anneal
                 if has(fam, "three_phase"):
                     fixed["three_phase"] = three
-                pct = min(max((float(x[pk]) + 1.0) / tot, 0.01), 0.99)
+                hi = _pct_start_max(three)
+                pct = min(max((float(x[pk]) + 1.0) / tot, 0.01), 0.99 * hi)
                 frees = [
                     free(fam, "max_lr", mx, log=True),
                     free(fam, "total_steps", tot, float(x[-1]) * 0.5 + 1, None, log=True),
-                    free(fam, "pct_start", pct, 1e-6, 1.0, log=False),
+                    free(fam, "pct_start", pct, 1e-6, hi, log=False),
                     free(fam, "init_lr", max(float(y[0]) * 0.8, mx * 1e-6), log=True),
                     free(fam, "end_lr", max(float(y[-1]) * 0.5, mx * LR_REL_MIN), log=True),
                 ]
                 label = f"one_cycle {anneal} three_phase={three} T0={tot:g} (fallback)"
                 out.append(make(fam, fixed, frees, label))
     return out
+
+
+def _pct_start_max(three_phase: Any) -> float:
+    """The largest ``pct_start`` of a one-cycle: the rise and the symmetric fall of torch's
+    ``three_phase`` take ``2 * pct_start`` of the cycle, so at most half of it."""
+    return 0.5 if three_phase else 1.0
 
 
 #: Regular builders by family name.

@@ -39,7 +39,9 @@ from lraudit.schedules import Family
 
 def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
     lr = float(np.median(ctx.yp[:: max(ctx.yp.size // 4000, 1)])) if ctx.yp.size else ctx.top
-    return [make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)])]
+    c = make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)])
+    c.straight_in = "flat"
+    return [c]
 
 
 def _roundest(lo: float, hi: float) -> float:
@@ -169,7 +171,9 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
             frees.append(free(fam, "start_step", flat, 0.0, float(ctx.x[-1]), log=True))
         elif has_start:
             fixed["start_step"] = num(round(float(ctx.x[ctx.i0]))) if ctx.i0 > 0 else 0
-        out.append(make(fam, fixed, frees, "exponential continuous"))
+        # ln(lr) falls linearly after the start step
+        c = make(fam, fixed, frees, "exponential continuous")
+        out.append(replace(c, straight_in="log", smooth_decay=True))
         if has_start and flat is None and ctx.i0 > 0:
             # the decay running from step 0 under the warmup (torch ChainedScheduler of LinearLR
             # and ExponentialLR): its clock does not restart where the warmup ends, and init_lr
@@ -178,7 +182,8 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
             init0 = top * math.exp(min(-k * s0, 50.0))
             frees0 = [free(fam, "init_lr", init0, log=True), *frees[1:]]
             fixed0 = {**fixed, "start_step": 0}
-            out.append(make(fam, fixed0, frees0, f"{fam.name} {OVERLAID}"))
+            c0 = make(fam, fixed0, frees0, f"{fam.name} {OVERLAID}")
+            out.append(replace(c0, straight_in="log", smooth_decay=True))
     return out
 
 
@@ -286,7 +291,12 @@ def b_cosine(fam: Family, ctx: Ctx) -> list[Candidate]:
             frees[2] = replace(frees[2], init=frees[2].init + s0)
             label = f"{fam.name} {OVERLAID}"
         out.append(make(fam, fixed, frees, label=label))
-    return out
+    return _smooth(out)
+
+
+def _smooth(cands: list[Candidate]) -> list[Candidate]:
+    """``cands`` marked as smooth decays (:attr:`Candidate.smooth_decay`)."""
+    return [replace(c, smooth_decay=True) for c in cands]
 
 
 def b_cosine_rising(fam: Family, ctx: Ctx) -> list[Candidate]:
@@ -345,11 +355,18 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
     for power in (1.0, 2.0, 0.5) if _steepens(xp, yp) else (1.0, 2.0):
         for st0 in starts:
             d0 = _decay_horizon(dctx)
-            if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
-                slope = float(polyfit(xp, yp, 1)[0])
-                if slope < 0:
-                    d0 = (top - e0) / -slope
             init = top
+            if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
+                on = yp > e0 + 1e-6 * (top - e0)  # the straight part, not a flat tail
+                slope, icpt = (
+                    float(v) for v in polyfit(*((xp[on], yp[on]) if on.sum() >= 2 else (xp, yp)), 1)
+                )
+                if slope < 0:
+                    if flat is None and icpt + slope * st0 > 0:
+                        # the line through the decay, not through its first point, which may
+                        # still be the warmup's last (a warmup that ends between logged steps)
+                        init = icpt + slope * st0
+                    d0 = (init - e0) / -slope
             if st0 == 0.0 and s0 > 0:
                 # extrapolate the decay back to step 0
                 d0 += s0
@@ -374,6 +391,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                 lin = [f for f in frees if f.name not in ("end_lr", "power")]
                 fx = {**fixed, "end_lr": 0.0, "power": 1.0}
                 c = make(fam, fx, lin, f"linear start={st0:g}")
+                c.straight_in = "identity"
                 why = (
                     "a straight line over the window: only its slope and intercept are "
                     "identified; end_lr is held at 0 and decay_steps is where the line reaches 0"
@@ -381,7 +399,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                 if tail is None:
                     c.held = {"end_lr": why, "power": why, "decay_steps": why}
                 out.append(c)
-    return out
+    return _smooth(out)
 
 
 def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
@@ -420,9 +438,9 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
         free(fam, "init_lr", top, log=True),
         free(fam, "decay_rate", rate, 0.0, None, log=True),
     ]
-    out.append(
-        make(fam, {"staircase": False, "decay_steps": num(d)}, frees, "inverse_time continuous")
-    )
+    c = make(fam, {"staircase": False, "decay_steps": num(d)}, frees, "inverse_time continuous")
+    c.straight_in, c.smooth_decay = "inverse", True
+    out.append(c)
     return out
 
 
@@ -437,7 +455,10 @@ def b_inverse_sqrt(fam: Family, ctx: Ctx) -> list[Candidate]:
         free(fam, "peak_lr", peak, log=True),
         free(fam, "timescale", tau, 1e-3, None, log=True),
     ]
-    return [make(fam, {}, frees)]
+    c = make(fam, {}, frees)
+    c.straight_in = "inverse_sq"  # 1/lr^2 = s / (peak^2 tau) after the timescale
+    c.smooth_decay = True
+    return [c]
 
 
 def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
@@ -483,7 +504,7 @@ def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
                 free(fam, "end_lr", e_init, 0.0, top, log=False, scale=max(top, LR_SCALE_MIN)),
             ]
             out.append(make(fam, fixed, frees, f"wsd {shape}" + (" (mid-gap start)" if k else "")))
-    return out
+    return _smooth(out)
 
 
 def _wsd_inverted(
