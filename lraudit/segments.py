@@ -77,7 +77,6 @@ diagnosis decides). Everything is vectorised numpy, O(n) in the number of points
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -306,15 +305,24 @@ def _jumps(s: np.ndarray, v: np.ndarray) -> _Jumps:
             nb = np.stack(
                 [pad[_W + k + a : _W + k + b] for k in range(-_W, _W + 1) if k != 0], axis=1
             )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no neighbour
-                ref[a:b] = np.nanmedian(nb, axis=1)
+            ref[a:b] = _row_nanmedian(nb)
         ref = np.where(np.isfinite(ref), ref, 0.0)
         scale = np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
         jump = np.abs(d) > _K * ref * np.where(np.isfinite(g), g, 0.0) + JUMP_RTOL * scale
         rel = np.where(scale > 0, np.abs(d) / np.where(scale > 0, scale, 1.0), 0.0)
     jump &= np.isfinite(d)
     return _Jumps(d, jump, np.where(np.isfinite(rel), rel, 0.0))
+
+
+def _row_nanmedian(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=1)`` (NaN for an all-NaN row), by one sort: numpy's own goes
+    through masked arrays on short rows, ~20x slower."""
+    srt = np.sort(a, axis=1)  # NaN sorts last
+    k = np.sum(~np.isnan(a), axis=1)
+    lo = np.take_along_axis(srt, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(srt, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+    # the mean of the middle two, as np.median computes it
+    return np.where(k > 0, (lo + hi) / 2.0, np.nan)
 
 
 def _rises_after(v: np.ndarray, i: int, stop: int) -> bool:

@@ -239,3 +239,20 @@ def test_a_restarted_training_is_fitted_on_its_own_clock(tmp_path) -> None:
     np.testing.assert_allclose(fit.evaluate(x2), sched(x2 - 1500), rtol=1e-5)
     assert fit.schedule.warmup is not None and fit.schedule.warmup.steps == 200
     assert "counted from step 1,600" in describe_fit(fit)
+
+
+def test_row_nanmedian_is_numpys() -> None:
+    import warnings
+
+    from lraudit.segments import _row_nanmedian
+
+    rng = np.random.default_rng(0)
+    for t in range(200):
+        a = rng.random((40, 6)) * 10.0 ** float(rng.integers(-5, 5))
+        a[rng.random(a.shape) < rng.random()] = np.nan
+        if t % 5 == 0:
+            a[rng.random(a.shape) < 0.1] = np.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+            want = np.nanmedian(a, axis=1)
+        assert np.array_equal(_row_nanmedian(a), want, equal_nan=True)

@@ -137,7 +137,7 @@ def _compose_rows(
         full = np.asarray(fn(clock, **params), dtype=np.float64)
         return full if floor is None else np.maximum(full, floor)
     steps, start = _col(warm[0], k), _col(warm[1], k)
-    if not np.all(steps > 0):
+    if not (steps > 0).all():
         return None
     clock = np.empty((k, n + 2))
     clock[:, :-2] = s

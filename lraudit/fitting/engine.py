@@ -488,10 +488,17 @@ def _vals(free: list[FreeParam], z: np.ndarray) -> dict[str, float]:
     return out
 
 
-def rescore(out: Outcome, x: np.ndarray, y: np.ndarray, eps: float) -> Outcome:
-    """The same schedule scored on other points (the full series after fitting on a subset)."""
-    ly = np.log(np.maximum(y, 0.0) + eps)
-    r = residuals(out.schedule, x.astype(np.float64) + out.offset, ly, eps)
+def rescore(
+    out: Outcome, x: np.ndarray, y: np.ndarray, eps: float, ly: np.ndarray | None = None
+) -> Outcome:
+    """The same schedule scored on other points (the full series after fitting on a subset);
+    ``ly``: ``log(y + eps)`` when the caller keeps it. An outcome that is not a valid schedule
+    (:func:`_checked`) stays ranked last."""
+    if out.rss == math.inf:
+        return replace(out, n=int(x.size))
+    if ly is None:
+        ly = np.log(np.maximum(y, 0.0) + eps)
+    r = residuals(out.schedule, x + out.offset if out.offset else x, ly, eps)
     return replace(out, rss=float(r @ r), n=int(x.size))
 
 

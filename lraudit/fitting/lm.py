@@ -53,20 +53,26 @@ def screen(
         jac = forward_jacobian(fun, z, r, lo, hi, rows)
         g = jac.T @ r
         held = ((z <= lo_in) & (g > 0)) | ((z >= hi_in) & (g < 0))
-        f = ~held
-        if not f.any() or float(np.max(np.abs(g[f]))) <= tol * max(cost, TINY):
+        # (small-array numpy calls cost microseconds each: the common case, nothing held at a
+        # bound, skips the masking; the values are the same either way)
+        f: slice | np.ndarray = slice(None) if not held.any() else ~held
+        gf = g[f]
+        if gf.size == 0 or float(np.abs(gf).max()) <= tol * max(cost, TINY):
             return z, 1
         jf = jac[:, f]
         a = jf.T @ jf
-        d = np.maximum(np.diag(a).copy(), 1e-30)
+        d = np.maximum(a.diagonal(), 1e-30)
+        diag = np.arange(d.size)
         accepted = False
         while nfev < max_nfev and lam < 1e16:
+            m = a.copy()
+            m[diag, diag] += lam * d
             try:
-                step = np.linalg.solve(a + lam * np.diag(d), -g[f])
+                step = np.linalg.solve(m, -gf)
             except np.linalg.LinAlgError:
                 lam *= 10.0
                 continue
-            if not np.all(np.isfinite(step)):
+            if not np.isfinite(step).all():
                 break
             zn = z.copy()
             zn[f] += step

@@ -30,7 +30,8 @@ import math
 
 import numpy as np
 
-from lraudit.fitting.engine import Outcome, residual_fn, residuals
+from lraudit.fitting.batch import residual_rows
+from lraudit.fitting.engine import Outcome, _Plan, residual_fn, residuals
 from lraudit.schedules import REGISTRY
 
 #: Log-residual RMS regarded as float32 precision (see the module docstring).
@@ -66,22 +67,31 @@ def jacobian(out: Outcome, x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarr
     ly = np.log(np.maximum(y, 0.0) + eps)
     z0 = np.array([p.to_z(out.values[p.name]) for p in cand.free])
     r0 = residuals(out.schedule, xs, ly, eps)
-    fun = residual_fn(cand, xs, ly, eps)
-    cols = []
+    plan = _Plan(cand)
+    fun = residual_fn(cand, xs, ly, eps, plan)
+    # central differences: the truncation error must stay far below the null-space threshold;
+    # z is a log or O(1)-scaled value, so an absolute step is a relative one
+    h = 1e-7
+    bounds = [p.zbounds() for p in cand.free]
+    hp = np.array([min(h, hi - z0[i]) for i, (_, hi) in enumerate(bounds)])
+    hm = np.array([min(h, z0[i] - lo) for i, (lo, _) in enumerate(bounds)])
+    rows = residual_rows(cand, plan, xs, ly, eps) if z0.size > 1 else None
     with np.errstate(all="ignore"):
-        for i, p in enumerate(cand.free):
-            # central differences: the truncation error must stay far below the null-space
-            # threshold
-            h = 1e-7  # z is a log or O(1)-scaled value: an absolute step is a relative one
-            lo, hi = p.zbounds()
-            hp, hm = min(h, hi - z0[i]), min(h, z0[i] - lo)
-            rr = []
-            for step in (hp, -hm):
-                z = z0.copy()
-                z[i] += step
-                rr.append(fun(z))
-            den = hp + hm
-            cols.append((rr[0] - rr[1]) / den if den > 0 else np.zeros_like(r0))
+        # every +h point in one vectorised evaluation, every -h point in another (the same
+        # values as one at a time), else one call per point
+        up = rows(z0, z0 + hp) if rows is not None else None
+        down = rows(z0, z0 - hm) if up is not None and rows is not None else None
+        cols = []
+        for i in range(z0.size):
+            if up is not None and down is not None:
+                rp, rm = up[i], down[i]
+            else:
+                zp, zm = z0.copy(), z0.copy()
+                zp[i] += hp[i]
+                zm[i] -= hm[i]
+                rp, rm = fun(zp), fun(zm)
+            den = hp[i] + hm[i]
+            cols.append((rp - rm) / den if den > 0 else np.zeros_like(r0))
     return np.column_stack(cols)
 
 

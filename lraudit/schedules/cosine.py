@@ -57,7 +57,7 @@ def cosine(
     if after_end == "rise":
         np.maximum(t, 0.0, out=t)
     else:
-        np.clip(t, 0.0, decay_steps, out=t)
+        np.minimum(np.maximum(t, 0.0, out=t), decay_steps, out=t)  # np.clip, cheaper
     t *= np.pi / decay_steps
     np.cos(t, out=t)
     t += 1.0
@@ -222,7 +222,7 @@ def cosine_restarts(
             length = np.exp(i * lt)
             phi = u - (length - 1.0) / (period_mult - 1.0)
             phi /= length
-        np.clip(phi, 0.0, 1.0, out=phi)
+        np.minimum(np.maximum(phi, 0.0, out=phi), 1.0, out=phi)  # np.clip, cheaper
     # amplitude: (peak - end) * peak_decay^i * (1 + cos(pi phi)) / 2
     phi *= np.pi
     np.cos(phi, out=phi)
