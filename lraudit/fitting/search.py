@@ -443,16 +443,27 @@ class _OwnRefits:
 
     def __init__(self, base: Outcome, data: Data, max_offset: int) -> None:
         self.base, self.data, self.max_offset = base, data, max_offset
+        self._lean: dict[int, Outcome] = {}
         self._at: dict[int, Outcome] = {}
+
+    def _start(self) -> Candidate:
+        return engine.start_from(self.base.candidate, self.base.values)
+
+    def lean(self, off: int) -> Outcome:
+        """The lean optimiser's refit at offset ``off`` (not re-scored)."""
+        if off not in self._lean:
+            self._lean[off] = self.data.refine(
+                self._start(), offset=off, max_nfev=LEAN_NFEV, quick=True, stall=LEAN_STALL
+            )
+        return self._lean[off]
 
     def at(self, off: int) -> Outcome:
         """The refit at offset ``off``: the lean optimiser's when it reaches float32 precision,
         else trf's."""
         if off not in self._at:
-            c = engine.start_from(self.base.candidate, self.base.values)
-            o = self.data.refine(c, offset=off, max_nfev=LEAN_NFEV, quick=True, stall=LEAN_STALL)
+            o = self.lean(off)
             if select.rmse(o) > NOISE_FLOOR:
-                o = self.data.refine(c, offset=off, max_nfev=30)
+                o = self.data.refine(self._start(), offset=off, max_nfev=30)
             self._at[off] = self.data.score(o)
         return self._at[off]
 
@@ -462,10 +473,18 @@ class _OwnRefits:
         return o.candidate is b.candidate and o.values == b.values and o.offset == b.offset
 
     def exact(self) -> bool:
-        """Whether a refit at some offset fits to float32 precision."""
+        """Whether a refit at some offset fits to float32 precision (the lean refits at every
+        offset first: trf only when none of them does)."""
         if not self.base.candidate.free:
             return False
-        return any(select.rmse(self.at(o)) <= NOISE_FLOOR for o in _offsets(self.max_offset))
+        offs = _offsets(self.max_offset)
+        # (at() of an exact lean refit only re-scores it)
+        if any(select.rmse(self.lean(o)) <= NOISE_FLOOR and self._exact_at(o) for o in offs):
+            return True
+        return any(self._exact_at(o) for o in offs)
+
+    def _exact_at(self, off: int) -> bool:
+        return select.rmse(self.at(off)) <= NOISE_FLOOR
 
 
 def _try_offsets(
