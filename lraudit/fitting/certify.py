@@ -79,9 +79,12 @@ class Shapes:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, warmup_end: float | None, eps: float):
         self.n = int(x.size)
-        keep = y > _ABOVE_EPS * eps
         if warmup_end is not None:
-            keep &= x >= warmup_end
+            after = x >= warmup_end
+            x, y = x[after], y[after]
+        # the points a smooth decay is tested on; the straight ones also far above eps
+        self._after = (x, y)
+        keep = y > _ABOVE_EPS * eps
         xs, ys = x[keep], y[keep]
         # the largest per-point log error of a fit at float32 precision
         self.point_bound = NOISE_FLOOR * math.sqrt(max(self.n, 1))
@@ -97,7 +100,6 @@ class Shapes:
             if hi > lo:
                 self.xs, self.ys = xs[lo:hi], ys[lo:hi]
         self._straight: dict[str, bool] = {}
-        self._after = (x, y) if warmup_end is None else (x[x >= warmup_end], y[x >= warmup_end])
         self._smooth: bool | None = None
 
     @classmethod

@@ -471,8 +471,10 @@ def _checked(sched: Schedule, rss: float, status: int, message: str) -> tuple[fl
 def at_start(cand: Candidate, x: np.ndarray, y: np.ndarray, eps: float) -> Outcome:
     """``cand`` scored at its starting values, not refined: a rough rank for a candidate the
     search had no need to fit (:mod:`lraudit.fitting.certify`)."""
-    vals = {p.name: min(max(p.init, p.lo), p.hi) for p in cand.free}
-    vals = {p.name: float(round(vals[p.name])) if p.integer else vals[p.name] for p in cand.free}
+    vals = {}
+    for p in cand.free:
+        v = min(max(p.init, p.lo), p.hi)
+        vals[p.name] = float(round(v)) if p.integer else v
     sched = cand.schedule(vals)
     ly = np.log(np.maximum(y, 0.0) + eps)
     r = residuals(sched, x.astype(np.float64), ly, eps)

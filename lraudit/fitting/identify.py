@@ -33,9 +33,6 @@ from lraudit.types import ParamEstimate
 CHECK_CONVERGE = 30.0
 #: A rival choice this far off (RMS log error) after a short screening pass is not converged.
 CHOICE_HOPELESS = 0.05
-#: A horizon profile point whose lean refit ends within this factor of the tolerance (RMS) is
-#: refitted by trf; the lean pass stalls at this factor.
-PROFILE_CLOSE = 10.0
 #: A linear parameter whose standard error is below this share of its scale is exact at 0.
 EXACT_AT_ZERO = 1e-3
 
@@ -345,19 +342,8 @@ def _profile(e: ParamEstimate, best: Outcome, data: Data, fam: Family | None) ->
     tol = _tolerance(best)
 
     def fits(v: float) -> bool:
-        # the lean optimiser, ending once it stalls; trf (as before) only for a close call: on
-        # ~780 profile points of two bench_fit seeds the lean pass missed one fit trf found
-        # (it ended far off) and found 22 that trf's 10 evaluations missed
         c = engine.start_from(engine.with_fixed(best.candidate, e.name, v), best.values)
-        stall = PROFILE_CLOSE * math.sqrt(tol)
-        o = data.score(data.refine(c, offset=best.offset, max_nfev=10, quick=True, stall=stall))
-        mse = o.rss / max(o.n, 1)
-        if mse <= tol:
-            return True
-        if mse > PROFILE_CLOSE**2 * tol:
-            return False
-        o = data.refit(c, offset=best.offset, max_nfev=10)
-        return o.rss / max(o.n, 1) <= tol
+        return data.refit_within(c, offset=best.offset, mse=tol, max_nfev=10) is not None
 
     lo_ok, lo_bad = v0, None
     f = 0.5

@@ -25,12 +25,6 @@ from lraudit.types import ParamEstimate, Schedule
 ZERO_REL = 1e-6
 
 
-#: The lean snap refit gives up once a step above this many noise floors (RMS) fails to halve
-#: the cost; one that ends within ``SNAP_CLOSE`` times the allowed RMS is refitted by trf.
-SNAP_STALL = 10.0
-SNAP_CLOSE = 10.0
-
-
 def snap(out: Outcome, data: Data) -> Outcome:
     """``out`` with its snappable free values snapped, when that costs no more than rounding."""
     trials = _trials(out, float(np.max(data.y)))
@@ -56,18 +50,8 @@ def snap(out: Outcome, data: Data) -> Outcome:
     )
     if o.rss <= limit:
         return o
-    # one refit: the lean optimiser, ending once it stalls; trf only for a close call (on the
-    # ~1,200 snaps of three bench_fit seeds trf kept one the lean pass missed, at 1.7x the
-    # limit's RMS; the lean pass kept 13 trf missed; failures end ~100x above the limit)
-    lean = data.score(
-        data.refine(c, offset=out.offset, max_nfev=50, quick=True, stall=SNAP_STALL * NOISE_FLOOR)
-    )
-    if lean.rss <= limit:
-        return lean
-    if lean.rss > SNAP_CLOSE**2 * limit:
-        return out
-    o = data.refit(c, offset=out.offset, max_nfev=50)
-    return o if o.rss <= limit else out
+    o2 = data.refit_within(c, offset=out.offset, mse=limit / max(out.n, 1), max_nfev=50)
+    return out if o2 is None else o2
 
 
 def _trials(out: Outcome, peak: float) -> list[tuple[str, float]]:

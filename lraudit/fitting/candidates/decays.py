@@ -39,9 +39,7 @@ from lraudit.schedules import Family
 
 def b_constant(fam: Family, ctx: Ctx) -> list[Candidate]:
     lr = float(np.median(ctx.yp[:: max(ctx.yp.size // 4000, 1)])) if ctx.yp.size else ctx.top
-    c = make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)])
-    c.straight_in = "flat"
-    return [c]
+    return [_shaped(make(fam, {}, [free(fam, "lr", max(lr, LR_SCALE_MIN), log=True)]), "flat")]
 
 
 def _roundest(lo: float, hi: float) -> float:
@@ -172,8 +170,7 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
         elif has_start:
             fixed["start_step"] = num(round(float(ctx.x[ctx.i0]))) if ctx.i0 > 0 else 0
         # ln(lr) falls linearly after the start step
-        c = make(fam, fixed, frees, "exponential continuous")
-        out.append(replace(c, straight_in="log", smooth_decay=True))
+        out.append(_shaped(make(fam, fixed, frees, "exponential continuous"), "log", True))
         if has_start and flat is None and ctx.i0 > 0:
             # the decay running from step 0 under the warmup (torch ChainedScheduler of LinearLR
             # and ExponentialLR): its clock does not restart where the warmup ends, and init_lr
@@ -182,8 +179,7 @@ def b_exponential(fam: Family, ctx: Ctx) -> list[Candidate]:
             init0 = top * math.exp(min(-k * s0, 50.0))
             frees0 = [free(fam, "init_lr", init0, log=True), *frees[1:]]
             fixed0 = {**fixed, "start_step": 0}
-            c0 = make(fam, fixed0, frees0, f"{fam.name} {OVERLAID}")
-            out.append(replace(c0, straight_in="log", smooth_decay=True))
+            out.append(_shaped(make(fam, fixed0, frees0, f"{fam.name} {OVERLAID}"), "log", True))
     return out
 
 
@@ -299,6 +295,11 @@ def _smooth(cands: list[Candidate]) -> list[Candidate]:
     return [replace(c, smooth_decay=True) for c in cands]
 
 
+def _shaped(c: Candidate, straight_in: str, smooth: bool = False) -> Candidate:
+    """``c`` with the shape facts its certificates test (:mod:`lraudit.fitting.certify`)."""
+    return replace(c, straight_in=straight_in, smooth_decay=smooth)
+
+
 def b_cosine_rising(fam: Family, ctx: Ctx) -> list[Candidate]:
     """The cosine that rises again past its end (``after_end="rise"``, torch
     ``CosineAnnealingLR`` past ``T_max``): the half period read off the first valley, the
@@ -358,9 +359,9 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
             init = top
             if xp.size >= 2 and yp[0] > yp[-1] and power == 1.0:
                 on = yp > e0 + 1e-6 * (top - e0)  # the straight part, not a flat tail
-                slope, icpt = (
-                    float(v) for v in polyfit(*((xp[on], yp[on]) if on.sum() >= 2 else (xp, yp)), 1)
-                )
+                if on.sum() < 2:
+                    on[:] = True
+                slope, icpt = (float(v) for v in polyfit(xp[on], yp[on], 1))
                 if slope < 0:
                     if flat is None and icpt + slope * st0 > 0:
                         # the line through the decay, not through its first point, which may
@@ -390,8 +391,7 @@ def b_polynomial(fam: Family, ctx: Ctx) -> list[Candidate]:
                 # decay_steps trade off; the canonical member decays to 0 at decay_steps
                 lin = [f for f in frees if f.name not in ("end_lr", "power")]
                 fx = {**fixed, "end_lr": 0.0, "power": 1.0}
-                c = make(fam, fx, lin, f"linear start={st0:g}")
-                c.straight_in = "identity"
+                c = _shaped(make(fam, fx, lin, f"linear start={st0:g}"), "identity")
                 why = (
                     "a straight line over the window: only its slope and intercept are "
                     "identified; end_lr is held at 0 and decay_steps is where the line reaches 0"
@@ -439,8 +439,7 @@ def b_inverse_time(fam: Family, ctx: Ctx) -> list[Candidate]:
         free(fam, "decay_rate", rate, 0.0, None, log=True),
     ]
     c = make(fam, {"staircase": False, "decay_steps": num(d)}, frees, "inverse_time continuous")
-    c.straight_in, c.smooth_decay = "inverse", True
-    out.append(c)
+    out.append(_shaped(c, "inverse", True))
     return out
 
 
@@ -455,10 +454,8 @@ def b_inverse_sqrt(fam: Family, ctx: Ctx) -> list[Candidate]:
         free(fam, "peak_lr", peak, log=True),
         free(fam, "timescale", tau, 1e-3, None, log=True),
     ]
-    c = make(fam, {}, frees)
-    c.straight_in = "inverse_sq"  # 1/lr^2 = s / (peak^2 tau) after the timescale
-    c.smooth_decay = True
-    return [c]
+    # 1/lr^2 = s / (peak^2 tau) after the timescale
+    return [_shaped(make(fam, {}, frees), "inverse_sq", True)]
 
 
 def b_warmup_stable_decay(fam: Family, ctx: Ctx) -> list[Candidate]:
